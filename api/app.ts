@@ -1,0 +1,69 @@
+// The thin HTTP layer: parse, validate, hand over to services, answer in one error shape.
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import pinoHttp from 'pino-http';
+import type { Logger } from 'pino';
+import type { Sequelize } from 'sequelize';
+import type { Client } from '@temporalio/client';
+import type { TicketService } from '../services/tickets';
+import { requireAdmin } from './auth';
+import { ApiError, errorHandler, unknownRoute } from './errors';
+import { requireContentType } from './middleware';
+import { customerRoutes, slaPolicyRoutes } from './routes/admin';
+import { ticketRoutes } from './routes/tickets';
+
+export interface AppDeps {
+  tickets: TicketService;
+  sequelize: Sequelize;
+  temporal: Client;
+  log: Logger;
+  adminToken?: string;
+  /** Largest JSON body accepted; bigger ones get 413. */
+  bodyLimit?: string;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(
+    pinoHttp({
+      logger: deps.log,
+      genReqId: (req, res) => {
+        const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) || randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      // Never log credentials.
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    }),
+  );
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const checks = await Promise.all([
+      deps.sequelize.authenticate().then(() => 'ok', (e: Error) => `down: ${e.message}`),
+      deps.temporal.connection.withDeadline(Date.now() + 2_000, () => deps.temporal.workflowService.getSystemInfo({})).then(() => 'ok', (e: Error) => `down: ${e.message}`),
+    ]);
+    const [postgres, temporal] = checks;
+    const ready = checks.every((c) => c === 'ok');
+    if (!ready) throw new ApiError(503, 'NOT_READY', 'a dependency is unreachable', { postgres, temporal });
+    res.json({ status: 'ready', postgres, temporal });
+  });
+
+  const api = express.Router();
+  api.use(requireContentType('application/json'));
+  api.use(express.json({ limit: deps.bodyLimit ?? '100kb' }));
+  const admin = requireAdmin(deps.adminToken);
+  api.use('/tickets', ticketRoutes(deps.tickets));
+  api.use('/sla-policy', slaPolicyRoutes(admin));
+  api.use('/customers', customerRoutes(admin));
+  app.use('/api', api);
+
+  app.use(unknownRoute);
+  app.use(errorHandler);
+  return app;
+}

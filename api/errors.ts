@@ -1,0 +1,55 @@
+// The API's one error shape: {"error": {"code", "message", "details"}}, produced only by
+// errorHandler below. Routes throw ApiError (or let library errors through) and never format errors.
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ZodError } from 'zod';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const notFound = (what: string) => new ApiError(404, 'NOT_FOUND', `${what} not found`);
+
+export const unknownRoute: RequestHandler = (req, _res, next) => {
+  next(new ApiError(404, 'ROUTE_NOT_FOUND', `no route for ${req.method} ${req.path}`));
+};
+
+// body-parser marks its errors with `type`; map each to a stable code.
+const BODY_PARSER_ERRORS: Record<string, [number, string, string]> = {
+  'entity.parse.failed': [400, 'MALFORMED_JSON', 'the request body is not valid JSON'],
+  'entity.too.large': [413, 'PAYLOAD_TOO_LARGE', 'the request body is too large'],
+  'encoding.unsupported': [415, 'UNSUPPORTED_ENCODING', 'the request body encoding is not supported'],
+  'charset.unsupported': [415, 'UNSUPPORTED_CHARSET', 'the request body charset is not supported'],
+  'request.aborted': [400, 'REQUEST_ABORTED', 'the request was aborted'],
+  'request.size.invalid': [400, 'REQUEST_SIZE_INVALID', 'the request body length does not match its Content-Length'],
+  'parameters.too.many': [413, 'TOO_MANY_PARAMETERS', 'too many form parameters'],
+};
+
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof ZodError) {
+    return new ApiError(400, 'VALIDATION_FAILED', 'the request is invalid', err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+  }
+  const type = (err as { type?: string } | null)?.type;
+  if (type && BODY_PARSER_ERRORS[type]) {
+    const [status, code, message] = BODY_PARSER_ERRORS[type];
+    return new ApiError(status, code, message);
+  }
+  return new ApiError(500, 'INTERNAL', 'something went wrong on our side; the error was logged');
+}
+
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  const apiError = toApiError(err);
+  if (apiError.status >= 500) req.log?.error({ err }, 'request failed');
+  if (res.headersSent) return;
+  const body: { error: { code: string; message: string; details?: unknown } } = { error: { code: apiError.code, message: apiError.message } };
+  if (apiError.details !== undefined) body.error.details = apiError.details;
+  res.status(apiError.status).type('application/json').send(JSON.stringify(body));
+};

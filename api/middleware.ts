@@ -1,0 +1,14 @@
+import type { RequestHandler } from 'express';
+import { ApiError } from './errors';
+
+/** A request that carries a body must say it is JSON (or a form, where a route accepts forms). */
+export function requireContentType(...types: string[]): RequestHandler {
+  return (req, _res, next) => {
+    const hasBody = (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined;
+    if (!hasBody || !['POST', 'PUT', 'PATCH'].includes(req.method)) return next();
+    if (!req.is(types)) {
+      return next(new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `send the body as ${types.join(' or ')}`, { received: req.get('content-type') ?? null }));
+    }
+    next();
+  };
+}

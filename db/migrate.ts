@@ -1,0 +1,26 @@
+// Schema changes go through these migrations (umzug), never sequelize.sync().
+import type { Sequelize } from 'sequelize';
+import { SequelizeStorage, Umzug } from 'umzug';
+import * as m001 from './migrations/001-initial-schema';
+
+// Listed explicitly so the same code runs from TypeScript sources and from the compiled dist/.
+const MIGRATIONS = [{ name: '001-initial-schema', module: m001 }];
+
+export function migrator(sequelize: Sequelize, logger?: { info: (msg: string) => void }) {
+  return new Umzug({
+    migrations: MIGRATIONS.map(({ name, module }) => ({ name, up: module.up, down: module.down })),
+    context: sequelize.getQueryInterface(),
+    storage: new SequelizeStorage({ sequelize, tableName: 'schema_migrations' }),
+    logger: logger ? { info: (e) => logger.info(`migration ${JSON.stringify(e)}`), warn: () => {}, error: () => {}, debug: () => {} } : undefined,
+  });
+}
+
+export async function migrate(sequelize: Sequelize): Promise<string[]> {
+  // One migrator at a time even when API and worker boot together against the same database:
+  // the transaction's connection holds the lock while the migrations run on others.
+  return sequelize.transaction(async (transaction) => {
+    await sequelize.query('SELECT pg_advisory_xact_lock(4217001)', { transaction });
+    const done = await migrator(sequelize).up();
+    return done.map((m) => m.name);
+  });
+}

@@ -1,0 +1,163 @@
+// Sequelize models over the tables the migrations create. Column names are snake_case in SQL and
+// camelCase here.
+import { DataTypes, Model, type InferAttributes, type InferCreationAttributes, type CreationOptional, type Sequelize } from 'sequelize';
+import type { ClockState } from '../domain/sla-clock';
+import type { Person, TicketStatus } from '../domain/ticket-lifecycle';
+import type { Channel, Impact, Plan, ResponseVia, TicketType } from '../domain/plans';
+import type { SlaPolicy, TicketTargets } from '../domain/sla-policy';
+
+export class Customer extends Model<InferAttributes<Customer>, InferCreationAttributes<Customer>> {
+  declare id: CreationOptional<string>;
+  declare name: string;
+  declare plan: Plan;
+  declare timezone: CreationOptional<string>;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+}
+
+export class SlaPolicyRow extends Model<InferAttributes<SlaPolicyRow>, InferCreationAttributes<SlaPolicyRow>> {
+  declare id: CreationOptional<number>;
+  declare policy: SlaPolicy;
+  declare createdBy: string;
+  declare createdAt: CreationOptional<Date>;
+}
+
+export class Ticket extends Model<InferAttributes<Ticket>, InferCreationAttributes<Ticket>> {
+  declare id: CreationOptional<string>;
+  declare number: CreationOptional<string>; // BIGINT comes back as a string from pg
+  declare customerId: string;
+  declare requesterName: string | null;
+  declare requesterEmail: string;
+  declare plan: Plan;
+  declare impact: Impact;
+  declare type: TicketType;
+  declare channel: Channel;
+  declare subject: string;
+  declare description: string;
+  declare status: CreationOptional<TicketStatus>;
+  declare receivedAt: Date;
+  declare targets: TicketTargets;
+  declare slaPolicyId: number | null;
+  declare responseDueAt: Date | null;
+  declare resolutionDueAt: Date | null;
+  declare nextDueAt: Date | null;
+  declare breached: CreationOptional<boolean>;
+  declare assignee: Person | null;
+  declare respondedVia: ResponseVia | null;
+  declare clocks: { response: ClockState; resolution: ClockState } | null;
+  declare snapshotVersion: CreationOptional<number>;
+  declare workflowId: string;
+  declare workflowStartedAt: Date | null;
+  declare resolvedAt: Date | null;
+  declare closedAt: Date | null;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+}
+
+export class TicketEventRow extends Model<InferAttributes<TicketEventRow>, InferCreationAttributes<TicketEventRow>> {
+  declare id: CreationOptional<string>;
+  declare ticketId: string;
+  declare seq: number;
+  declare type: string;
+  declare actor: string;
+  declare at: Date;
+  declare data: Record<string, unknown>;
+  declare recordedAt: CreationOptional<Date>;
+}
+
+export class NotificationRow extends Model<InferAttributes<NotificationRow>, InferCreationAttributes<NotificationRow>> {
+  declare key: string;
+  declare ticketId: string;
+  declare kind: string;
+  declare recipient: string;
+  declare subject: string;
+  declare messageId: string | null;
+  declare state: CreationOptional<'sending' | 'sent'>;
+  declare sentAt: Date | null;
+}
+
+export function initModels(sequelize: Sequelize) {
+  const common = { sequelize, underscored: true };
+  Customer.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+      name: { type: DataTypes.TEXT, allowNull: false },
+      plan: { type: DataTypes.TEXT, allowNull: false },
+      timezone: { type: DataTypes.TEXT, allowNull: false, defaultValue: 'America/Santiago' },
+      createdAt: DataTypes.DATE,
+      updatedAt: DataTypes.DATE,
+    },
+    { ...common, tableName: 'customers' },
+  );
+  SlaPolicyRow.init(
+    {
+      id: { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true },
+      policy: { type: DataTypes.JSONB, allowNull: false },
+      createdBy: { type: DataTypes.TEXT, allowNull: false },
+      createdAt: DataTypes.DATE,
+    },
+    { ...common, tableName: 'sla_policies', updatedAt: false },
+  );
+  Ticket.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+      number: { type: DataTypes.BIGINT },
+      customerId: { type: DataTypes.UUID, allowNull: false },
+      requesterName: DataTypes.TEXT,
+      requesterEmail: { type: DataTypes.TEXT, allowNull: false },
+      plan: { type: DataTypes.TEXT, allowNull: false },
+      impact: { type: DataTypes.TEXT, allowNull: false },
+      type: { type: DataTypes.TEXT, allowNull: false },
+      channel: { type: DataTypes.TEXT, allowNull: false },
+      subject: { type: DataTypes.TEXT, allowNull: false },
+      description: { type: DataTypes.TEXT, allowNull: false },
+      status: { type: DataTypes.TEXT, allowNull: false, defaultValue: 'open' },
+      receivedAt: { type: DataTypes.DATE, allowNull: false },
+      targets: { type: DataTypes.JSONB, allowNull: false },
+      slaPolicyId: DataTypes.INTEGER,
+      responseDueAt: DataTypes.DATE,
+      resolutionDueAt: DataTypes.DATE,
+      nextDueAt: DataTypes.DATE,
+      breached: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+      assignee: DataTypes.JSONB,
+      respondedVia: DataTypes.TEXT,
+      clocks: DataTypes.JSONB,
+      snapshotVersion: { type: DataTypes.INTEGER, allowNull: false, defaultValue: -1 },
+      workflowId: { type: DataTypes.TEXT, allowNull: false },
+      workflowStartedAt: DataTypes.DATE,
+      resolvedAt: DataTypes.DATE,
+      closedAt: DataTypes.DATE,
+      createdAt: DataTypes.DATE,
+      updatedAt: DataTypes.DATE,
+    },
+    { ...common, tableName: 'tickets' },
+  );
+  TicketEventRow.init(
+    {
+      id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true },
+      ticketId: { type: DataTypes.UUID, allowNull: false },
+      seq: { type: DataTypes.INTEGER, allowNull: false },
+      type: { type: DataTypes.TEXT, allowNull: false },
+      actor: { type: DataTypes.TEXT, allowNull: false },
+      at: { type: DataTypes.DATE, allowNull: false },
+      data: { type: DataTypes.JSONB, allowNull: false },
+      recordedAt: { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW },
+    },
+    { ...common, tableName: 'ticket_events', timestamps: false },
+  );
+  NotificationRow.init(
+    {
+      key: { type: DataTypes.TEXT, primaryKey: true },
+      ticketId: { type: DataTypes.UUID, allowNull: false },
+      kind: { type: DataTypes.TEXT, allowNull: false },
+      recipient: { type: DataTypes.TEXT, allowNull: false },
+      subject: { type: DataTypes.TEXT, allowNull: false },
+      messageId: DataTypes.TEXT,
+      state: { type: DataTypes.TEXT, allowNull: false, defaultValue: 'sending' },
+      sentAt: DataTypes.DATE,
+    },
+    { ...common, tableName: 'notifications', timestamps: false },
+  );
+  Ticket.hasMany(TicketEventRow, { foreignKey: 'ticketId', as: 'events' });
+  Ticket.belongsTo(Customer, { foreignKey: 'customerId', as: 'customer' });
+}

@@ -1,0 +1,71 @@
+// The words of every e-mail the engine sends. Pure: (kind, ticket facts, event) -> message.
+import { IMPACT_LABELS, type Impact, type Plan } from '../domain/plans';
+import type { EventType, TicketEvent } from '../domain/ticket-lifecycle';
+
+export interface TicketFacts {
+  number: number;
+  subject: string;
+  plan: Plan;
+  impact: Impact;
+  requesterName: string | null;
+  responseDueAt: Date | null;
+  resolutionDueAt: Date | null;
+  ticketUrl?: string;
+}
+
+export interface RenderedMail {
+  subject: string;
+  text: string;
+}
+
+const when = (ms: unknown): string => (typeof ms === 'number' ? new Date(ms).toISOString() : 'n/a');
+const tag = (t: TicketFacts) => `[Ticket #${t.number}]`;
+const clockName = (c: unknown) => (c === 'response' ? 'first response' : 'resolution');
+
+export function renderNotification(kind: EventType, t: TicketFacts, e: TicketEvent): RenderedMail {
+  const hello = `Hello${t.requesterName ? ` ${t.requesterName}` : ''},`;
+  const footer = `\n\n--\nLast Call Support · ticket #${t.number} · ${t.plan} plan, impact ${t.impact} (${IMPACT_LABELS[t.impact]})${t.ticketUrl ? `\n${t.ticketUrl}` : ''}`;
+  switch (kind) {
+    case 'received':
+      return {
+        subject: `${tag(t)} Received: ${t.subject}`,
+        text:
+          `${hello}\n\nWe received your ticket #${t.number} "${t.subject}".\n\n` +
+          `First response due by: ${when(e.data.responseDueAt)}\n` +
+          `Resolution due by:     ${when(e.data.resolutionDueAt)}\n\n` +
+          `Reply to this e-mail to add information; keep the ticket number in the subject.` +
+          footer,
+      };
+    case 'responded':
+      return {
+        subject: `${tag(t)} Response: ${t.subject}`,
+        text: `${hello}\n\nA technician answered your ticket #${t.number} (via ${String(e.data.via)}):\n\n${String(e.data.message ?? '')}` + footer,
+      };
+    case 'resolved':
+      return {
+        subject: `${tag(t)} Resolved: ${t.subject}`,
+        text:
+          `${hello}\n\nYour ticket #${t.number} was resolved:\n\n${String(e.data.resolution ?? '')}\n\n` +
+          `If the problem is not fixed, reply to this e-mail and we will reopen it.` +
+          footer,
+      };
+    case 'sla_warning':
+      return {
+        subject: `${tag(t)} SLA warning: ${clockName(e.data.clock)} due ${when(e.data.dueAt)}`,
+        text:
+          `Ticket #${t.number} "${t.subject}" has used ${Math.round(Number(e.data.threshold) * 100)} % of its ${clockName(e.data.clock)} target.\n\n` +
+          `Due: ${when(e.data.dueAt)}. Act now to keep the promise.` +
+          footer,
+      };
+    case 'sla_breached':
+      return {
+        subject: `${tag(t)} SLA BREACHED: ${clockName(e.data.clock)} target missed`,
+        text:
+          `Ticket #${t.number} "${t.subject}" missed its ${clockName(e.data.clock)} target.\n\n` +
+          `It was due at ${when(e.data.dueAt)}. The ticket is marked breached for this target.` +
+          footer,
+      };
+    default:
+      return { subject: `${tag(t)} ${kind}`, text: `Ticket #${t.number}: ${kind}` + footer };
+  }
+}

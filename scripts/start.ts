@@ -1,0 +1,113 @@
+// `npm start`: everything on embedded defaults (or what the environment points at), in one command.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { loadConfig } from '../config';
+import { createLogger } from '../runtime/logger';
+import { startEmbeddedPostgres } from '../runtime/embedded-postgres';
+import { startMailCatcher } from '../runtime/mail-catcher';
+import { startTemporalDevServer } from '../runtime/temporal-dev-server';
+import { startSystem } from '../runtime/system';
+import { ensureTemporalBinary } from '../runtime/temporal-binary';
+import { ensureSearchAttributes } from '../temporal/ensure-search-attributes';
+
+
+async function main() {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel, 'last-call-sla');
+  mkdirSync(config.dataDir, { recursive: true });
+  const stops: Array<() => Promise<void>> = [];
+  const lines: string[] = [];
+
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    const pg = await startEmbeddedPostgres({ dir: path.join(config.dataDir, 'postgres'), log: (m) => log.debug({ postgres: m.trim() }) });
+    databaseUrl = await pg.createDatabase('last_call_sla');
+    stops.push(() => pg.stop());
+    lines.push(`Postgres (embedded)   ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}  data: ${pg.dir}`);
+  } else {
+    lines.push(`Postgres              DATABASE_URL`);
+  }
+
+  let temporalAddress = config.temporal.address;
+  let uiUrl = config.temporal.uiUrl;
+  if (!temporalAddress) {
+    const binary = ensureTemporalBinary();
+    if (!binary) throw new Error('no `temporal` binary and no Go toolchain to build one: install the Temporal CLI or set TEMPORAL_ADDRESS');
+    const dev = await startTemporalDevServer({
+      binary,
+      port: config.temporal.port,
+      uiPort: config.temporal.uiPort,
+      namespace: config.temporal.namespace,
+      dbFile: path.join(config.dataDir, 'temporal.sqlite'),
+      logFile: path.join(config.dataDir, 'temporal.log'),
+    });
+    temporalAddress = dev.address;
+    uiUrl = dev.uiUrl;
+    stops.push(() => dev.stop());
+    lines.push(`Temporal dev server   ${dev.address}  (log: ${path.join(config.dataDir, 'temporal.log')})`);
+  } else {
+    lines.push(`Temporal              ${temporalAddress} (TEMPORAL_ADDRESS)`);
+  }
+  {
+    const conn = await Connection.connect({ address: temporalAddress });
+    const added = await ensureSearchAttributes(conn, config.temporal.namespace);
+    if (added.length) log.info({ added }, 'registered search attributes');
+    await conn.close();
+  }
+  lines.push(`Temporal Web UI       ${uiUrl}/namespaces/${config.temporal.namespace}/workflows`);
+
+  let smtpUrl = config.mail.smtpUrl;
+  if (!smtpUrl) {
+    const catcher = await startMailCatcher({ dir: path.join(config.dataDir, 'mail') });
+    smtpUrl = catcher.url;
+    stops.push(() => catcher.stop());
+    lines.push(`E-mail (local catch)  ${catcher.url}  every message saved as .eml in ${catcher.dir}`);
+  } else {
+    lines.push(`E-mail                SMTP_URL`);
+  }
+
+  let adminToken = config.adminToken;
+  if (!adminToken) {
+    // A stable admin token per data folder, so the README's curl lines keep working across restarts.
+    const file = path.join(config.dataDir, 'admin-token');
+    if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString('hex') + '\n', { mode: 0o600 });
+    adminToken = readFileSync(file, 'utf8').trim();
+    lines.push(`Admin token           ${file} (set ADMIN_TOKEN to choose your own)`);
+  }
+
+  const system = await startSystem({
+    databaseUrl,
+    temporalAddress,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    temporalUiUrl: uiUrl,
+    smtpUrl,
+    mailFrom: config.mail.from,
+    supportLeadEmail: config.mail.supportLeadEmail,
+    adminToken,
+    port: config.port,
+    publicUrl: `http://localhost:${config.port}`,
+    log,
+  });
+  lines.unshift(`API                   http://localhost:${config.port}  (health: /healthz, /readyz)`);
+  process.stdout.write(`\nLast Call SLA engine is up\n  ${lines.join('\n  ')}\n  Stop with Ctrl-C.\n\n`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    await system.stop().catch((err) => log.error({ err }, 'stop failed'));
+    for (const stop of stops.reverse()) await stop().catch((err) => log.error({ err }, 'stop failed'));
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

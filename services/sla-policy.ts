@@ -1,0 +1,25 @@
+// Reading and replacing the SLA policy in force. New tickets take their targets from the newest
+// row; tickets already open keep the targets they were opened under.
+import { DEFAULT_SLA_POLICY, slaPolicySchema, type SlaPolicy } from '../domain/sla-policy';
+import { SlaPolicyRow } from '../db/models';
+
+export interface PolicyInForce {
+  id: number | null;
+  policy: SlaPolicy;
+  isDefault: boolean;
+  updatedAt: string | null;
+  updatedBy: string | null;
+}
+
+export async function currentPolicy(): Promise<PolicyInForce> {
+  const row = await SlaPolicyRow.findOne({ order: [['id', 'DESC']] });
+  if (!row) return { id: null, policy: DEFAULT_SLA_POLICY, isDefault: true, updatedAt: null, updatedBy: null };
+  return { id: row.id, policy: row.policy, isDefault: false, updatedAt: row.createdAt.toISOString(), updatedBy: row.createdBy };
+}
+
+/** Validates (throws a ZodError on bad input) and stores a new policy version. */
+export async function replacePolicy(input: unknown, actor: string): Promise<PolicyInForce> {
+  const policy = slaPolicySchema.parse(input) as SlaPolicy;
+  await SlaPolicyRow.create({ policy, createdBy: actor });
+  return currentPolicy();
+}

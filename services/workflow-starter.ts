@@ -1,0 +1,71 @@
+// Starts a ticket's workflow from its stored row. The row is written first, so a ticket accepted
+// while Temporal is unreachable is started later by the outbox sweep with the same deadlines.
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { Op } from 'sequelize';
+import type { Logger } from 'pino';
+import { Customer, Ticket } from '../db/models';
+import { IMPACT_LABELS } from '../domain/plans';
+import type { ticketWorkflow } from '../workflows/ticket';
+import type { TicketWorkflowInput } from '../workflows/definitions';
+import { SA } from '../temporal/search-attributes';
+
+export async function startTicketWorkflow(client: Client, taskQueue: string, ticket: Ticket, actor: string): Promise<void> {
+  const customer = await Customer.findByPk(ticket.customerId);
+  const number = Number(ticket.number);
+  const input: TicketWorkflowInput = {
+    ticketId: ticket.id,
+    number,
+    customerId: ticket.customerId,
+    customerName: customer?.name ?? ticket.customerId,
+    plan: ticket.plan,
+    impact: ticket.impact,
+    subject: ticket.subject,
+    receivedAt: ticket.receivedAt.getTime(),
+    targets: ticket.targets,
+    actor,
+    assignee: ticket.assignee,
+  };
+  try {
+    await client.workflow.start<typeof ticketWorkflow>('ticketWorkflow', {
+      taskQueue,
+      workflowId: ticket.workflowId,
+      args: [input],
+      memo: { ticketId: ticket.id },
+      staticSummary: `#${number} · ${ticket.plan} ${ticket.impact} (${IMPACT_LABELS[ticket.impact]}) · ${ticket.subject}`.slice(0, 200),
+      staticDetails: `Customer: ${input.customerName}\n\nRequester: ${ticket.requesterEmail}\n\nType: ${ticket.type} · channel: ${ticket.channel}\n\nReceived: ${ticket.receivedAt.toISOString()}`,
+      typedSearchAttributes: [
+        { key: SA.plan, value: ticket.plan },
+        { key: SA.impact, value: ticket.impact },
+        { key: SA.status, value: 'open' },
+        { key: SA.customer, value: ticket.customerId },
+        { key: SA.breached, value: false },
+        { key: SA.number, value: number },
+      ],
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    // Already running is fine when an earlier attempt of ours got through; a workflow of some
+    // other ticket under this id (a database reset beside a kept Temporal store) is not.
+    const existing = await client.workflow.getHandle(ticket.workflowId).describe();
+    if (existing.memo?.ticketId !== ticket.id) {
+      throw new Error(`workflow id ${ticket.workflowId} already belongs to another ticket (${String(existing.memo?.ticketId)})`);
+    }
+  }
+  await Ticket.update({ workflowStartedAt: new Date() }, { where: { id: ticket.id, workflowStartedAt: null } });
+}
+
+/** Start every accepted ticket whose workflow is not running yet. Returns how many were started. */
+export async function sweepUnstartedTickets(client: Client, taskQueue: string, log: Logger): Promise<number> {
+  const pending = await Ticket.findAll({ where: { workflowStartedAt: { [Op.is]: null } }, order: [['receivedAt', 'ASC']], limit: 100 });
+  let started = 0;
+  for (const ticket of pending) {
+    try {
+      await startTicketWorkflow(client, taskQueue, ticket, 'system');
+      started++;
+    } catch (err) {
+      log.warn({ err, ticketNumber: ticket.number }, 'workflow start deferred; will retry');
+      break;
+    }
+  }
+  return started;
+}

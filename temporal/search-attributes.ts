@@ -1,0 +1,29 @@
+// The custom search attributes ops use to find tickets in the Temporal UI. One list, used by the
+// dev server launcher (registered at start), by tests, and by the workflow when it upserts them.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const SA = {
+  plan: defineSearchAttributeKey('SlaPlan', SearchAttributeType.KEYWORD),
+  impact: defineSearchAttributeKey('SlaImpact', SearchAttributeType.KEYWORD),
+  status: defineSearchAttributeKey('TicketStatus', SearchAttributeType.KEYWORD),
+  customer: defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD),
+  breached: defineSearchAttributeKey('SlaBreached', SearchAttributeType.BOOL),
+  number: defineSearchAttributeKey('TicketNumber', SearchAttributeType.INT),
+  assignee: defineSearchAttributeKey('Assignee', SearchAttributeType.KEYWORD),
+  responseDueAt: defineSearchAttributeKey('ResponseDueAt', SearchAttributeType.DATETIME),
+  resolutionDueAt: defineSearchAttributeKey('ResolutionDueAt', SearchAttributeType.DATETIME),
+} as const;
+
+export const ALL_SEARCH_ATTRIBUTES = Object.values(SA);
+
+const CLI_TYPE_NAMES: Record<string, string> = {
+  [SearchAttributeType.KEYWORD]: 'Keyword',
+  [SearchAttributeType.BOOL]: 'Bool',
+  [SearchAttributeType.INT]: 'Int',
+  [SearchAttributeType.DATETIME]: 'Datetime',
+};
+
+/** `--search-attribute Name=Type` flags for `temporal server start-dev`. */
+export function devServerSearchAttributeArgs(): string[] {
+  return ALL_SEARCH_ATTRIBUTES.flatMap((k) => ['--search-attribute', `${k.name}=${CLI_TYPE_NAMES[k.type]}`]);
+}

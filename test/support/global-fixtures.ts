@@ -1,0 +1,50 @@
+// Mocha global fixtures: one real Temporal dev server, one embedded Postgres and one workflow
+// bundle for the whole run, shared with the parallel test workers through environment variables.
+// Each test file then gets its own database, task queue, SMTP inbox and API (see harness.ts).
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { startEmbeddedPostgres, type EmbeddedDb } from '../../runtime/embedded-postgres';
+import { ensureTemporalBinary } from '../../runtime/temporal-binary';
+import { ALL_SEARCH_ATTRIBUTES } from '../../temporal/search-attributes';
+
+let env: TestWorkflowEnvironment | undefined;
+let pg: EmbeddedDb | undefined;
+let workDir: string | undefined;
+
+export async function mochaGlobalSetup() {
+  workDir = mkdtempSync(path.join(tmpdir(), 'last-call-test-'));
+  // Postgres runs as its own user when the suite runs as root: it must be able to enter the folder.
+  chmodSync(workDir, 0o755);
+  const binary = ensureTemporalBinary();
+  // Quiet SDK logs in this process; test files that share it (non-parallel runs) inherit this.
+  Runtime.install({ logger: new DefaultLogger((process.env.TEST_SDK_LOG_LEVEL as 'ERROR' | undefined) ?? 'ERROR') });
+  const [testEnv, db, bundle] = await Promise.all([
+    TestWorkflowEnvironment.createLocal({
+      server: {
+        // Elsewhere (no Go, no binary) the SDK downloads its own dev server.
+        ...(binary ? { executable: { type: 'existing-path' as const, path: binary } } : {}),
+        ip: '127.0.0.1',
+        searchAttributes: ALL_SEARCH_ATTRIBUTES,
+        extraArgs: ['--log-level', 'error'],
+      },
+    }),
+    process.env.DATABASE_URL ? Promise.resolve(undefined) : startEmbeddedPostgres({ dir: path.join(workDir, 'pg'), fast: true }),
+    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } }),
+  ]);
+  env = testEnv;
+  pg = db;
+  const bundlePath = path.join(workDir, 'workflow-bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+  process.env.TEST_TEMPORAL_ADDRESS = env.address;
+  process.env.TEST_PG_SERVER_URL = pg ? pg.serverUrl : process.env.DATABASE_URL!;
+  process.env.TEST_WORKFLOW_BUNDLE = bundlePath;
+}
+
+export async function mochaGlobalTeardown() {
+  await env?.teardown();
+  await pg?.stop();
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+}

@@ -1,0 +1,64 @@
+// A real SMTP server in the test process: nodemailer delivers to it, tests read what arrived.
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export interface ReceivedMail {
+  to: string[];
+  subject: string;
+  text: string;
+  messageId?: string;
+  headers: ParsedMail['headers'];
+  receivedAt: number;
+}
+
+export class Inbox {
+  readonly messages: ReceivedMail[] = [];
+  private server!: SMTPServer;
+  url = '';
+
+  async start(): Promise<this> {
+    this.server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onData: (stream, session, callback) => {
+        simpleParser(stream)
+          .then((mail) => {
+            this.messages.push({
+              to: session.envelope.rcptTo.map((r) => r.address),
+              subject: mail.subject ?? '',
+              text: mail.text ?? '',
+              messageId: mail.messageId,
+              headers: mail.headers,
+              receivedAt: Date.now(),
+            });
+            callback();
+          })
+          .catch(callback);
+      },
+    });
+    const port = await new Promise<number>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve((this.server.server.address() as { port: number }).port)));
+    this.url = `smtp://127.0.0.1:${port}`;
+    return this;
+  }
+
+  find(pred: (m: ReceivedMail) => boolean): ReceivedMail[] {
+    return this.messages.filter(pred);
+  }
+
+  async waitFor(pred: (m: ReceivedMail) => boolean, timeoutMs = 20_000): Promise<ReceivedMail> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.messages.find(pred);
+      if (found) return found;
+      if (Date.now() > deadline) {
+        throw new Error(`no matching e-mail within ${timeoutMs} ms; got: ${this.messages.map((m) => `${m.to.join(',')} «${m.subject}»`).join(' | ') || 'none'}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  stop(): Promise<void> {
+    return new Promise((r) => this.server.close(() => r()));
+  }
+}

@@ -1,0 +1,198 @@
+// One support ticket as a durable workflow: two SLA clocks (response, resolution), technician
+// steps as validated Updates, warning/breach alarms as timers. All decisions come from the pure
+// lifecycle in domain/; all I/O (database, e-mail) happens in activities.
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { TicketActivities } from '../activities';
+import { notificationsFor } from '../domain/notifications';
+import { IMPACT_LABELS } from '../domain/plans';
+import { dueAt } from '../domain/sla-clock';
+import {
+  allowedSteps,
+  applyAutoClose,
+  applyDueAlarms,
+  applyStep,
+  checkStep,
+  isBreached,
+  nextWakeUp,
+  openTicket,
+  pendingAlarms,
+  receivedEvent,
+  slaView,
+  StepNotAllowed,
+  type Step,
+  type TicketState,
+  type Transition,
+} from '../domain/ticket-lifecycle';
+import type { TicketSnapshot } from '../activities/types';
+import {
+  STEP_NOT_ALLOWED,
+  STEP_UPDATES,
+  slaStateQuery,
+  type Actor,
+  type StepResult,
+  type TicketSnapshotView,
+  type TicketWorkflowInput,
+} from './definitions';
+import { SA } from '../temporal/search-attributes';
+
+const { recordTicket } = proxyActivities<TicketActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+// E-mail may be down for a long time; it retries on its own without holding up the SLA clocks.
+const { notify } = proxyActivities<TicketActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', maximumInterval: '5 minutes' },
+});
+
+export interface TicketOutcome {
+  number: number;
+  status: TicketState['status'];
+  breached: boolean;
+  responseBreachedAt: number | null;
+  resolutionBreachedAt: number | null;
+}
+
+export async function ticketWorkflow(input: TicketWorkflowInput): Promise<TicketOutcome> {
+  let state = openTicket({ ...input, assignee: input.assignee ?? null });
+  const emails: Promise<unknown>[] = [];
+
+  const snapshot = (): TicketSnapshot => ({
+    version: state.version,
+    status: state.status,
+    assignee: state.assignee,
+    respondedVia: state.respondedVia,
+    response: state.response,
+    resolution: state.resolution,
+    breached: isBreached(state),
+    resolvedAt: state.resolvedAt,
+    closedAt: state.closedAt,
+  });
+
+  const view = (): StepResult => ({
+    status: state.status,
+    version: state.version,
+    sla: slaView(state, Date.now()),
+    allowedSteps: allowedSteps(state),
+  });
+
+  // Record the transition, tell the people concerned, and refresh what ops see in the UI.
+  async function commit(t: Transition): Promise<void> {
+    state = t.state;
+    if (t.events.length === 0) return;
+    publish();
+    for (const n of notificationsFor(state.ticketId, t.events)) {
+      emails.push(notify(n).catch((err) => log.error('notification failed for good', { key: n.key, err: String(err) })));
+    }
+    await recordTicket({ ticketId: state.ticketId, events: t.events, snapshot: snapshot() });
+  }
+
+  function publish(): void {
+    const responseDue = state.response.runningSince !== null ? dueAt(state.response) : null;
+    const resolutionDue = state.resolution.runningSince !== null ? dueAt(state.resolution) : null;
+    upsertSearchAttributes([
+      { key: SA.status, value: state.status },
+      { key: SA.breached, value: isBreached(state) },
+      { key: SA.assignee, value: state.assignee ? state.assignee.email : null },
+      { key: SA.responseDueAt, value: responseDue !== null ? new Date(responseDue) : null },
+      { key: SA.resolutionDueAt, value: resolutionDue !== null ? new Date(resolutionDue) : null },
+    ]);
+    const sla = slaView(state, Date.now());
+    setCurrentDetails(
+      [
+        `**Ticket #${state.number}** · ${state.plan} · impact ${state.impact} (${IMPACT_LABELS[state.impact]}) · **${state.status}**`,
+        `Assignee: ${state.assignee ? state.assignee.email : 'unassigned'}`,
+        `Response: ${sla.response.status}${sla.response.dueAt ? ` · due ${sla.response.dueAt}` : ''}`,
+        `Resolution: ${sla.resolution.status}${sla.resolution.dueAt ? ` · due ${sla.resolution.dueAt}` : ''}`,
+      ].join('\n\n'),
+    );
+  }
+
+  function registerStep<A extends Actor>(def: UpdateDefinition<StepResult, [A]>, toStep: (args: NoInfer<A>) => Step): void {
+    setHandler(
+      def,
+      async (args: A) => {
+        await commit(applyStep(state, toStep(args), Date.now(), args.actor));
+        return view();
+      },
+      {
+        validator: (args: A) => {
+          try {
+            checkStep(state, toStep(args));
+          } catch (err) {
+            if (err instanceof StepNotAllowed) {
+              throw ApplicationFailure.create({ type: STEP_NOT_ALLOWED, message: err.message, nonRetryable: true, details: [{ step: err.step, status: err.status }] });
+            }
+            throw err;
+          }
+        },
+      },
+    );
+  }
+
+  registerStep(STEP_UPDATES.assign, (a) => ({ kind: 'assign', assignee: a.assignee }));
+  registerStep(STEP_UPDATES.respond, (a) => ({ kind: 'respond', via: a.via, message: a.message }));
+  registerStep(STEP_UPDATES['wait-for-customer'], (a) => ({ kind: 'wait-for-customer', message: a.message }));
+  registerStep(STEP_UPDATES['customer-replied'], (a) => ({ kind: 'customer-replied', message: a.message }));
+  registerStep(STEP_UPDATES.resolve, (a) => ({ kind: 'resolve', resolution: a.resolution }));
+  registerStep(STEP_UPDATES.reopen, (a) => ({ kind: 'reopen', reason: a.reason }));
+  registerStep(STEP_UPDATES.close, (a) => ({ kind: 'close', reason: a.reason }));
+
+  setHandler(slaStateQuery, (): TicketSnapshotView => ({
+    ...view(),
+    number: state.number,
+    assignee: state.assignee,
+    respondedVia: state.respondedVia,
+    breached: isBreached(state),
+    asOf: new Date(Date.now()).toISOString(),
+  }));
+
+  upsertSearchAttributes([
+    { key: SA.plan, value: input.plan },
+    { key: SA.impact, value: input.impact },
+    { key: SA.customer, value: input.customerId },
+    { key: SA.number, value: input.number },
+  ]);
+  await commit(receivedEvent(state, input.receivedAt, input.actor, { subject: input.subject, customerName: input.customerName }));
+
+  for (;;) {
+    // Alarms first: a workflow started late (worker or server was down) catches up at once.
+    await commit(applyDueAlarms(state, Date.now()));
+    await commit(applyAutoClose(state, Date.now()));
+    if (state.status === 'closed') break;
+    const wakeAt = nextWakeUp(state);
+    const seen = state.version;
+    if (wakeAt === null) {
+      await condition(() => state.version !== seen);
+    } else if (wakeAt > Date.now()) {
+      await condition(() => state.version !== seen, wakeAt - Date.now(), { summary: timerSummary(state) });
+    }
+  }
+
+  await allHandlersFinished();
+  await Promise.all(emails);
+  return {
+    number: state.number,
+    status: state.status,
+    breached: isBreached(state),
+    responseBreachedAt: state.response.breachedAt,
+    resolutionBreachedAt: state.resolution.breachedAt,
+  };
+}
+
+function timerSummary(state: TicketState): string {
+  const [next] = pendingAlarms(state);
+  if (!next) return `auto-close of resolved ticket #${state.number}`;
+  return `#${state.number} ${next.clock} ${next.kind} at ${new Date(next.at).toISOString()}`;
+}

@@ -190,7 +190,7 @@ export function createTicketService(deps: TicketServiceDeps) {
       return new ApiError(409, 'TICKET_CLOSED', `ticket #${ticket.number} is no longer running; no step can change it`, { step: kind });
     }
     if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || (err as { code?: number }).code === 4) {
-      return new ApiError(503, 'TICKET_ENGINE_UNAVAILABLE', `ticket #${ticket.number} did not answer in time; the step was not applied, retry it`);
+      return new ApiError(503, 'TICKET_ENGINE_UNAVAILABLE', `ticket #${ticket.number} did not answer in time; the step may not have been applied: retry it with the same Idempotency-Key`);
     }
     deps.log.error({ err, ticketNumber: ticket.number, step: kind }, 'step failed');
     return new ApiError(502, 'STEP_FAILED', `the step could not be applied to ticket #${ticket.number}`);

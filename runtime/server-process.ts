@@ -1,0 +1,66 @@
+// Shared start-up for the standalone server processes (`api/main.ts`, `worker/main.ts`), used where
+// Postgres, Temporal and SMTP already run elsewhere (docker-compose, a real deployment).
+import { Connection } from '@temporalio/client';
+import { loadConfig, type Config } from '../config';
+import { createLogger } from './logger';
+import { startSystem, type System } from './system';
+import { ensureSearchAttributes } from '../temporal/ensure-search-attributes';
+
+function required(value: string | undefined, name: string): string {
+  if (!value) throw new Error(`${name} is required for a standalone server process (npm start provides embedded defaults instead)`);
+  return value;
+}
+
+export async function runServerProcess(role: 'api' | 'worker'): Promise<void> {
+  const config: Config = loadConfig();
+  const log = createLogger(config.logLevel, `last-call-sla-${role}`);
+  const temporalAddress = required(config.temporal.address, 'TEMPORAL_ADDRESS');
+  // Both roles may come up first on a fresh server: registering is idempotent.
+  const conn = await Connection.connect({ address: temporalAddress });
+  const added = await ensureSearchAttributes(conn, config.temporal.namespace);
+  if (added.length) log.info({ added }, 'registered search attributes');
+  await conn.close();
+
+  const system: System = await startSystem({
+    databaseUrl: required(config.databaseUrl, 'DATABASE_URL'),
+    temporalAddress,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    temporalUiUrl: config.temporal.uiUrl,
+    // Only the worker sends e-mail.
+    smtpUrl: role === 'worker' ? required(config.mail.smtpUrl, 'SMTP_URL') : (config.mail.smtpUrl ?? ''),
+    mailFrom: config.mail.from,
+    supportLeadEmail: config.mail.supportLeadEmail,
+    adminToken: config.adminToken,
+    port: config.port,
+    publicUrl: process.env.PUBLIC_URL,
+    log,
+    api: role === 'api',
+    worker: role === 'worker',
+  });
+  log.info({ role, port: role === 'api' ? config.port : undefined }, 'started');
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    // The worker finishes in-flight activity tasks (shutdownGraceTime) before this resolves.
+    system.stop().then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+export function main(role: 'api' | 'worker'): void {
+  runServerProcess(role).catch((err) => {
+    process.stderr.write(`failed to start ${role}: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
+}

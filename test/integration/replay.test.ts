@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { eventually, secondsPolicy, sleep, startTestSystem } from '../support/harness';
 
 const HISTORIES = path.join(__dirname, '..', 'histories');
@@ -48,15 +48,28 @@ describe('workflow replay', function () {
     });
   }
 
-  it('every recorded ticket history replays against the current workflow code', async () => {
-    const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
-    expect(files.length, 'no recorded histories in test/histories').to.be.at.least(2);
-    const histories = files.map((f) => ({ workflowId: f, history: historyFromJSON(JSON.parse(readFileSync(path.join(HISTORIES, f), 'utf8'))) }));
+  const files = () => readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
+  const histories = () => files().map((f) => ({ workflowId: f, history: historyFromJSON(JSON.parse(readFileSync(path.join(HISTORIES, f), 'utf8'))) }));
+  async function replay(workflowBundle: Parameters<typeof Worker.runReplayHistories>[0]['workflowBundle']) {
     const results = [];
-    for await (const r of Worker.runReplayHistories({ workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! } }, histories)) {
-      results.push(r);
-    }
-    expect(results).to.have.length(files.length);
+    for await (const r of Worker.runReplayHistories({ workflowBundle }, histories())) results.push(r);
+    return results;
+  }
+
+  it('every recorded ticket history replays against the current workflow code', async () => {
+    expect(files().length, 'no recorded histories in test/histories').to.be.at.least(2);
+    const results = await replay({ codePath: process.env.TEST_WORKFLOW_BUNDLE! });
+    expect(results).to.have.length(files().length);
     for (const r of results) expect(r.error, `${r.workflowId}: ${r.error?.message}`).to.equal(undefined);
+  });
+
+  it('fails on a workflow change that would break running tickets (the guard works)', async () => {
+    const bundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../fixtures/changed-ticket-workflow'),
+      logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
+    });
+    const results = await replay(bundle);
+    expect(results).to.have.length(files().length);
+    for (const r of results) expect(r.error?.name, r.workflowId).to.match(/DeterminismViolationError/);
   });
 });

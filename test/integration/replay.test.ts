@@ -6,11 +6,16 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import pino from 'pino';
+import { installTemporalRuntime } from '../../runtime/temporal-runtime';
 import { eventually, secondsPolicy, sleep, startTestSystem } from '../support/harness';
 
 const HISTORIES = path.join(__dirname, '..', 'histories');
 
 describe('workflow replay', function () {
+  // Replay needs no system, but the SDK runtime should still log through ours (quietly).
+  before(() => installTemporalRuntime(pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })));
+
   if (process.env.RECORD_HISTORIES) {
     it('records histories of full tickets', async () => {
       const t = await startTestSystem({ label: 'record', policy: secondsPolicy({ A: { response: 'PT3S', resolution: 'PT20S' } }) });

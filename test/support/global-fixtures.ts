@@ -5,7 +5,9 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import pino from 'pino';
+import { installTemporalRuntime } from '../../runtime/temporal-runtime';
 import { startEmbeddedPostgres, type EmbeddedDb } from '../../runtime/embedded-postgres';
 import { ensureTemporalBinary } from '../../runtime/temporal-binary';
 import { ALL_SEARCH_ATTRIBUTES } from '../../temporal/search-attributes';
@@ -20,7 +22,7 @@ export async function mochaGlobalSetup() {
   chmodSync(workDir, 0o755);
   const binary = ensureTemporalBinary();
   // Quiet SDK logs in this process; test files that share it (non-parallel runs) inherit this.
-  Runtime.install({ logger: new DefaultLogger((process.env.TEST_SDK_LOG_LEVEL as 'ERROR' | undefined) ?? 'ERROR') });
+  installTemporalRuntime(pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
   const [testEnv, db, bundle] = await Promise.all([
     TestWorkflowEnvironment.createLocal({
       server: {

@@ -135,7 +135,7 @@ export function checkStep(state: TicketState, step: Step): void {
   }
   if (!ALLOWED_FROM[step.kind].includes(state.status)) {
     const why = WHY_NOT[step.kind] ?? `not allowed while the ticket is ${state.status}`;
-    throw new StepNotAllowed(step.kind, state.status, `cannot ${step.kind} ticket #${state.number}: ${why} (status: ${state.status})`);
+    throw new StepNotAllowed(step.kind, state.status, `step "${step.kind}" is not allowed on ticket #${state.number}: ${why} (status: ${state.status})`);
   }
 }
 

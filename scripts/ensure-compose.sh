@@ -11,12 +11,16 @@ if ! command -v docker >/dev/null 2>&1 || ! command -v go >/dev/null 2>&1; then
 fi
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/last-call-sla/docker-compose-$VERSION"
 if [ ! -x "$cache/docker-compose" ]; then
-  echo "[compose] building docker compose $VERSION with Go into $cache (first time only)" >&2
-  staging="$cache/.build-$$"
-  mkdir -p "$staging"
-  GOTOOLCHAIN=local GOBIN="$staging" CGO_ENABLED=0 go install "github.com/docker/compose/v2/cmd@$VERSION"
-  mv "$staging/cmd" "$cache/docker-compose"
-  rm -rf "$staging"
+  echo "[compose] building docker compose $VERSION with Go into $cache (first time only, about 2 minutes)" >&2
+  export GOTOOLCHAIN=local CGO_ENABLED=0
+  # Compose's go.mod has exclude directives, so `go install pkg@version` refuses it: build inside
+  # the downloaded module instead, where its go.mod applies as written.
+  src=$(go mod download -json "github.com/docker/compose/v2@$VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  mkdir -p "$cache"
+  (cd "$src" && GOFLAGS=-mod=mod go build -trimpath \
+    -ldflags "-X github.com/docker/compose/v2/internal.Version=$VERSION" \
+    -o "$cache/.docker-compose-$$" ./cmd)
+  mv "$cache/.docker-compose-$$" "$cache/docker-compose"
 fi
 mkdir -p "$HOME/.docker/cli-plugins"
 ln -sf "$cache/docker-compose" "$HOME/.docker/cli-plugins/docker-compose"

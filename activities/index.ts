@@ -93,7 +93,9 @@ export function createActivities(deps: ActivityDeps) {
       await NotificationRow.create({ key: n.key, ticketId: row.id, kind: n.kind, recipient: to, subject: mail.subject, messageId, sentAt: null });
     }
     try {
-      await mailer.send({ to, subject: mail.subject, text: mail.text, messageId, headers: { 'X-Ticket-Number': String(number) } });
+      // The end user a ticket names (Advanced) hears what its requester hears.
+      const cc = n.audience === 'requester' && row.endUser ? row.endUser.email : undefined;
+      await mailer.send({ to, cc, subject: mail.subject, text: mail.text, messageId, headers: { 'X-Ticket-Number': String(number) } });
     } catch (err) {
       await NotificationRow.destroy({ where: { key: n.key, state: 'sending' } });
       throw err;

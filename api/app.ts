@@ -6,10 +6,14 @@ import type { Logger } from 'pino';
 import type { Sequelize } from 'sequelize';
 import type { Client } from '@temporalio/client';
 import type { TicketService } from '../services/tickets';
-import { requireAdmin } from './auth';
+import { requireAuth } from './auth';
 import { ApiError, errorHandler, unknownRoute } from './errors';
 import { requireContentType } from './middleware';
-import { customerRoutes, slaPolicyRoutes } from './routes/admin';
+import { auditRoutes, slaPolicyRoutes } from './routes/admin';
+import { customerRoutes } from './routes/customers';
+import { meRoute, userRoutes } from './routes/users';
+import { createCustomerService } from '../services/customers';
+import { createUserService } from '../services/users';
 import { ticketRoutes } from './routes/tickets';
 
 export interface AppDeps {
@@ -54,13 +58,18 @@ export function createApp(deps: AppDeps): Express {
     res.json({ status: 'ready', postgres, temporal });
   });
 
+  const users = createUserService(deps.sequelize);
   const api = express.Router();
+  // Who is calling comes first: nothing of a request is looked at for a caller without a valid token.
+  api.use(requireAuth(deps.adminToken));
   api.use(requireContentType('application/json'));
   api.use(express.json({ limit: deps.bodyLimit ?? '100kb' }));
-  const admin = requireAdmin(deps.adminToken);
+  api.use('/me', meRoute());
   api.use('/tickets', ticketRoutes(deps.tickets));
-  api.use('/sla-policy', slaPolicyRoutes(admin));
-  api.use('/customers', customerRoutes(admin));
+  api.use('/sla-policy', slaPolicyRoutes());
+  api.use('/customers', customerRoutes(createCustomerService(deps.sequelize), users));
+  api.use('/users', userRoutes(users));
+  api.use('/audit-log', auditRoutes());
   app.use('/api', api);
 
   app.use(unknownRoute);

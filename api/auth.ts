@@ -1,27 +1,40 @@
-// Bearer-token checks. Today one admin token from the environment; the entitlements work adds
-// per-user tokens and roles behind the same middleware names.
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
+// Authentication (bearer tokens, see services/access.ts) and the role checks of domain/roles.ts.
+import type { RequestHandler, Response } from 'express';
+import { authenticate, type Principal } from '../services/access';
+import { may, PERMISSIONS, type Permission } from '../domain/roles';
 import { ApiError } from './errors';
-
-const digest = (s: string) => createHash('sha256').update(s).digest();
 
 export function bearerToken(header: string | undefined): string | null {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   return m ? m[1] : null;
 }
 
-export function requireAdmin(adminToken: string | undefined): RequestHandler {
-  const expected = adminToken ? digest(adminToken) : null;
-  return (req, _res, next) => {
+/** Every /api route needs a valid token; the principal is left in res.locals.principal. */
+export function requireAuth(bootstrapAdminToken: string | undefined): RequestHandler {
+  return (req, res, next) => {
     const token = bearerToken(req.get('authorization'));
-    if (!token) return next(new ApiError(401, 'UNAUTHENTICATED', 'this endpoint needs an admin bearer token (Authorization: Bearer …)'));
-    if (!expected || !timingSafeEqual(digest(token), expected)) return next(new ApiError(401, 'INVALID_TOKEN', 'the bearer token is not valid'));
-    res_locals(req).actor = 'admin';
-    next();
+    if (!token) return next(new ApiError(401, 'UNAUTHENTICATED', 'send a bearer token: Authorization: Bearer <token>'));
+    authenticate(token, bootstrapAdminToken).then((r) => {
+      if (!r.ok) return next(new ApiError(401, r.code, r.message));
+      res.locals.principal = r.principal;
+      req.log?.setBindings?.({ actor: r.principal.label });
+      next();
+    }, next);
   };
 }
 
-function res_locals(req: Parameters<RequestHandler>[0]): Record<string, unknown> {
-  return req.res!.locals;
+export function principal(res: Response): Principal {
+  const p = res.locals.principal as Principal | undefined;
+  if (!p) throw new ApiError(401, 'UNAUTHENTICATED', 'send a bearer token: Authorization: Bearer <token>');
+  return p;
+}
+
+export function requirePermission(permission: Permission): RequestHandler {
+  return (_req, res, next) => {
+    const p = principal(res);
+    if (!may(p.role, permission)) {
+      return next(new ApiError(403, 'FORBIDDEN', `a ${p.role} may not do this; it needs one of: ${PERMISSIONS[permission].join(', ')}`, { role: p.role, permission }));
+    }
+    next();
+  };
 }

@@ -1,37 +1,80 @@
 // Request bodies the API accepts. zod turns anything else into a 400 VALIDATION_FAILED.
 import { z } from 'zod';
 import { CHANNELS, IMPACTS, PLANS, RESPONSE_VIAS, TICKET_TYPES } from '../domain/plans';
+import { isValidTimezone, TERMS } from '../domain/entitlements';
+import { ROLES, STAFF_ROLES } from '../domain/roles';
 import { TICKET_STATUSES } from '../domain/ticket-lifecycle';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const person = z.object({ name: text(200).optional(), email: z.string().trim().toLowerCase().email().max(320) }).strict();
 
-export const createCustomerBody = z
-  .object({ name: text(200), plan: z.enum(PLANS).default('standard'), timezone: text(64).optional() })
+const email = z.string().trim().toLowerCase().email().max(320);
+const timezone = text(64).refine(isValidTimezone, { message: 'not an IANA time zone (e.g. America/Santiago)' });
+const instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+
+export const createCustomerBody = z.object({ name: text(200), timezone: timezone.optional() }).strict();
+
+const productFields = {
+  brand: text(200),
+  name: text(200),
+  technology: text(100).transform((s) => s.toLowerCase()),
+  purchaseConfirmedAt: instant,
+  licensesDeliveredAt: instant.nullable().optional(),
+  inForceUntil: instant.nullable().optional(),
+};
+export const createProductBody = z.object(productFields).strict();
+export const updateProductBody = z
+  .object({ ...productFields, purchaseConfirmedAt: instant.nullable() })
+  .partial()
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change' });
+
+export const subscribeBody = z.object({ plan: z.literal('advanced'), term: z.enum(TERMS), startsAt: instant.optional() }).strict();
+export const renewBody = z.object({ term: z.enum(TERMS).optional() }).strict();
+export const cancelBody = z.object({ immediately: z.boolean().default(false) }).strict();
+
+export const createRequesterBody = z.object({ name: text(200), email, phone: text(40).optional() }).strict();
+export const createStaffBody = z
+  .object({
+    name: text(200),
+    email,
+    role: z.enum(STAFF_ROLES),
+    phone: text(40).optional(),
+    technologies: z.array(text(100).transform((s) => s.toLowerCase())).max(50).optional(),
+  })
+  .strict();
+export const listUsersQuery = z.object({ role: z.enum(ROLES).optional(), customerId: z.string().uuid().optional() }).strict();
+export const auditQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    offset: z.coerce.number().int().min(0).default(0),
+    targetType: text(50).optional(),
+    targetId: text(100).optional(),
+  })
   .strict();
 
 export const createTicketBody = z
   .object({
-    customerId: z.string().uuid(),
-    requester: person,
     type: z.enum(TICKET_TYPES),
     impact: z.enum(IMPACTS),
     subject: text(300),
     description: text(20_000),
     channel: z.enum(CHANNELS).default('api'),
+    productId: z.string().uuid().optional(),
+    endUser: person.optional(),
+    /** Only for technicians and leads filing on a requester's behalf (e.g. a phone call). */
+    requesterId: z.string().uuid().optional(),
   })
   .strict();
 
-const actor = { by: z.string().trim().min(1).max(320).optional() };
-
 export const stepBodies = {
-  assign: z.object({ ...actor, assignee: person }).strict(),
-  respond: z.object({ ...actor, via: z.enum(RESPONSE_VIAS), message: text(20_000) }).strict(),
-  'wait-for-customer': z.object({ ...actor, message: text(20_000).optional() }).strict(),
-  'customer-replied': z.object({ ...actor, message: text(20_000).optional() }).strict(),
-  resolve: z.object({ ...actor, resolution: text(20_000) }).strict(),
-  reopen: z.object({ ...actor, reason: text(2_000).optional() }).strict(),
-  close: z.object({ ...actor, reason: text(2_000).optional() }).strict(),
+  assign: z.object({ assigneeId: z.string().uuid() }).strict(),
+  respond: z.object({ via: z.enum(RESPONSE_VIAS), message: text(20_000) }).strict(),
+  'wait-for-customer': z.object({ message: text(20_000).optional() }).strict(),
+  'customer-replied': z.object({ message: text(20_000).optional() }).strict(),
+  resolve: z.object({ resolution: text(20_000) }).strict(),
+  reopen: z.object({ reason: text(2_000).optional() }).strict(),
+  close: z.object({ reason: text(2_000).optional() }).strict(),
 } as const;
 
 const csv = <T extends readonly [string, ...string[]]>(values: T) =>

@@ -2,9 +2,13 @@
 import type { Sequelize } from 'sequelize';
 import { SequelizeStorage, Umzug } from 'umzug';
 import * as m001 from './migrations/001-initial-schema';
+import * as m002 from './migrations/002-entitlements-and-access';
 
 // Listed explicitly so the same code runs from TypeScript sources and from the compiled dist/.
-const MIGRATIONS = [{ name: '001-initial-schema', module: m001 }];
+const MIGRATIONS = [
+  { name: '001-initial-schema', module: m001 },
+  { name: '002-entitlements-and-access', module: m002 },
+];
 
 export function migrator(sequelize: Sequelize, logger?: { info: (msg: string) => void }) {
   return new Umzug({

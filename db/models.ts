@@ -5,11 +5,12 @@ import type { ClockState } from '../domain/sla-clock';
 import type { Person, TicketStatus } from '../domain/ticket-lifecycle';
 import type { Channel, Impact, Plan, ResponseVia, TicketType } from '../domain/plans';
 import type { SlaPolicy, TicketTargets } from '../domain/sla-policy';
+import type { Term } from '../domain/entitlements';
+import type { Role } from '../domain/roles';
 
 export class Customer extends Model<InferAttributes<Customer>, InferCreationAttributes<Customer>> {
   declare id: CreationOptional<string>;
   declare name: string;
-  declare plan: Plan;
   declare timezone: CreationOptional<string>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
@@ -28,6 +29,10 @@ export class Ticket extends Model<InferAttributes<Ticket>, InferCreationAttribut
   declare customerId: string;
   declare requesterName: string | null;
   declare requesterEmail: string;
+  declare requesterId: string | null;
+  declare endUser: { name?: string; email: string } | null;
+  declare productId: string | null;
+  declare loggedBy: string | null;
   declare plan: Plan;
   declare impact: Impact;
   declare type: TicketType;
@@ -76,13 +81,79 @@ export class NotificationRow extends Model<InferAttributes<NotificationRow>, Inf
   declare sentAt: Date | null;
 }
 
+export class Product extends Model<InferAttributes<Product>, InferCreationAttributes<Product>> {
+  declare id: CreationOptional<string>;
+  declare customerId: string;
+  declare brand: string;
+  declare name: string;
+  declare technology: string;
+  declare purchaseConfirmedAt: Date | null;
+  declare licensesDeliveredAt: Date | null;
+  declare inForceUntil: Date | null;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+}
+
+export type CancelMode = 'end_of_term' | 'immediately' | 'superseded';
+
+export class Subscription extends Model<InferAttributes<Subscription>, InferCreationAttributes<Subscription>> {
+  declare id: CreationOptional<string>;
+  declare customerId: string;
+  declare plan: 'advanced';
+  declare term: Term;
+  declare anchorAt: Date;
+  declare termIndex: number;
+  declare startsAt: Date;
+  declare termEndsAt: Date;
+  declare endsAt: Date;
+  declare cancelledAt: Date | null;
+  declare cancelMode: CancelMode | null;
+  declare createdBy: string;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+}
+
+export class User extends Model<InferAttributes<User>, InferCreationAttributes<User>> {
+  declare id: CreationOptional<string>;
+  declare customerId: string | null;
+  declare role: Role;
+  declare name: string;
+  declare email: string;
+  declare phone: string | null;
+  declare technologies: CreationOptional<string[]>;
+  declare isPrimary: CreationOptional<boolean>;
+  declare enabled: CreationOptional<boolean>;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+}
+
+export class ApiToken extends Model<InferAttributes<ApiToken>, InferCreationAttributes<ApiToken>> {
+  declare id: CreationOptional<string>;
+  declare userId: string;
+  declare tokenHash: string;
+  declare tokenPrefix: string;
+  declare createdAt: CreationOptional<Date>;
+  declare revokedAt: Date | null;
+  declare lastUsedAt: Date | null;
+}
+
+export class AuditEntry extends Model<InferAttributes<AuditEntry>, InferCreationAttributes<AuditEntry>> {
+  declare id: CreationOptional<string>;
+  declare at: CreationOptional<Date>;
+  declare actor: string;
+  declare actorUserId: string | null;
+  declare action: string;
+  declare targetType: string;
+  declare targetId: string | null;
+  declare data: Record<string, unknown>;
+}
+
 export function initModels(sequelize: Sequelize) {
   const common = { sequelize, underscored: true };
   Customer.init(
     {
       id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
       name: { type: DataTypes.TEXT, allowNull: false },
-      plan: { type: DataTypes.TEXT, allowNull: false },
       timezone: { type: DataTypes.TEXT, allowNull: false, defaultValue: 'America/Santiago' },
       createdAt: DataTypes.DATE,
       updatedAt: DataTypes.DATE,
@@ -105,6 +176,10 @@ export function initModels(sequelize: Sequelize) {
       customerId: { type: DataTypes.UUID, allowNull: false },
       requesterName: DataTypes.TEXT,
       requesterEmail: { type: DataTypes.TEXT, allowNull: false },
+      requesterId: DataTypes.UUID,
+      endUser: DataTypes.JSONB,
+      productId: DataTypes.UUID,
+      loggedBy: DataTypes.TEXT,
       plan: { type: DataTypes.TEXT, allowNull: false },
       impact: { type: DataTypes.TEXT, allowNull: false },
       type: { type: DataTypes.TEXT, allowNull: false },
@@ -157,6 +232,81 @@ export function initModels(sequelize: Sequelize) {
       sentAt: DataTypes.DATE,
     },
     { ...common, tableName: 'notifications', timestamps: false },
+  );
+  Product.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+      customerId: { type: DataTypes.UUID, allowNull: false },
+      brand: { type: DataTypes.TEXT, allowNull: false },
+      name: { type: DataTypes.TEXT, allowNull: false },
+      technology: { type: DataTypes.TEXT, allowNull: false },
+      purchaseConfirmedAt: DataTypes.DATE,
+      licensesDeliveredAt: DataTypes.DATE,
+      inForceUntil: DataTypes.DATE,
+      createdAt: DataTypes.DATE,
+      updatedAt: DataTypes.DATE,
+    },
+    { ...common, tableName: 'products' },
+  );
+  Subscription.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+      customerId: { type: DataTypes.UUID, allowNull: false },
+      plan: { type: DataTypes.TEXT, allowNull: false },
+      term: { type: DataTypes.TEXT, allowNull: false },
+      anchorAt: { type: DataTypes.DATE, allowNull: false },
+      termIndex: { type: DataTypes.INTEGER, allowNull: false },
+      startsAt: { type: DataTypes.DATE, allowNull: false },
+      termEndsAt: { type: DataTypes.DATE, allowNull: false },
+      endsAt: { type: DataTypes.DATE, allowNull: false },
+      cancelledAt: DataTypes.DATE,
+      cancelMode: DataTypes.TEXT,
+      createdBy: { type: DataTypes.TEXT, allowNull: false },
+      createdAt: DataTypes.DATE,
+      updatedAt: DataTypes.DATE,
+    },
+    { ...common, tableName: 'subscriptions' },
+  );
+  User.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+      customerId: DataTypes.UUID,
+      role: { type: DataTypes.TEXT, allowNull: false },
+      name: { type: DataTypes.TEXT, allowNull: false },
+      email: { type: DataTypes.TEXT, allowNull: false },
+      phone: DataTypes.TEXT,
+      technologies: { type: DataTypes.JSONB, allowNull: false, defaultValue: [] },
+      isPrimary: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+      enabled: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true },
+      createdAt: DataTypes.DATE,
+      updatedAt: DataTypes.DATE,
+    },
+    { ...common, tableName: 'users' },
+  );
+  ApiToken.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+      userId: { type: DataTypes.UUID, allowNull: false },
+      tokenHash: { type: DataTypes.TEXT, allowNull: false },
+      tokenPrefix: { type: DataTypes.TEXT, allowNull: false },
+      createdAt: DataTypes.DATE,
+      revokedAt: DataTypes.DATE,
+      lastUsedAt: DataTypes.DATE,
+    },
+    { ...common, tableName: 'api_tokens', updatedAt: false },
+  );
+  AuditEntry.init(
+    {
+      id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true },
+      at: { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW },
+      actor: { type: DataTypes.TEXT, allowNull: false },
+      actorUserId: DataTypes.UUID,
+      action: { type: DataTypes.TEXT, allowNull: false },
+      targetType: { type: DataTypes.TEXT, allowNull: false },
+      targetId: DataTypes.TEXT,
+      data: { type: DataTypes.JSONB, allowNull: false, defaultValue: {} },
+    },
+    { ...common, tableName: 'audit_log', timestamps: false },
   );
   Ticket.hasMany(TicketEventRow, { foreignKey: 'ticketId', as: 'events' });
   Ticket.belongsTo(Customer, { foreignKey: 'customerId', as: 'customer' });

@@ -2,6 +2,7 @@ import nodemailer, { type Transporter } from 'nodemailer';
 
 export interface OutgoingMail {
   to: string;
+  cc?: string;
   subject: string;
   text: string;
   messageId?: string;

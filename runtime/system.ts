@@ -54,6 +54,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
   await migrate(sequelize);
   const temporal = await connectTemporal(o.temporalAddress, o.namespace);
   const tickets = createTicketService({
+    sequelize,
     temporal,
     taskQueue: o.taskQueue,
     temporalUiUrl: o.temporalUiUrl,

@@ -2,6 +2,8 @@
 // row; tickets already open keep the targets they were opened under.
 import { DEFAULT_SLA_POLICY, slaPolicySchema, type SlaPolicy } from '../domain/sla-policy';
 import { SlaPolicyRow } from '../db/models';
+import type { Principal } from './access';
+import { audit } from './audit';
 
 export interface PolicyInForce {
   id: number | null;
@@ -18,8 +20,11 @@ export async function currentPolicy(): Promise<PolicyInForce> {
 }
 
 /** Validates (throws a ZodError on bad input) and stores a new policy version. */
-export async function replacePolicy(input: unknown, actor: string): Promise<PolicyInForce> {
+export async function replacePolicy(input: unknown, actor: Principal): Promise<PolicyInForce> {
   const policy = slaPolicySchema.parse(input) as SlaPolicy;
-  await SlaPolicyRow.create({ policy, createdBy: actor });
+  await SlaPolicyRow.sequelize!.transaction(async (transaction) => {
+    const row = await SlaPolicyRow.create({ policy, createdBy: actor.label }, { transaction });
+    await audit(actor, 'sla_policy.replace', { type: 'sla_policy', id: row.id }, { policy }, transaction);
+  });
   return currentPolicy();
 }

@@ -8,10 +8,14 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { Op, type WhereOptions } from 'sequelize';
+import { Op, type Sequelize, type WhereOptions } from 'sequelize';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { Customer, Ticket, TicketEventRow } from '../db/models';
+import { Ticket, TicketEventRow, User } from '../db/models';
+import { PLAN_RULES, checkIntake, checkQuota, productSupportState, requesterState } from '../domain/entitlements';
+import type { Principal } from './access';
+import { lockCustomer } from './customers';
+import { customerPlan, loadEntitlement, ticketsInWindow } from './entitlements';
 import { targetsFor } from '../domain/sla-policy';
 import { allowedSteps, openTicket, slaView, type StepKind } from '../domain/ticket-lifecycle';
 import { ApiError, notFound } from '../api/errors';
@@ -21,6 +25,7 @@ import { currentPolicy } from './sla-policy';
 import { startTicketWorkflow } from './workflow-starter';
 
 export interface TicketServiceDeps {
+  sequelize: Sequelize;
   temporal: Client;
   taskQueue: string;
   temporalUiUrl: string;
@@ -69,58 +74,87 @@ export function createTicketService(deps: TicketServiceDeps) {
     };
   }
 
-  async function findTicket(idOrNumber: string): Promise<Ticket> {
+  async function findTicket(idOrNumber: string, p: Principal): Promise<Ticket> {
     let where: WhereOptions<Ticket> | null = null;
     if (/^\d{1,15}$/.test(idOrNumber)) where = { number: idOrNumber };
     else if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrNumber)) where = { id: idOrNumber };
-    const ticket = where ? await Ticket.findOne({ where }) : null;
+    const ticket = where ? await Ticket.findOne({ where: { ...where, ...(await visibility(p)) } }) : null;
     if (!ticket) throw notFound(`ticket ${idOrNumber}`);
     return ticket;
   }
 
-  async function intake(body: z.infer<typeof createTicketBody>, actor: string) {
-    const customer = await Customer.findByPk(body.customerId);
-    if (!customer) throw new ApiError(422, 'UNKNOWN_CUSTOMER', `customer ${body.customerId} does not exist`);
-    const { id: policyId, policy } = await currentPolicy();
-    const id = randomUUID();
-    // The row is the durable acceptance: written before the workflow starts, with the policy's
-    // targets copied in so later policy changes never move this ticket's deadlines.
-    const ticket = await Ticket.create({
-      id,
-      customerId: customer.id,
-      requesterName: body.requester.name ?? null,
-      requesterEmail: body.requester.email,
-      plan: customer.plan,
-      impact: body.impact,
-      type: body.type,
-      channel: body.channel,
-      subject: body.subject,
-      description: body.description,
-      receivedAt: new Date(),
-      targets: targetsFor(policy, customer.plan, body.impact),
-      slaPolicyId: policyId,
-      responseDueAt: null,
-      resolutionDueAt: null,
-      nextDueAt: null,
-      assignee: null,
-      respondedVia: null,
-      clocks: null,
-      workflowId: 'pending',
-      workflowStartedAt: null,
-      resolvedAt: null,
-      closedAt: null,
-    });
-    await ticket.reload();
-    const workflowId = ticketWorkflowId(ticket.number);
-    const view0 = toView(ticket);
-    await ticket.update({
-      workflowId,
-      responseDueAt: view0.responseDueAt ? new Date(view0.responseDueAt) : null,
-      resolutionDueAt: view0.resolutionDueAt ? new Date(view0.resolutionDueAt) : null,
-      nextDueAt: view0.responseDueAt ? new Date(view0.responseDueAt) : null,
+  async function intake(body: z.infer<typeof createTicketBody>, p: Principal) {
+    const requester = await filer(body, p);
+    const customerId = requester.customerId!;
+    const now = Date.now();
+    // The customer's row lock makes the quota count and the insert one step: concurrent intakes
+    // of one customer queue here, so a Standard customer never gets a fourth ticket in a month.
+    const ticket = await deps.sequelize.transaction(async (transaction) => {
+      await lockCustomer(customerId, transaction);
+      const e = await loadEntitlement(customerId, now, transaction);
+      if (requesterState(requester, e.plan) !== 'active') {
+        throw new ApiError(422, 'REQUESTER_NOT_ACTIVE', `${requester.email} may not file tickets now (${requesterState(requester, e.plan)})`);
+      }
+      const refusal = checkIntake(e.support, e.plan, { channel: body.channel, type: body.type, hasEndUser: body.endUser !== undefined });
+      if (refusal) throw new ApiError(422, refusal.code, refusal.message, refusal.details);
+      if (body.productId) {
+        const product = e.products.find((x) => x.id === body.productId);
+        if (!product) throw new ApiError(422, 'UNKNOWN_PRODUCT', `product ${body.productId} is not one of the customer's products`);
+        const state = productSupportState(product, now);
+        if (state !== 'in_force') throw new ApiError(422, 'PRODUCT_NOT_IN_FORCE', `product ${product.brand} ${product.name} has no support (${state})`, { state });
+      }
+      const quota = checkQuota(e.plan, await ticketsInWindow(customerId, e.window, transaction), e.window);
+      if (quota) throw new ApiError(422, quota.code, quota.message, quota.details);
+
+      const { id: policyId, policy } = await currentPolicy();
+      // The row is the durable acceptance: written before the workflow starts, with the plan in
+      // force and its targets copied in, so later plan or policy changes never move its deadlines.
+      const row = await Ticket.create(
+        {
+          id: randomUUID(),
+          customerId,
+          requesterId: requester.id,
+          requesterName: requester.name,
+          requesterEmail: requester.email,
+          endUser: body.endUser ?? null,
+          productId: body.productId ?? null,
+          loggedBy: p.role === 'requester' ? null : p.label,
+          plan: e.plan,
+          impact: body.impact,
+          type: body.type,
+          channel: body.channel,
+          subject: body.subject,
+          description: body.description,
+          receivedAt: new Date(now),
+          targets: targetsFor(policy, e.plan, body.impact),
+          slaPolicyId: policyId,
+          responseDueAt: null,
+          resolutionDueAt: null,
+          nextDueAt: null,
+          assignee: null,
+          respondedVia: null,
+          clocks: null,
+          workflowId: 'pending',
+          workflowStartedAt: null,
+          resolvedAt: null,
+          closedAt: null,
+        },
+        { transaction },
+      );
+      await row.reload({ transaction });
+      const view0 = toView(row);
+      return row.update(
+        {
+          workflowId: ticketWorkflowId(row.number),
+          responseDueAt: view0.responseDueAt ? new Date(view0.responseDueAt) : null,
+          resolutionDueAt: view0.resolutionDueAt ? new Date(view0.resolutionDueAt) : null,
+          nextDueAt: view0.responseDueAt ? new Date(view0.responseDueAt) : null,
+        },
+        { transaction },
+      );
     });
     try {
-      await startTicketWorkflow(deps.temporal, deps.taskQueue, ticket, actor);
+      await startTicketWorkflow(deps.temporal, deps.taskQueue, ticket, p.label);
     } catch (err) {
       // Accepted all the same: the outbox sweep starts it, deadlines still count from receivedAt.
       deps.log.warn({ err, ticketNumber: ticket.number }, 'ticket accepted; workflow start deferred');
@@ -128,8 +162,31 @@ export function createTicketService(deps: TicketServiceDeps) {
     return toView(await ticket.reload());
   }
 
-  async function get(idOrNumber: string) {
-    const ticket = await findTicket(idOrNumber);
+  /** The requester a ticket is filed for: the caller, or the one a technician names (e.g. on a phone call). */
+  async function filer(body: z.infer<typeof createTicketBody>, p: Principal): Promise<User> {
+    if (p.role === 'requester') {
+      if (body.requesterId && body.requesterId !== p.userId) throw new ApiError(403, 'FORBIDDEN', 'a requester files tickets for themselves only');
+      if (body.channel === 'phone') throw new ApiError(403, 'FORBIDDEN', 'phone tickets are logged by the technician who takes the call');
+      return (await User.findByPk(p.userId!))!;
+    }
+    if (!body.requesterId) {
+      throw new ApiError(400, 'VALIDATION_FAILED', 'the request is invalid', [{ path: 'requesterId', message: 'required when staff file a ticket on a requester\'s behalf' }]);
+    }
+    const requester = await User.findOne({ where: { id: body.requesterId, role: 'requester' } });
+    if (!requester) throw new ApiError(422, 'UNKNOWN_REQUESTER', `requester ${body.requesterId} does not exist`);
+    if (!requester.enabled) throw new ApiError(422, 'REQUESTER_NOT_ACTIVE', `${requester.email} is disabled`);
+    return requester;
+  }
+
+  /** Requesters see their customer's tickets; on Standard only their own. Others get 404, never the ticket. */
+  async function visibility(p: Principal): Promise<WhereOptions<Ticket>> {
+    if (p.role !== 'requester') return {};
+    const plan = await customerPlan(p.customerId!);
+    return PLAN_RULES[plan].seesCustomerTickets ? { customerId: p.customerId! } : { customerId: p.customerId!, requesterId: p.userId! };
+  }
+
+  async function get(idOrNumber: string, p: Principal) {
+    const ticket = await findTicket(idOrNumber, p);
     const events = await TicketEventRow.findAll({ where: { ticketId: ticket.id }, order: [['seq', 'ASC']] });
     return {
       ...toView(ticket),
@@ -137,8 +194,8 @@ export function createTicketService(deps: TicketServiceDeps) {
     };
   }
 
-  async function list(q: z.infer<typeof listTicketsQuery>) {
-    const where: WhereOptions<Ticket> = {};
+  async function list(q: z.infer<typeof listTicketsQuery>, p: Principal) {
+    const where: WhereOptions<Ticket> = { ...(await visibility(p)) };
     if (q.status) Object.assign(where, { status: { [Op.in]: q.status } });
     if (q.plan) Object.assign(where, { plan: { [Op.in]: q.plan } });
     if (q.impact) Object.assign(where, { impact: { [Op.in]: q.impact } });
@@ -158,8 +215,10 @@ export function createTicketService(deps: TicketServiceDeps) {
     return { total: count, limit: q.limit, offset: q.offset, tickets: rows.map((t) => toView(t, now)) };
   }
 
-  async function step(idOrNumber: string, kind: StepKind, args: Record<string, unknown>, actor: string, idempotencyKey?: string) {
-    const ticket = await findTicket(idOrNumber);
+  async function step(idOrNumber: string, kind: StepKind, body: Record<string, unknown>, p: Principal, idempotencyKey?: string) {
+    const ticket = await findTicket(idOrNumber, p);
+    const actor = p.label;
+    const args = kind === 'assign' ? { assignee: await assignee(String(body.assigneeId)) } : body;
     if (ticket.status === 'closed') {
       throw new ApiError(409, 'TICKET_CLOSED', `ticket #${ticket.number} is closed; no step can change it`, { step: kind, status: ticket.status });
     }
@@ -180,6 +239,12 @@ export function createTicketService(deps: TicketServiceDeps) {
       throw stepError(err, ticket, kind);
     }
     return { ...toView(await ticket.reload()), step: kind, workflowVersion: result.version };
+  }
+
+  async function assignee(userId: string) {
+    const u = await User.findOne({ where: { id: userId, role: { [Op.in]: ['technician', 'lead'] } } });
+    if (!u || !u.enabled) throw new ApiError(422, 'UNKNOWN_TECHNICIAN', `${userId} is not an active technician or lead`);
+    return { name: u.name, email: u.email };
   }
 
   function stepError(err: unknown, ticket: Ticket, kind: StepKind): ApiError {

@@ -1,36 +1,36 @@
+// Tickets: intake, reading (limited to what the caller may see) and technician steps.
 import { Router } from 'express';
 import type { TicketService } from '../../services/tickets';
+import type { StepKind } from '../../domain/ticket-lifecycle';
+import { principal, requirePermission } from '../auth';
 import { ApiError } from '../errors';
 import { createTicketBody, listTicketsQuery, stepBodies } from '../schemas';
-import type { StepKind } from '../../domain/ticket-lifecycle';
 
 const STEPS = Object.keys(stepBodies) as StepKind[];
 
 export function ticketRoutes(tickets: TicketService): Router {
   const r = Router();
 
-  r.post('/', async (req, res) => {
-    const body = createTicketBody.parse(req.body ?? {});
-    const ticket = await tickets.intake(body, body.requester.email);
+  r.post('/', requirePermission('fileTicket'), async (req, res) => {
+    const ticket = await tickets.intake(createTicketBody.parse(req.body ?? {}), principal(res));
     res.status(201).location(`/api/tickets/${ticket.id}`).json(ticket);
   });
 
-  r.get('/', async (req, res) => {
-    res.json(await tickets.list(listTicketsQuery.parse(req.query)));
+  r.get('/', requirePermission('readTickets'), async (req, res) => {
+    res.json(await tickets.list(listTicketsQuery.parse(req.query), principal(res)));
   });
 
-  r.get('/:id', async (req, res) => {
-    res.json(await tickets.get(req.params.id));
+  r.get('/:id', requirePermission('readTickets'), async (req, res) => {
+    res.json(await tickets.get(String(req.params.id), principal(res)));
   });
 
-  r.post('/:id/:step', async (req, res) => {
-    const kind = req.params.step as StepKind;
+  r.post('/:id/:step', requirePermission('workTickets'), async (req, res) => {
+    const kind = String(req.params.step) as StepKind;
     if (!STEPS.includes(kind)) {
       throw new ApiError(404, 'UNKNOWN_STEP', `"${req.params.step}" is not a step; steps are ${STEPS.join(', ')}`);
     }
-    const { by, ...args } = stepBodies[kind].parse(req.body ?? {}) as { by?: string } & Record<string, unknown>;
-    const actor = by ?? req.get('x-actor') ?? 'api';
-    res.json(await tickets.step(req.params.id, kind, args, actor, req.get('idempotency-key') ?? undefined));
+    const body = stepBodies[kind].parse(req.body ?? {}) as Record<string, unknown>;
+    res.json(await tickets.step(String(req.params.id), kind, body, principal(res), req.get('idempotency-key') ?? undefined));
   });
 
   return r;

@@ -1,0 +1,23 @@
+// Who may do what. One table, read by the API's role checks.
+export const ROLES = ['requester', 'technician', 'lead', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+export const STAFF_ROLES = ['technician', 'lead', 'admin'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+export const PERMISSIONS = {
+  /** File a ticket: a requester for themselves; technicians and leads on a requester's behalf (e.g. phone). */
+  fileTicket: ['requester', 'technician', 'lead'],
+  /** Read tickets: requesters are further limited to their customer's (Standard: their own). */
+  readTickets: ['requester', 'technician', 'lead', 'admin'],
+  /** Technician steps: respond, wait, resolve, reopen, close, assign. */
+  workTickets: ['technician', 'lead'],
+  /** Customers, products, subscriptions, users, tokens, the SLA policy, the audit log. */
+  administer: ['admin'],
+  /** A customer's entitlement: staff, and the customer's own requesters. */
+  readEntitlement: ['requester', 'technician', 'lead', 'admin'],
+} as const satisfies Record<string, readonly Role[]>;
+export type Permission = keyof typeof PERMISSIONS;
+
+export function may(role: Role, permission: Permission): boolean {
+  return (PERMISSIONS[permission] as readonly Role[]).includes(role);
+}

@@ -1,0 +1,67 @@
+// Bearer tokens and the principal behind a request. Tokens are random, shown once, stored only as
+// a sha256 hash, and revocable; ADMIN_TOKEN from the environment bootstraps the first admin.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Op, type Transaction } from 'sequelize';
+import { ApiToken, User } from '../db/models';
+import type { Role } from '../domain/roles';
+import { requesterState, type RequesterState } from '../domain/entitlements';
+import { customerPlan } from './entitlements';
+
+export interface Principal {
+  /** null for the bootstrap admin of ADMIN_TOKEN, which has no user row. */
+  userId: string | null;
+  role: Role;
+  name: string;
+  email: string;
+  customerId: string | null;
+  /** How events and the audit log name this person. */
+  label: string;
+}
+
+export const BOOTSTRAP_ADMIN: Principal = { userId: null, role: 'admin', name: 'Bootstrap admin', email: 'admin', customerId: null, label: 'bootstrap-admin' };
+
+const TOKEN_PREFIX = 'lcs_';
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export function principalOf(user: User): Principal {
+  return { userId: user.id, role: user.role, name: user.name, email: user.email, customerId: user.customerId, label: user.email };
+}
+
+/** A new token for the user; the plain value is returned once and never stored. */
+export async function issueToken(userId: string, transaction?: Transaction): Promise<string> {
+  const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+  await ApiToken.create({ userId, tokenHash: hashToken(token), tokenPrefix: token.slice(0, 10), revokedAt: null, lastUsedAt: null }, { transaction });
+  return token;
+}
+
+export async function revokeTokens(userId: string, transaction?: Transaction): Promise<number> {
+  const [n] = await ApiToken.update({ revokedAt: new Date() }, { where: { userId, revokedAt: null }, transaction });
+  return n;
+}
+
+export type AuthResult =
+  | { ok: true; principal: Principal }
+  | { ok: false; code: 'INVALID_TOKEN' | 'USER_DISABLED' | 'REQUESTER_SUSPENDED'; message: string };
+
+export async function authenticate(token: string, bootstrapAdminToken: string | undefined): Promise<AuthResult> {
+  if (bootstrapAdminToken && safeEqual(token, bootstrapAdminToken)) return { ok: true, principal: BOOTSTRAP_ADMIN };
+  const row = await ApiToken.findOne({ where: { tokenHash: hashToken(token), revokedAt: { [Op.is]: null } } });
+  const user = row ? await User.findByPk(row.userId) : null;
+  if (!row || !user) return { ok: false, code: 'INVALID_TOKEN', message: 'the bearer token is not valid (unknown or revoked)' };
+  if (!user.enabled) return { ok: false, code: 'USER_DISABLED', message: `the account ${user.email} is disabled` };
+  if (user.role === 'requester') {
+    const state: RequesterState = requesterState(user, await customerPlan(user.customerId!));
+    if (state === 'suspended_by_plan') {
+      return { ok: false, code: 'REQUESTER_SUSPENDED', message: `the account ${user.email} is suspended: the customer's standard plan allows one requester, its primary one` };
+    }
+  }
+  // Best effort: a lost last-used stamp must not fail the request.
+  void row.update({ lastUsedAt: new Date() }).catch(() => {});
+  return { ok: true, principal: principalOf(user) };
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb);
+}

@@ -1,0 +1,73 @@
+// A customer's entitlement as the rules in domain/entitlements.ts read it from the database:
+// support, plan in force, quota use, requesters. Used by intake (under the customer's row lock),
+// authentication and the entitlement endpoint.
+import { Op, type Transaction } from 'sequelize';
+import { Customer, Product, Subscription, Ticket, User } from '../db/models';
+import {
+  PLAN_RULES,
+  activeRequesters,
+  planInForce,
+  quotaView,
+  quotaWindow,
+  subscriptionInForce,
+  supportStatus,
+  type QuotaWindow,
+} from '../domain/entitlements';
+import type { Plan } from '../domain/plans';
+import { notFound } from '../api/errors';
+
+export async function customerPlan(customerId: string, now = Date.now(), transaction?: Transaction): Promise<Plan> {
+  const subs = await Subscription.findAll({ where: { customerId, endsAt: { [Op.gt]: new Date(now) } }, transaction });
+  return planInForce(subs, now).plan;
+}
+
+export async function ticketsInWindow(customerId: string, window: QuotaWindow, transaction?: Transaction): Promise<number> {
+  return Ticket.count({ where: { customerId, receivedAt: { [Op.gte]: window.from, [Op.lt]: window.to } }, transaction });
+}
+
+export async function loadEntitlement(customerId: string, now = Date.now(), transaction?: Transaction) {
+  const customer = /^[0-9a-f-]{36}$/i.test(customerId) ? await Customer.findByPk(customerId, { transaction }) : null;
+  if (!customer) throw notFound(`customer ${customerId}`);
+  const [products, subscriptions, requesters] = await Promise.all([
+    Product.findAll({ where: { customerId }, transaction }),
+    Subscription.findAll({ where: { customerId }, order: [['startsAt', 'ASC']], transaction }),
+    User.findAll({ where: { customerId, role: 'requester' }, transaction }),
+  ]);
+  const support = supportStatus(products, now);
+  const { plan, until } = planInForce(subscriptions, now);
+  const window = quotaWindow(now, customer.timezone);
+  return { customer, products, subscriptions, requesters, support, plan, planUntil: until, window, current: subscriptionInForce(subscriptions, now) };
+}
+
+export type Entitlement = Awaited<ReturnType<typeof loadEntitlement>>;
+
+export async function entitlementView(customerId: string, now = Date.now()) {
+  const e = await loadEntitlement(customerId, now);
+  const used = await ticketsInWindow(customerId, e.window);
+  const rules = PLAN_RULES[e.plan];
+  return {
+    customerId,
+    timezone: e.customer.timezone,
+    support: e.support,
+    plan: e.plan,
+    planUntil: e.planUntil ? e.planUntil.toISOString() : null,
+    subscription: e.current ? subscriptionView(e.current) : null,
+    quota: quotaView(e.plan, used, e.window),
+    requesters: { limit: rules.maxRequesters, active: activeRequesters(e.requesters, e.plan) },
+    rules: { channels: rules.channels, ticketTypes: rules.ticketTypes, endUsers: rules.endUsers },
+  };
+}
+
+export function subscriptionView(s: Subscription) {
+  return {
+    id: s.id,
+    plan: s.plan,
+    term: s.term,
+    startsAt: s.startsAt.toISOString(),
+    termEndsAt: s.termEndsAt.toISOString(),
+    endsAt: s.endsAt.toISOString(),
+    cancelledAt: s.cancelledAt ? s.cancelledAt.toISOString() : null,
+    cancelMode: s.cancelMode,
+    createdBy: s.createdBy,
+  };
+}

@@ -14,8 +14,7 @@ describe('API errors and health', function () {
   let t: TestSystem;
   let customerId: string;
   const valid = () => ({
-    customerId,
-    requester: { name: 'Ana', email: 'ana@customer.test' },
+    requesterId: t.customer(customerId).requesterId,
     type: 'query',
     impact: 'C',
     subject: 'How do I renew?',
@@ -34,10 +33,10 @@ describe('API errors and health', function () {
   });
 
   it('400 VALIDATION_FAILED with the offending fields', async () => {
-    const res = await t.api('POST', '/api/tickets', { ...valid(), impact: 'Z', requester: { email: 'not-an-email' } });
+    const res = await t.api('POST', '/api/tickets', { ...valid(), impact: 'Z', endUser: { email: 'not-an-email' } });
     expectErrorShape(res, 400, 'VALIDATION_FAILED');
     const paths = res.body.error.details.map((d: any) => d.path);
-    expect(paths).to.include('impact').and.to.include('requester.email');
+    expect(paths).to.include('impact').and.to.include('endUser.email');
     expectErrorShape(await t.api('POST', '/api/tickets', [1, 2]), 400, 'VALIDATION_FAILED');
     expectErrorShape(await t.api('POST', '/api/tickets', { ...valid(), extra: true }), 400, 'VALIDATION_FAILED');
     expectErrorShape(await t.api('POST', '/api/tickets/x/respond', { via: 'carrier-pigeon', message: 'hi' }), 400, 'VALIDATION_FAILED');
@@ -63,20 +62,23 @@ describe('API errors and health', function () {
     expectErrorShape(await t.api('GET', '/nope'), 404, 'ROUTE_NOT_FOUND');
   });
 
-  it('422 for a ticket naming a customer that does not exist, and nothing is stored', async () => {
-    const res = await t.api('POST', '/api/tickets', { ...valid(), customerId: '00000000-0000-4000-8000-000000000000' });
-    expectErrorShape(res, 422, 'UNKNOWN_CUSTOMER');
+  it('422 for a ticket filed for a requester that does not exist, and nothing is stored', async () => {
+    const before = (await t.api('GET', '/api/tickets')).body.total;
+    const res = await t.api('POST', '/api/tickets', { ...valid(), requesterId: '00000000-0000-4000-8000-000000000000' });
+    expectErrorShape(res, 422, 'UNKNOWN_REQUESTER');
+    expect((await t.api('GET', '/api/tickets')).body.total).to.equal(before);
   });
 
-  it('admin endpoints need the admin bearer token: 401 without, 401 with a wrong one', async () => {
-    expectErrorShape(await t.api('PUT', '/api/sla-policy', {}), 401, 'UNAUTHENTICATED');
-    expectErrorShape(await t.api('PUT', '/api/sla-policy', {}, { authorization: 'Bearer wrong-token' }), 401, 'INVALID_TOKEN');
-    expectErrorShape(await t.api('POST', '/api/customers', { name: 'X' }), 401, 'UNAUTHENTICATED');
+  it('401 without a token or with a wrong one, 403 for a role that may not', async () => {
+    expectErrorShape(await t.api('PUT', '/api/sla-policy', {}, { authorization: '' }), 401, 'UNAUTHENTICATED');
+    expectErrorShape(await t.api('GET', '/api/tickets', undefined, { authorization: 'Bearer wrong-token' }), 401, 'INVALID_TOKEN');
+    expectErrorShape(await t.api('POST', '/api/customers', { name: 'X' }, { authorization: '' }), 401, 'UNAUTHENTICATED');
+    expectErrorShape(await t.api('PUT', '/api/sla-policy', {}), 403, 'FORBIDDEN');
     const ok = await t.api('GET', '/api/customers', undefined, { authorization: `Bearer ${ADMIN_TOKEN}` });
     expect(ok.status).to.equal(200);
   });
 
-  it('the SLA policy can be read by anyone, and replacing it validates every duration', async () => {
+  it('the SLA policy can be read by anyone signed in, and replacing it validates every duration', async () => {
     const current = await t.api('GET', '/api/sla-policy');
     expect(current.status).to.equal(200);
     expect(current.body.policy.targets.standard.A).to.deep.equal({ response: 'PT2H', resolution: 'PT8H' });

@@ -23,15 +23,32 @@ export function secondsPolicy(overrides: Partial<SlaPolicy['targets']['standard'
   };
 }
 
+export type ApiCall = <T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<{ status: number; body: T; headers: Headers }>;
+
+export interface CustomerFixture {
+  id: string;
+  requesterId: string;
+  requesterToken: string;
+  requesterEmail: string;
+}
+
 export interface TestSystem {
   sys: System;
   inbox: Inbox;
   url: string;
   dbName: string;
   taskQueue: string;
-  api<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T; headers: Headers }>;
-  admin<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  techId: string;
+  techToken: string;
+  techEmail: string;
+  /** Calls as the technician, unless `headers.authorization` says otherwise ('' = no token). */
+  api: ApiCall;
+  as(token: string): ApiCall;
+  admin: ApiCall;
+  /** A customer with a product in support, its primary requester and, for advanced, an annual term. */
   createCustomer(plan?: 'standard' | 'advanced'): Promise<string>;
+  createCustomerFixture(plan?: 'standard' | 'advanced'): Promise<CustomerFixture>;
+  customer(id: string): CustomerFixture;
   createTicket(customerId: string, extra?: Record<string, unknown>): Promise<any>;
   stop(): Promise<void>;
 }
@@ -77,10 +94,14 @@ export async function startTestSystem(opts: { policy?: SlaPolicy; label: string 
   await sys.sequelize.query(`ALTER SEQUENCE ticket_number_seq RESTART WITH ${start}`);
 
   const url = sys.url!;
-  async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  async function call(token: string | null, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
     const res = await fetch(url + path, {
       method,
-      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();
@@ -92,11 +113,35 @@ export async function startTestSystem(opts: { policy?: SlaPolicy; label: string 
     }
     return { status: res.status, body: parsed as any, headers: res.headers };
   }
-  const adminCall = (method: string, path: string, body?: unknown) => api(method, path, body, { authorization: `Bearer ${ADMIN_TOKEN}` });
+  const adminCall = (method: string, path: string, body?: unknown) => call(ADMIN_TOKEN, method, path, body);
+  const must = async (res: Promise<{ status: number; body: any }>, status: number, what: string) => {
+    const r = await res;
+    if (r.status !== status) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
 
-  if (opts.policy) {
-    const res = await adminCall('PUT', '/api/sla-policy', opts.policy);
-    if (res.status !== 200) throw new Error(`policy rejected: ${JSON.stringify(res.body)}`);
+  if (opts.policy) await must(adminCall('PUT', '/api/sla-policy', opts.policy), 200, 'policy rejected');
+  const tech = await must(
+    adminCall('POST', '/api/users', { name: 'Tomás Tech', email: `tech.${suffix}@lastcall.test`, role: 'technician', technologies: ['email'] }),
+    201,
+    'technician not created',
+  );
+  const customers = new Map<string, CustomerFixture>();
+
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString();
+  async function createCustomerFixture(plan: 'standard' | 'advanced' = 'standard'): Promise<CustomerFixture> {
+    const c = await must(adminCall('POST', '/api/customers', { name: `Customer ${randomBytes(2).toString('hex')}` }), 201, 'customer not created');
+    await must(
+      adminCall('POST', `/api/customers/${c.id}/products`, { brand: 'Zimbra', name: 'Collaboration Suite', technology: 'email', purchaseConfirmedAt: yesterday, licensesDeliveredAt: yesterday }),
+      201,
+      'product not created',
+    );
+    if (plan === 'advanced') await must(adminCall('POST', `/api/customers/${c.id}/subscriptions`, { plan: 'advanced', term: 'annual' }), 201, 'subscription not created');
+    const email = `ana.${randomBytes(3).toString('hex')}@customer.test`;
+    const r = await must(adminCall('POST', `/api/customers/${c.id}/users`, { name: 'Ana Pérez', email }), 201, 'requester not created');
+    const fixture = { id: c.id as string, requesterId: r.id as string, requesterToken: r.token as string, requesterEmail: email };
+    customers.set(fixture.id, fixture);
+    return fixture;
   }
 
   return {
@@ -105,17 +150,25 @@ export async function startTestSystem(opts: { policy?: SlaPolicy; label: string 
     url,
     dbName,
     taskQueue,
-    api,
+    techId: tech.id,
+    techToken: tech.token,
+    techEmail: tech.email,
+    // Technician steps are what most tests do; pass an authorization header to call as someone else.
+    api: (method, path, body, headers = {}) => {
+      const { authorization, ...rest } = headers;
+      return authorization === undefined ? call(tech.token, method, path, body, rest) : call(null, method, path, body, authorization ? headers : rest);
+    },
+    as: (token) => (method, path, body, headers) => call(token, method, path, body, headers),
     admin: adminCall,
     async createCustomer(plan = 'standard') {
-      const res = await adminCall('POST', '/api/customers', { name: `Customer ${randomBytes(2).toString('hex')}`, plan });
-      if (res.status !== 201) throw new Error(`customer not created: ${JSON.stringify(res.body)}`);
-      return res.body.id as string;
+      return (await createCustomerFixture(plan)).id;
     },
+    createCustomerFixture,
+    customer: (id) => customers.get(id)!,
     async createTicket(customerId, extra = {}) {
-      const res = await api('POST', '/api/tickets', {
-        customerId,
-        requester: { name: 'Ana Pérez', email: `ana.${randomBytes(3).toString('hex')}@customer.test` },
+      const c = customers.get(customerId);
+      if (!c) throw new Error(`no fixture for customer ${customerId}: create it with createCustomer`);
+      const res = await call(c.requesterToken, 'POST', '/api/tickets', {
         type: 'problem',
         impact: 'A',
         subject: 'Mail server down',

@@ -28,11 +28,10 @@ export async function ticketsInWindow(customerId: string, window: QuotaWindow, t
 export async function loadEntitlement(customerId: string, now = Date.now(), transaction?: Transaction) {
   const customer = /^[0-9a-f-]{36}$/i.test(customerId) ? await Customer.findByPk(customerId, { transaction }) : null;
   if (!customer) throw notFound(`customer ${customerId}`);
-  const [products, subscriptions, requesters] = await Promise.all([
-    Product.findAll({ where: { customerId }, transaction }),
-    Subscription.findAll({ where: { customerId }, order: [['startsAt', 'ASC']], transaction }),
-    User.findAll({ where: { customerId, role: 'requester' }, transaction }),
-  ]);
+  // One after the other: inside a transaction they share one connection.
+  const products = await Product.findAll({ where: { customerId }, transaction });
+  const subscriptions = await Subscription.findAll({ where: { customerId }, order: [['startsAt', 'ASC']], transaction });
+  const requesters = await User.findAll({ where: { customerId, role: 'requester' }, transaction });
   const support = supportStatus(products, now);
   const { plan, until } = planInForce(subscriptions, now);
   const window = quotaWindow(now, customer.timezone);

@@ -3,7 +3,10 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
 export interface ReceivedMail {
+  /** Envelope recipients: everyone the message was delivered to, Cc included. */
   to: string[];
+  /** Addresses of the Cc header. */
+  cc: string[];
   subject: string;
   text: string;
   messageId?: string;
@@ -26,6 +29,7 @@ export class Inbox {
           .then((mail) => {
             this.messages.push({
               to: session.envelope.rcptTo.map((r) => r.address),
+              cc: [mail.cc ?? []].flat().flatMap((a) => a.value.map((v) => v.address ?? '')),
               subject: mail.subject ?? '',
               text: mail.text ?? '',
               messageId: mail.messageId,

@@ -3,6 +3,7 @@
 import { Op, type Transaction } from 'sequelize';
 import type { Sequelize } from 'sequelize';
 import { Customer, Product, Subscription } from '../db/models';
+import { isUuid } from './ids';
 import { DEFAULT_TIMEZONE, productSupportState, subscriptionInForce, termEnd, type Term } from '../domain/entitlements';
 import { ApiError, notFound } from '../api/errors';
 import type { Principal } from './access';
@@ -27,13 +28,13 @@ export const productView = (p: Product, now = Date.now()) => ({
 
 /** Locks the customer's row for the rest of the transaction: its entitlement changes one at a time. */
 export async function lockCustomer(customerId: string, transaction: Transaction): Promise<Customer> {
-  const c = /^[0-9a-f-]{36}$/i.test(customerId) ? await Customer.findByPk(customerId, { transaction, lock: transaction.LOCK.UPDATE }) : null;
+  const c = isUuid(customerId) ? await Customer.findByPk(customerId, { transaction, lock: transaction.LOCK.UPDATE }) : null;
   if (!c) throw notFound(`customer ${customerId}`);
   return c;
 }
 
 export async function findCustomer(customerId: string): Promise<Customer> {
-  const c = /^[0-9a-f-]{36}$/i.test(customerId) ? await Customer.findByPk(customerId) : null;
+  const c = isUuid(customerId) ? await Customer.findByPk(customerId) : null;
   if (!c) throw notFound(`customer ${customerId}`);
   return c;
 }
@@ -78,7 +79,7 @@ export function createCustomerService(sequelize: Sequelize) {
   async function updateProduct(customerId: string, productId: string, patch: Partial<ProductInput>, actor: Principal) {
     return tx(async (transaction) => {
       await lockCustomer(customerId, transaction);
-      const p = /^[0-9a-f-]{36}$/i.test(productId) ? await Product.findOne({ where: { id: productId, customerId }, transaction }) : null;
+      const p = isUuid(productId) ? await Product.findOne({ where: { id: productId, customerId }, transaction }) : null;
       if (!p) throw notFound(`product ${productId} of customer ${customerId}`);
       const before = productView(p);
       await p.update(patch, { transaction });

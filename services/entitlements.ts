@@ -3,6 +3,7 @@
 // authentication and the entitlement endpoint.
 import { Op, type Transaction } from 'sequelize';
 import { Customer, Product, Subscription, Ticket, User } from '../db/models';
+import { isUuid } from './ids';
 import {
   PLAN_RULES,
   activeRequesters,
@@ -26,7 +27,7 @@ export async function ticketsInWindow(customerId: string, window: QuotaWindow, t
 }
 
 export async function loadEntitlement(customerId: string, now = Date.now(), transaction?: Transaction) {
-  const customer = /^[0-9a-f-]{36}$/i.test(customerId) ? await Customer.findByPk(customerId, { transaction }) : null;
+  const customer = isUuid(customerId) ? await Customer.findByPk(customerId, { transaction }) : null;
   if (!customer) throw notFound(`customer ${customerId}`);
   // One after the other: inside a transaction they share one connection.
   const products = await Product.findAll({ where: { customerId }, transaction });

@@ -12,6 +12,7 @@ import { Op, type Sequelize, type WhereOptions } from 'sequelize';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { Ticket, TicketEventRow, User } from '../db/models';
+import { isUuid } from './ids';
 import { PLAN_RULES, checkIntake, checkQuota, productSupportState, requesterState } from '../domain/entitlements';
 import type { Principal } from './access';
 import { lockCustomer } from './customers';
@@ -77,7 +78,7 @@ export function createTicketService(deps: TicketServiceDeps) {
   async function findTicket(idOrNumber: string, p: Principal): Promise<Ticket> {
     let where: WhereOptions<Ticket> | null = null;
     if (/^\d{1,15}$/.test(idOrNumber)) where = { number: idOrNumber };
-    else if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrNumber)) where = { id: idOrNumber };
+    else if (isUuid(idOrNumber)) where = { id: idOrNumber };
     const ticket = where ? await Ticket.findOne({ where: { ...where, ...(await visibility(p)) } }) : null;
     if (!ticket) throw notFound(`ticket ${idOrNumber}`);
     return ticket;

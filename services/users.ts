@@ -2,6 +2,7 @@
 // leads, admins); disabling and enabling them; issuing and revoking their tokens. Audited.
 import { UniqueConstraintError, type Sequelize, type Transaction } from 'sequelize';
 import { User } from '../db/models';
+import { isUuid } from './ids';
 import { PLAN_RULES, activeRequesters, requesterState } from '../domain/entitlements';
 import type { Plan } from '../domain/plans';
 import type { Role, StaffRole } from '../domain/roles';
@@ -84,7 +85,7 @@ export function createUserService(sequelize: Sequelize) {
   }
 
   async function findUser(id: string, transaction?: Transaction): Promise<User> {
-    const u = /^[0-9a-f-]{36}$/i.test(id) ? await User.findByPk(id, { transaction }) : null;
+    const u = isUuid(id) ? await User.findByPk(id, { transaction }) : null;
     if (!u) throw notFound(`user ${id}`);
     return u;
   }

@@ -196,12 +196,14 @@ export function createTicketService(deps: TicketServiceDeps) {
   }
 
   async function list(q: z.infer<typeof listTicketsQuery>, p: Principal) {
-    const where: WhereOptions<Ticket> = { ...(await visibility(p)) };
-    if (q.status) Object.assign(where, { status: { [Op.in]: q.status } });
-    if (q.plan) Object.assign(where, { plan: { [Op.in]: q.plan } });
-    if (q.impact) Object.assign(where, { impact: { [Op.in]: q.impact } });
-    if (q.customerId) Object.assign(where, { customerId: q.customerId });
-    if (q.breached !== undefined) Object.assign(where, { breached: q.breached });
+    const filters: WhereOptions<Ticket> = {};
+    if (q.status) Object.assign(filters, { status: { [Op.in]: q.status } });
+    if (q.plan) Object.assign(filters, { plan: { [Op.in]: q.plan } });
+    if (q.impact) Object.assign(filters, { impact: { [Op.in]: q.impact } });
+    if (q.customerId) Object.assign(filters, { customerId: q.customerId });
+    if (q.breached !== undefined) Object.assign(filters, { breached: q.breached });
+    // The caller's filters narrow what they may see; they never widen it.
+    const where: WhereOptions<Ticket> = { [Op.and]: [await visibility(p), filters] };
     const { rows, count } = await Ticket.findAndCountAll({
       where,
       // Soonest deadline first; tickets with no running clock after, newest first.

@@ -4,6 +4,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Op, type Transaction } from 'sequelize';
 import { ApiToken, User } from '../db/models';
 import type { Role } from '../domain/roles';
+import type { Plan } from '../domain/plans';
 import { requesterState, type RequesterState } from '../domain/entitlements';
 import { customerPlan } from './entitlements';
 
@@ -16,15 +17,17 @@ export interface Principal {
   customerId: string | null;
   /** How events and the audit log name this person. */
   label: string;
+  /** A requester's customer's plan as of this request (read once, at authentication); null for staff. */
+  plan: Plan | null;
 }
 
-export const BOOTSTRAP_ADMIN: Principal = { userId: null, role: 'admin', name: 'Bootstrap admin', email: 'admin', customerId: null, label: 'bootstrap-admin' };
+export const BOOTSTRAP_ADMIN: Principal = { userId: null, role: 'admin', name: 'Bootstrap admin', email: 'admin', customerId: null, label: 'bootstrap-admin', plan: null };
 
 const TOKEN_PREFIX = 'lcs_';
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
-export function principalOf(user: User): Principal {
-  return { userId: user.id, role: user.role, name: user.name, email: user.email, customerId: user.customerId, label: user.email };
+function principalOf(user: User, plan: Plan | null): Principal {
+  return { userId: user.id, role: user.role, name: user.name, email: user.email, customerId: user.customerId, label: user.email, plan };
 }
 
 /** A new token for the user; the plain value is returned once and never stored. */
@@ -49,15 +52,16 @@ export async function authenticate(token: string, bootstrapAdminToken: string | 
   const user = row ? await User.findByPk(row.userId) : null;
   if (!row || !user) return { ok: false, code: 'INVALID_TOKEN', message: 'the bearer token is not valid (unknown or revoked)' };
   if (!user.enabled) return { ok: false, code: 'USER_DISABLED', message: `the account ${user.email} is disabled` };
-  if (user.role === 'requester') {
-    const state: RequesterState = requesterState(user, await customerPlan(user.customerId!));
+  const plan = user.role === 'requester' ? await customerPlan(user.customerId!) : null;
+  if (plan !== null) {
+    const state: RequesterState = requesterState(user, plan);
     if (state === 'suspended_by_plan') {
       return { ok: false, code: 'REQUESTER_SUSPENDED', message: `the account ${user.email} is suspended: the customer's standard plan allows one requester, its primary one` };
     }
   }
   // Best effort: a lost last-used stamp must not fail the request.
   void row.update({ lastUsedAt: new Date() }).catch(() => {});
-  return { ok: true, principal: principalOf(user) };
+  return { ok: true, principal: principalOf(user, plan) };
 }
 
 function safeEqual(a: string, b: string): boolean {

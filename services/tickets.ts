@@ -16,7 +16,7 @@ import { isUuid } from './ids';
 import { PLAN_RULES, checkIntake, checkQuota, productSupportState, requesterState } from '../domain/entitlements';
 import type { Principal } from './access';
 import { lockCustomer } from './customers';
-import { customerPlan, loadEntitlement, ticketsInWindow } from './entitlements';
+import { loadEntitlement, ticketsInWindow } from './entitlements';
 import { targetsFor } from '../domain/sla-policy';
 import { allowedSteps, openTicket, slaView, type StepKind } from '../domain/ticket-lifecycle';
 import { ApiError, notFound } from '../api/errors';
@@ -79,7 +79,7 @@ export function createTicketService(deps: TicketServiceDeps) {
     let where: WhereOptions<Ticket> | null = null;
     if (/^\d{1,15}$/.test(idOrNumber)) where = { number: idOrNumber };
     else if (isUuid(idOrNumber)) where = { id: idOrNumber };
-    const ticket = where ? await Ticket.findOne({ where: { ...where, ...(await visibility(p)) } }) : null;
+    const ticket = where ? await Ticket.findOne({ where: { ...where, ...visibility(p) } }) : null;
     if (!ticket) throw notFound(`ticket ${idOrNumber}`);
     return ticket;
   }
@@ -180,10 +180,10 @@ export function createTicketService(deps: TicketServiceDeps) {
   }
 
   /** Requesters see their customer's tickets; on Standard only their own. Others get 404, never the ticket. */
-  async function visibility(p: Principal): Promise<WhereOptions<Ticket>> {
+  function visibility(p: Principal): WhereOptions<Ticket> {
     if (p.role !== 'requester') return {};
-    const plan = await customerPlan(p.customerId!);
-    return PLAN_RULES[plan].seesCustomerTickets ? { customerId: p.customerId! } : { customerId: p.customerId!, requesterId: p.userId! };
+    // Without a known plan, the narrower Standard view.
+    return PLAN_RULES[p.plan ?? 'standard'].seesCustomerTickets ? { customerId: p.customerId! } : { customerId: p.customerId!, requesterId: p.userId! };
   }
 
   async function get(idOrNumber: string, p: Principal) {
@@ -203,7 +203,7 @@ export function createTicketService(deps: TicketServiceDeps) {
     if (q.customerId) Object.assign(filters, { customerId: q.customerId });
     if (q.breached !== undefined) Object.assign(filters, { breached: q.breached });
     // The caller's filters narrow what they may see; they never widen it.
-    const where: WhereOptions<Ticket> = { [Op.and]: [await visibility(p), filters] };
+    const where: WhereOptions<Ticket> = { [Op.and]: [visibility(p), filters] };
     const { rows, count } = await Ticket.findAndCountAll({
       where,
       // Soonest deadline first; tickets with no running clock after, newest first.

@@ -26,18 +26,14 @@ export const productView = (p: Product, now = Date.now()) => ({
   supportState: productSupportState(p, now),
 });
 
-/** Locks the customer's row for the rest of the transaction: its entitlement changes one at a time. */
-export async function lockCustomer(customerId: string, transaction: Transaction): Promise<Customer> {
-  const c = isUuid(customerId) ? await Customer.findByPk(customerId, { transaction, lock: transaction.LOCK.UPDATE }) : null;
+export async function findCustomer(customerId: string, transaction?: Transaction, lock = false): Promise<Customer> {
+  const c = isUuid(customerId) ? await Customer.findByPk(customerId, { transaction, lock: lock && transaction ? transaction.LOCK.UPDATE : undefined }) : null;
   if (!c) throw notFound(`customer ${customerId}`);
   return c;
 }
 
-export async function findCustomer(customerId: string): Promise<Customer> {
-  const c = isUuid(customerId) ? await Customer.findByPk(customerId) : null;
-  if (!c) throw notFound(`customer ${customerId}`);
-  return c;
-}
+/** Locks the customer's row for the rest of the transaction: its entitlement changes one at a time. */
+export const lockCustomer = (customerId: string, transaction: Transaction) => findCustomer(customerId, transaction, true);
 
 const noSubscription = () => new ApiError(409, 'NO_SUBSCRIPTION', 'the customer has no advanced subscription in force or scheduled');
 
@@ -117,8 +113,8 @@ export function createCustomerService(sequelize: Sequelize) {
         { transaction },
       );
       await audit(actor, 'subscription.create', { type: 'subscription', id: s.id }, { customerId, ...subscriptionView(s) }, transaction);
-      return subscriptionView(s);
-    }).then(async (subscription) => ({ subscription, entitlement: await entitlementView(customerId) }));
+      return { customer, subscription: subscriptionView(s) };
+    }).then(async ({ customer, subscription }) => ({ subscription, entitlement: await entitlementView(customer) }));
   }
 
   async function renew(customerId: string, body: { term?: Term }, actor: Principal) {
@@ -139,13 +135,13 @@ export function createCustomerService(sequelize: Sequelize) {
         { transaction },
       );
       await audit(actor, 'subscription.renew', { type: 'subscription', id: s.id }, { customerId, renews: last.id, ...subscriptionView(s) }, transaction);
-      return subscriptionView(s);
-    }).then(async (subscription) => ({ subscription, entitlement: await entitlementView(customerId) }));
+      return { customer, subscription: subscriptionView(s) };
+    }).then(async ({ customer, subscription }) => ({ subscription, entitlement: await entitlementView(customer) }));
   }
 
   async function cancel(customerId: string, body: { immediately?: boolean }, actor: Principal) {
     return tx(async (transaction) => {
-      await lockCustomer(customerId, transaction);
+      const customer = await lockCustomer(customerId, transaction);
       const now = new Date();
       const live = await liveTerms(customerId, now, transaction);
       if (live.length === 0) throw noSubscription();
@@ -160,8 +156,8 @@ export function createCustomerService(sequelize: Sequelize) {
         }
       }
       await audit(actor, 'subscription.cancel', { type: 'customer', id: customerId }, { mode, terms: live.map((s) => s.id) }, transaction);
-      return live.map(subscriptionView);
-    }).then(async (subscriptions) => ({ subscriptions, entitlement: await entitlementView(customerId) }));
+      return { customer, subscriptions: live.map(subscriptionView) };
+    }).then(async ({ customer, subscriptions }) => ({ subscriptions, entitlement: await entitlementView(customer) }));
   }
 
   async function subscriptions(customerId: string) {

@@ -3,7 +3,6 @@
 // authentication and the entitlement endpoint.
 import { Op, type Transaction } from 'sequelize';
 import { Customer, Product, Subscription, Ticket, User } from '../db/models';
-import { isUuid } from './ids';
 import {
   PLAN_RULES,
   activeRequesters,
@@ -15,7 +14,6 @@ import {
   type QuotaWindow,
 } from '../domain/entitlements';
 import type { Plan } from '../domain/plans';
-import { notFound } from '../api/errors';
 
 export async function customerPlan(customerId: string, now = Date.now(), transaction?: Transaction): Promise<Plan> {
   const subs = await Subscription.findAll({ where: { customerId, endsAt: { [Op.gt]: new Date(now) } }, transaction });
@@ -26,9 +24,9 @@ export async function ticketsInWindow(customerId: string, window: QuotaWindow, t
   return Ticket.count({ where: { customerId, receivedAt: { [Op.gte]: window.from, [Op.lt]: window.to } }, transaction });
 }
 
-export async function loadEntitlement(customerId: string, now = Date.now(), transaction?: Transaction) {
-  const customer = isUuid(customerId) ? await Customer.findByPk(customerId, { transaction }) : null;
-  if (!customer) throw notFound(`customer ${customerId}`);
+/** The customer is found (or locked) by the caller, see services/customers.ts. */
+export async function loadEntitlement(customer: Customer, now = Date.now(), transaction?: Transaction) {
+  const customerId = customer.id;
   // One after the other: inside a transaction they share one connection.
   const products = await Product.findAll({ where: { customerId }, transaction });
   const subscriptions = await Subscription.findAll({ where: { customerId }, order: [['startsAt', 'ASC']], transaction });
@@ -39,14 +37,12 @@ export async function loadEntitlement(customerId: string, now = Date.now(), tran
   return { customer, products, subscriptions, requesters, support, plan, planUntil: until, window, current: subscriptionInForce(subscriptions, now) };
 }
 
-export type Entitlement = Awaited<ReturnType<typeof loadEntitlement>>;
-
-export async function entitlementView(customerId: string, now = Date.now()) {
-  const e = await loadEntitlement(customerId, now);
-  const used = await ticketsInWindow(customerId, e.window);
+export async function entitlementView(customer: Customer, now = Date.now()) {
+  const e = await loadEntitlement(customer, now);
+  const used = await ticketsInWindow(customer.id, e.window);
   const rules = PLAN_RULES[e.plan];
   return {
-    customerId,
+    customerId: customer.id,
     timezone: e.customer.timezone,
     support: e.support,
     plan: e.plan,

@@ -91,8 +91,7 @@ export function createTicketService(deps: TicketServiceDeps) {
     // The customer's row lock makes the quota count and the insert one step: concurrent intakes
     // of one customer queue here, so a Standard customer never gets a fourth ticket in a month.
     const ticket = await deps.sequelize.transaction(async (transaction) => {
-      await lockCustomer(customerId, transaction);
-      const e = await loadEntitlement(customerId, now, transaction);
+      const e = await loadEntitlement(await lockCustomer(customerId, transaction), now, transaction);
       if (requesterState(requester, e.plan) !== 'active') {
         throw new ApiError(422, 'REQUESTER_NOT_ACTIVE', `${requester.email} may not file tickets now (${requesterState(requester, e.plan)})`);
       }

@@ -1,7 +1,7 @@
 // Customers, their products, subscriptions, requesters and entitlement. Admin only, except reading
 // an entitlement, which staff and the customer's own requesters may do.
 import { Router } from 'express';
-import type { CustomerService } from '../../services/customers';
+import { findCustomer, type CustomerService } from '../../services/customers';
 import type { UserService } from '../../services/users';
 import { entitlementView } from '../../services/entitlements';
 import { principal, requirePermission } from '../auth';
@@ -16,7 +16,7 @@ export function customerRoutes(customers: CustomerService, users: UserService): 
     const p = principal(res);
     // A requester of another customer learns nothing, not even that the customer exists.
     if (p.role === 'requester' && p.customerId !== String(req.params.id)) throw notFound(`customer ${String(req.params.id)}`);
-    res.json(await entitlementView(String(req.params.id)));
+    res.json(await entitlementView(await findCustomer(String(req.params.id))));
   });
 
   r.use(admin);

@@ -1,10 +1,9 @@
 // Shared start-up for the standalone server processes (`api/main.ts`, `worker/main.ts`), used where
 // Postgres, Temporal and SMTP already run elsewhere (docker-compose, a real deployment).
-import { Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../config';
 import { createLogger } from './logger';
 import { startSystem, type System } from './system';
-import { ensureSearchAttributes } from '../temporal/ensure-search-attributes';
+import { registerSearchAttributes } from '../temporal/ensure-search-attributes';
 
 function required(value: string | undefined, name: string): string {
   if (!value) throw new Error(`${name} is required for a standalone server process (npm start provides embedded defaults instead)`);
@@ -16,10 +15,8 @@ export async function runServerProcess(role: 'api' | 'worker'): Promise<void> {
   const log = createLogger(config.logLevel, `last-call-sla-${role}`);
   const temporalAddress = required(config.temporal.address, 'TEMPORAL_ADDRESS');
   // Both roles may come up first on a fresh server: registering is idempotent.
-  const conn = await Connection.connect({ address: temporalAddress });
-  const added = await ensureSearchAttributes(conn, config.temporal.namespace);
+  const added = await registerSearchAttributes(temporalAddress, config.temporal.namespace);
   if (added.length) log.info({ added }, 'registered search attributes');
-  await conn.close();
 
   const system: System = await startSystem({
     databaseUrl: required(config.databaseUrl, 'DATABASE_URL'),

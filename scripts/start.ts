@@ -2,7 +2,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { createLogger } from '../runtime/logger';
 import { startEmbeddedPostgres } from '../runtime/embedded-postgres';
@@ -10,7 +9,7 @@ import { startMailCatcher } from '../runtime/mail-catcher';
 import { startTemporalDevServer } from '../runtime/temporal-dev-server';
 import { startSystem } from '../runtime/system';
 import { ensureTemporalBinary } from '../runtime/temporal-binary';
-import { ensureSearchAttributes } from '../temporal/ensure-search-attributes';
+import { registerSearchAttributes } from '../temporal/ensure-search-attributes';
 
 
 async function main() {
@@ -50,12 +49,8 @@ async function main() {
   } else {
     lines.push(`Temporal              ${temporalAddress} (TEMPORAL_ADDRESS)`);
   }
-  {
-    const conn = await Connection.connect({ address: temporalAddress });
-    const added = await ensureSearchAttributes(conn, config.temporal.namespace);
-    if (added.length) log.info({ added }, 'registered search attributes');
-    await conn.close();
-  }
+  const added = await registerSearchAttributes(temporalAddress, config.temporal.namespace);
+  if (added.length) log.info({ added }, 'registered search attributes');
   lines.push(`Temporal Web UI       ${uiUrl}/namespaces/${config.temporal.namespace}/workflows`);
 
   let smtpUrl = config.mail.smtpUrl;

@@ -92,16 +92,18 @@ export function createTicketService(deps: TicketServiceDeps) {
     // of one customer queue here, so a Standard customer never gets a fourth ticket in a month.
     const ticket = await deps.sequelize.transaction(async (transaction) => {
       const e = await loadEntitlement(await lockCustomer(customerId, transaction), now, transaction);
-      if (requesterState(requester, e.plan) !== 'active') {
-        throw new ApiError(422, 'REQUESTER_NOT_ACTIVE', `${requester.email} may not file tickets now (${requesterState(requester, e.plan)})`);
-      }
+      // Disabled, or suspended by a drop to Standard: checked here, against the plan in force.
+      const state = requesterState(requester, e.plan);
+      if (state !== 'active') throw new ApiError(422, 'REQUESTER_NOT_ACTIVE', `${requester.email} may not file tickets now (${state})`);
       const refusal = checkIntake(e.support, e.plan, { channel: body.channel, type: body.type, hasEndUser: body.endUser !== undefined });
       if (refusal) throw new ApiError(422, refusal.code, refusal.message, refusal.details);
       if (body.productId) {
         const product = e.products.find((x) => x.id === body.productId);
         if (!product) throw new ApiError(422, 'UNKNOWN_PRODUCT', `product ${body.productId} is not one of the customer's products`);
-        const state = productSupportState(product, now);
-        if (state !== 'in_force') throw new ApiError(422, 'PRODUCT_NOT_IN_FORCE', `product ${product.brand} ${product.name} has no support (${state})`, { state });
+        const productState = productSupportState(product, now);
+        if (productState !== 'in_force') {
+          throw new ApiError(422, 'PRODUCT_NOT_IN_FORCE', `product ${product.brand} ${product.name} has no support (${productState})`, { state: productState });
+        }
       }
       const quota = checkQuota(e.plan, await ticketsInWindow(customerId, e.window, transaction), e.window);
       if (quota) throw new ApiError(422, quota.code, quota.message, quota.details);
@@ -174,7 +176,6 @@ export function createTicketService(deps: TicketServiceDeps) {
     }
     const requester = await User.findOne({ where: { id: body.requesterId, role: 'requester' } });
     if (!requester) throw new ApiError(422, 'UNKNOWN_REQUESTER', `requester ${body.requesterId} does not exist`);
-    if (!requester.enabled) throw new ApiError(422, 'REQUESTER_NOT_ACTIVE', `${requester.email} is disabled`);
     return requester;
   }
 

@@ -2,6 +2,9 @@
 import { Op, type Sequelize } from 'sequelize';
 import { log } from '@temporalio/activity';
 import { NotificationRow, Ticket, TicketEventRow } from '../db/models';
+import { leadRecipients, managerRecipients } from './recipients';
+import { createSessionActivities } from './sessions';
+import { sendOnce } from './send-log';
 import type { Notification } from '../domain/notifications';
 import { dueAt } from '../domain/sla-clock';
 import type { Mailer } from '../mail/mailer';
@@ -12,6 +15,7 @@ export interface ActivityDeps {
   sequelize: Sequelize;
   mailer: Mailer;
   supportLeadEmail: string;
+  supportManagerEmail?: string;
   /** Builds the link to a ticket in mails, e.g. http://localhost:3000/api/tickets/<id>. */
   ticketUrl?: (ticketId: string) => string;
   mailDomain?: string;
@@ -23,6 +27,7 @@ const toDate = (ms: number | null) => (ms === null ? null : new Date(ms));
 export function createActivities(deps: ActivityDeps) {
   const { sequelize, mailer } = deps;
   const mailDomain = deps.mailDomain ?? 'lastcall.example';
+  const boxes = { supportLeadEmail: deps.supportLeadEmail, supportManagerEmail: deps.supportManagerEmail ?? deps.supportLeadEmail };
 
   /** Append the events and move the ticket row to the snapshot; safe to retry. */
   async function recordTicket({ ticketId, events, snapshot }: RecordInput): Promise<void> {
@@ -56,22 +61,23 @@ export function createActivities(deps: ActivityDeps) {
     });
   }
 
-  /**
-   * Send one notification once: the send log is keyed by ticket, event and kind. The row is claimed
-   * before the SMTP call and marked sent after it, so an activity retry after a successful send
-   * does not send again; a failed send releases the claim for the retry.
-   */
+  /** Send one notification once (the send log is keyed by ticket, event and kind). */
   async function notify(n: Notification): Promise<{ sent: boolean; to?: string }> {
     const previous = await NotificationRow.findByPk(n.key);
     if (previous?.state === 'sent') return { sent: false, to: previous.recipient };
     const row = await Ticket.findByPk(n.ticketId);
     if (!row) throw new Error(`ticket ${n.ticketId} for notification ${n.key} not found`);
-    const to =
+    const who =
       n.audience === 'requester'
-        ? row.requesterEmail
+        ? // The end user a ticket names (Advanced) hears what its requester hears.
+          { to: row.requesterEmail, cc: row.endUser?.email }
         : n.audience === 'assignee_or_lead'
-          ? (row.assignee?.email ?? deps.supportLeadEmail)
-          : deps.supportLeadEmail;
+          ? row.assignee
+            ? { to: row.assignee.email }
+            : await leadRecipients(boxes)
+          : n.audience === 'lead'
+            ? await leadRecipients(boxes)
+            : managerRecipients(boxes);
     const number = Number(row.number);
     const mail = renderNotification(
       n.kind,
@@ -83,29 +89,28 @@ export function createActivities(deps: ActivityDeps) {
         requesterName: row.requesterName,
         responseDueAt: row.responseDueAt,
         resolutionDueAt: row.resolutionDueAt,
+        assignee: row.assignee?.email ?? null,
         ticketUrl: deps.ticketUrl?.(row.id),
       },
       n.event,
     );
     // A stable Message-ID lets replies thread back to the ticket.
     const messageId = `<ticket-${number}.${n.event.seq}.${n.kind}@${mailDomain}>`;
-    if (!previous) {
-      await NotificationRow.create({ key: n.key, ticketId: row.id, kind: n.kind, recipient: to, subject: mail.subject, messageId, sentAt: null });
-    }
-    try {
-      // The end user a ticket names (Advanced) hears what its requester hears.
-      const cc = n.audience === 'requester' && row.endUser ? row.endUser.email : undefined;
-      await mailer.send({ to, cc, subject: mail.subject, text: mail.text, messageId, headers: { 'X-Ticket-Number': String(number) } });
-    } catch (err) {
-      await NotificationRow.destroy({ where: { key: n.key, state: 'sending' } });
-      throw err;
-    }
-    await NotificationRow.update({ state: 'sent', sentAt: new Date() }, { where: { key: n.key } });
-    log.info('notification sent', { key: n.key, to, kind: n.kind });
-    return { sent: true, to };
+    const result = await sendOnce(mailer, {
+      key: n.key,
+      ticketId: row.id,
+      kind: n.kind,
+      ...who,
+      subject: mail.subject,
+      text: mail.text,
+      messageId,
+      headers: { 'X-Ticket-Number': String(number) },
+    });
+    if (result.sent) log.info('notification sent', { key: n.key, to: who.to, kind: n.kind });
+    return result;
   }
 
-  return { recordTicket, notify };
+  return { recordTicket, notify, ...createSessionActivities({ mailer, boxes, mailDomain }) };
 }
 
 export type TicketActivities = ReturnType<typeof createActivities>;

@@ -15,12 +15,18 @@ import { meRoute, userRoutes } from './routes/users';
 import { createCustomerService } from '../services/customers';
 import { createUserService } from '../services/users';
 import { ticketRoutes } from './routes/tickets';
+import { sessionRoutes } from './routes/sessions';
+import { brandRoutes } from './routes/brands';
+import { createSessionService } from '../services/sessions';
+import { createBrandService } from '../services/brands';
 
 export interface AppDeps {
   tickets: TicketService;
   sequelize: Sequelize;
   temporal: Client;
   log: Logger;
+  temporalUiUrl: string;
+  namespace: string;
   adminToken?: string;
   /** Largest JSON body accepted; bigger ones get 413. */
   bodyLimit?: string;
@@ -58,14 +64,19 @@ export function createApp(deps: AppDeps): Express {
     res.json({ status: 'ready', postgres, temporal });
   });
 
-  const users = createUserService(deps.sequelize);
+  const sessions = createSessionService({ tickets: deps.tickets, temporal: deps.temporal, temporalUiUrl: deps.temporalUiUrl, namespace: deps.namespace, log: deps.log });
+  // A new specialist or brand contact serves the requests that were waiting for one at once.
+  const users = createUserService(deps.sequelize, { staffAvailable: (technologies) => sessions.wakeWaiting({ technologies }) });
+  const brands = createBrandService({ contactAdded: (brand) => sessions.wakeWaiting({ brand }) });
   const api = express.Router();
   // Who is calling comes first: nothing of a request is looked at for a caller without a valid token.
   api.use(requireAuth(deps.adminToken));
   api.use(requireContentType('application/json'));
   api.use(express.json({ limit: deps.bodyLimit ?? '100kb' }));
   api.use('/me', meRoute());
+  api.use('/tickets', sessionRoutes(sessions));
   api.use('/tickets', ticketRoutes(deps.tickets));
+  api.use('/brands', brandRoutes(brands));
   api.use('/sla-policy', slaPolicyRoutes());
   api.use('/customers', customerRoutes(createCustomerService(deps.sequelize), users));
   api.use('/users', userRoutes(users));

@@ -1,9 +1,10 @@
 // Request bodies the API accepts. zod turns anything else into a 400 VALIDATION_FAILED.
 import { z } from 'zod';
-import { CHANNELS, IMPACTS, PLANS, RESPONSE_VIAS, TICKET_TYPES } from '../domain/plans';
+import { CHANNELS, IMPACTS, PLANS, STEP_RESPONSE_VIAS, TICKET_TYPES } from '../domain/plans';
 import { isValidTimezone, TERMS } from '../domain/entitlements';
 import { ROLES, STAFF_ROLES } from '../domain/roles';
 import { TICKET_STATUSES } from '../domain/ticket-lifecycle';
+import { SESSION_OUTCOMES } from '../domain/sessions';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const person = z.object({ name: text(200).optional(), email: z.string().trim().toLowerCase().email().max(320) }).strict();
@@ -69,7 +70,7 @@ export const createTicketBody = z
 
 export const stepBodies = {
   assign: z.object({ assigneeId: z.string().uuid() }).strict(),
-  respond: z.object({ via: z.enum(RESPONSE_VIAS), message: text(20_000) }).strict(),
+  respond: z.object({ via: z.enum(STEP_RESPONSE_VIAS), message: text(20_000) }).strict(),
   'wait-for-customer': z.object({ message: text(20_000).optional() }).strict(),
   'customer-replied': z.object({ message: text(20_000).optional() }).strict(),
   resolve: z.object({ resolution: text(20_000) }).strict(),
@@ -94,3 +95,22 @@ export const listTicketsQuery = z
     offset: z.coerce.number().int().min(0).default(0),
   })
   .strict();
+
+// ---- Sessions and brand meetings (Advanced) ---------------------------------------------------
+
+const futureInstant = instant.refine((d) => d.getTime() > Date.now(), { message: 'must be in the future' });
+
+export const sessionRequestBodies = {
+  'specialist-session': z.object({ technology: text(100).transform((s) => s.toLowerCase()).optional(), startsAt: futureInstant.optional(), agenda: text(2_000).optional() }).strict(),
+  'remote-session': z.object({ hostId: z.string().uuid().optional(), startsAt: futureInstant.optional(), agenda: text(2_000).optional() }).strict(),
+  'brand-meeting': z.object({ reason: text(2_000), startsAt: futureInstant.optional(), agenda: text(2_000).optional() }).strict(),
+} as const;
+
+export const sessionActionBodies = {
+  confirm: z.object({}).strict(),
+  decline: z.object({ reason: text(2_000).optional() }).strict(),
+  outcome: z.object({ outcome: z.enum(SESSION_OUTCOMES), notes: text(20_000).optional(), startsAt: futureInstant.optional() }).strict(),
+} as const;
+
+export const brandContactBody = z.object({ name: text(200), email, phone: text(40).optional() }).strict();
+export const brandParam = text(100);

@@ -16,6 +16,7 @@ const schema = z.object({
   SMTP_URL: z.string().min(1).optional(),
   MAIL_FROM: z.string().min(3).default('Last Call Support <support@lastcall.example>'),
   SUPPORT_LEAD_EMAIL: z.string().email().default('support-lead@lastcall.example'),
+  SUPPORT_MANAGER_EMAIL: z.string().email().default('support-manager@lastcall.example'),
   DATA_DIR: z.string().min(1).default('.data'),
   ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -27,7 +28,7 @@ export interface Config {
   port: number;
   databaseUrl?: string;
   temporal: { address?: string; port: number; uiPort: number; uiUrl: string; namespace: string; taskQueue: string };
-  mail: { smtpUrl?: string; from: string; supportLeadEmail: string };
+  mail: { smtpUrl?: string; from: string; supportLeadEmail: string; supportManagerEmail: string };
   dataDir: string;
   adminToken?: string;
   logLevel: Env['LOG_LEVEL'];
@@ -51,7 +52,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
     },
-    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, supportLeadEmail: e.SUPPORT_LEAD_EMAIL },
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, supportLeadEmail: e.SUPPORT_LEAD_EMAIL, supportManagerEmail: e.SUPPORT_MANAGER_EMAIL },
     dataDir: path.resolve(e.DATA_DIR),
     adminToken: e.ADMIN_TOKEN,
     logLevel: e.LOG_LEVEL,

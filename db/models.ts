@@ -7,6 +7,7 @@ import type { Channel, Impact, Plan, ResponseVia, TicketType } from '../domain/p
 import type { SlaPolicy, TicketTargets } from '../domain/sla-policy';
 import type { Term } from '../domain/entitlements';
 import type { Role } from '../domain/roles';
+import type { SessionKind, SessionParty, SessionStatus } from '../domain/sessions';
 
 export class Customer extends Model<InferAttributes<Customer>, InferCreationAttributes<Customer>> {
   declare id: CreationOptional<string>;
@@ -146,6 +147,35 @@ export class AuditEntry extends Model<InferAttributes<AuditEntry>, InferCreation
   declare targetType: string;
   declare targetId: string | null;
   declare data: Record<string, unknown>;
+}
+
+export class SessionRow extends Model<InferAttributes<SessionRow>, InferCreationAttributes<SessionRow>> {
+  declare id: string;
+  declare ticketId: string;
+  declare kind: SessionKind;
+  declare status: SessionStatus;
+  declare attempt: number;
+  declare technology: string | null;
+  declare brand: string | null;
+  declare hostId: string | null;
+  declare host: SessionParty | null;
+  declare attendees: SessionParty[];
+  declare startsAt: Date | null;
+  declare durationMs: number;
+  declare notes: string | null;
+  declare requestedBy: string;
+  declare lastEvent: string;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+}
+
+export class BrandContact extends Model<InferAttributes<BrandContact>, InferCreationAttributes<BrandContact>> {
+  declare id: CreationOptional<string>;
+  declare brand: string;
+  declare name: string;
+  declare email: string;
+  declare phone: string | null;
+  declare createdAt: CreationOptional<Date>;
 }
 
 export function initModels(sequelize: Sequelize) {
@@ -307,6 +337,39 @@ export function initModels(sequelize: Sequelize) {
       data: { type: DataTypes.JSONB, allowNull: false, defaultValue: {} },
     },
     { ...common, tableName: 'audit_log', timestamps: false },
+  );
+  SessionRow.init(
+    {
+      id: { type: DataTypes.TEXT, primaryKey: true },
+      ticketId: { type: DataTypes.UUID, allowNull: false },
+      kind: { type: DataTypes.TEXT, allowNull: false },
+      status: { type: DataTypes.TEXT, allowNull: false },
+      attempt: { type: DataTypes.INTEGER, allowNull: false },
+      technology: DataTypes.TEXT,
+      brand: DataTypes.TEXT,
+      hostId: DataTypes.UUID,
+      host: DataTypes.JSONB,
+      attendees: { type: DataTypes.JSONB, allowNull: false },
+      startsAt: DataTypes.DATE,
+      durationMs: { type: DataTypes.INTEGER, allowNull: false },
+      notes: DataTypes.TEXT,
+      requestedBy: { type: DataTypes.TEXT, allowNull: false },
+      lastEvent: { type: DataTypes.TEXT, allowNull: false },
+      createdAt: DataTypes.DATE,
+      updatedAt: DataTypes.DATE,
+    },
+    { ...common, tableName: 'sessions' },
+  );
+  BrandContact.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+      brand: { type: DataTypes.TEXT, allowNull: false },
+      name: { type: DataTypes.TEXT, allowNull: false },
+      email: { type: DataTypes.TEXT, allowNull: false },
+      phone: DataTypes.TEXT,
+      createdAt: DataTypes.DATE,
+    },
+    { ...common, tableName: 'brand_contacts', updatedAt: false },
   );
   Ticket.hasMany(TicketEventRow, { foreignKey: 'ticketId', as: 'events' });
   Ticket.belongsTo(Customer, { foreignKey: 'customerId', as: 'customer' });

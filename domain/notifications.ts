@@ -1,8 +1,9 @@
 // Which e-mail each ticket event sends, and to whom. Pure, so the rule lives in one place and the
 // workflow only has to hand the result to the notify activity.
+import { ESCALATION_AUDIENCES, type EscalationAudience } from './escalation';
 import type { EventType, TicketEvent } from './ticket-lifecycle';
 
-export type Audience = 'requester' | 'assignee_or_lead' | 'lead';
+export type Audience = 'requester' | EscalationAudience;
 
 export interface Notification {
   /** Stable per ticket and event: the send log uses it so a retry never sends twice. */
@@ -17,13 +18,22 @@ const AUDIENCE: Partial<Record<EventType, Audience>> = {
   received: 'requester',
   responded: 'requester',
   resolved: 'requester',
+  // Defaults for events recorded before the escalation chain named its audience on each level.
   sla_warning: 'assignee_or_lead',
   sla_breached: 'lead',
+  sla_escalated: 'manager',
 };
+
+/** A level of the escalation chain names its own audience; everything else follows the table. */
+function audienceOf(event: TicketEvent): Audience | undefined {
+  const named = event.data.notify as EscalationAudience | undefined;
+  if (named && ESCALATION_AUDIENCES.includes(named) && event.type.startsWith('sla_')) return named;
+  return AUDIENCE[event.type];
+}
 
 export function notificationsFor(ticketId: string, events: TicketEvent[]): Notification[] {
   return events.flatMap((event) => {
-    const audience = AUDIENCE[event.type];
+    const audience = audienceOf(event);
     return audience ? [{ key: `${ticketId}:${event.seq}:${event.type}`, ticketId, kind: event.type, audience, event }] : [];
   });
 }

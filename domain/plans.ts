@@ -13,8 +13,10 @@ export type TicketType = (typeof TICKET_TYPES)[number];
 export const CHANNELS = ['email', 'web', 'api', 'phone'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
-/** How a first response was delivered. */
-export const RESPONSE_VIAS = ['email', 'phone'] as const;
+/** How a first response was delivered: a held remote or specialist session counts too (Advanced). */
+export const RESPONSE_VIAS = ['email', 'phone', 'remote_session'] as const;
 export type ResponseVia = (typeof RESPONSE_VIAS)[number];
+/** What a technician's respond step may name; a remote session answers by being held. */
+export const STEP_RESPONSE_VIAS = ['email', 'phone'] as const;
 
 export const IMPACT_LABELS: Record<Impact, string> = { A: 'critical', B: 'moderate', C: 'minimal' };

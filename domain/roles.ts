@@ -11,6 +11,8 @@ export const PERMISSIONS = {
   readTickets: ['requester', 'technician', 'lead', 'admin'],
   /** Technician steps: respond, wait, resolve, reopen, close, assign. */
   workTickets: ['technician', 'lead'],
+  /** Brands and their engineer contacts (admins change them). */
+  readBrands: ['technician', 'lead', 'admin'],
   /** Customers, products, subscriptions, users, tokens, the SLA policy, the audit log. */
   administer: ['admin'],
   /** A customer's entitlement: staff, and the customer's own requesters. */

@@ -1,11 +1,13 @@
 // One SLA clock (response or resolution) as plain data plus pure transitions. The workflow keeps
 // two of these; the API turns the same data into the view a person reads. All times are epoch ms.
+// A clock with a business calendar counts only working time; without one it runs 24×7.
+import { addWorkingMs, workingMsBetween, type BusinessCalendar } from './business-calendar';
 
 export type ClockStatus = 'running' | 'paused' | 'met' | 'breached';
 
 export interface ClockState {
   targetMs: number;
-  /** Elapsed running time accumulated before `runningSince`. */
+  /** Elapsed running time accumulated before `runningSince` (working time, with a calendar). */
   elapsedMs: number;
   /** Start of the current running stretch; null while paused or stopped. */
   runningSince: number | null;
@@ -15,10 +17,13 @@ export interface ClockState {
   pausedMs: number;
   /** Set when the clock was stopped (responded / resolved); cleared by a restart. */
   stoppedAt: number | null;
-  warningAfterMs: number;
+  /** Levels of the escalation chain already passed (fired, or skipped because a later one was due). */
+  level: number;
+  /** When the first warning level fired. */
   warnedAt: number | null;
   /** The moment the target fell due unmet. Sticky: a breach is never undone. */
   breachedAt: number | null;
+  calendar?: BusinessCalendar | null;
 }
 
 export interface ClockView {
@@ -34,7 +39,7 @@ export interface ClockView {
   warnedAt: string | null;
 }
 
-export function startClock(targetMs: number, warningThreshold: number, at: number): ClockState {
+export function startClock(targetMs: number, at: number, calendar: BusinessCalendar | null = null): ClockState {
   return {
     targetMs,
     elapsedMs: 0,
@@ -42,14 +47,25 @@ export function startClock(targetMs: number, warningThreshold: number, at: numbe
     pausedSince: null,
     pausedMs: 0,
     stoppedAt: null,
-    warningAfterMs: Math.round(targetMs * warningThreshold),
+    level: 0,
     warnedAt: null,
     breachedAt: null,
+    ...(calendar ? { calendar } : {}),
   };
 }
 
+/** Clock time between two instants: working time with a calendar, wall time without. */
+function span(c: ClockState, from: number, to: number): number {
+  return c.calendar ? workingMsBetween(c.calendar, from, to) : Math.max(0, to - from);
+}
+
+/** The instant `ms` of clock time after `from`. */
+function after(c: ClockState, from: number, ms: number): number {
+  return c.calendar ? addWorkingMs(c.calendar, from, ms) : from + ms;
+}
+
 export function elapsed(c: ClockState, now: number): number {
-  return c.elapsedMs + (c.runningSince !== null ? Math.max(0, now - c.runningSince) : 0);
+  return c.elapsedMs + (c.runningSince !== null ? span(c, c.runningSince, now) : 0);
 }
 
 export function pausedTotal(c: ClockState, now: number): number {
@@ -62,14 +78,17 @@ export function isRunning(c: ClockState): boolean {
 
 /** Due time of a running clock; for a stopped one, the due time it had when it stopped. */
 export function dueAt(c: ClockState): number | null {
-  if (c.runningSince !== null) return c.runningSince + (c.targetMs - c.elapsedMs);
-  if (c.stoppedAt !== null) return c.stoppedAt + (c.targetMs - c.elapsedMs);
+  // Once missed, the due time is the moment it was missed, whatever pauses or reopens came after.
+  if (c.breachedAt !== null) return c.breachedAt;
+  if (c.runningSince !== null) return after(c, c.runningSince, c.targetMs - c.elapsedMs);
+  if (c.stoppedAt !== null) return after(c, c.stoppedAt, c.targetMs - c.elapsedMs);
   return null;
 }
 
-export function warningAt(c: ClockState): number | null {
-  if (c.runningSince === null || c.warnedAt !== null || c.breachedAt !== null) return null;
-  return c.runningSince + (c.warningAfterMs - c.elapsedMs);
+/** When a running clock reaches `fraction` of its target (0.75 = the usual warning, 1.5 = half again past due). */
+export function reachesAt(c: ClockState, fraction: number): number | null {
+  if (c.runningSince === null) return null;
+  return after(c, c.runningSince, Math.round(c.targetMs * fraction) - c.elapsedMs);
 }
 
 export function pause(c: ClockState, at: number): ClockState {
@@ -95,13 +114,14 @@ export function restart(c: ClockState, at: number): ClockState {
   return { ...c, pausedMs: c.pausedMs + Math.max(0, at - c.stoppedAt), stoppedAt: null, runningSince: at };
 }
 
-export function markWarned(c: ClockState, at: number): ClockState {
-  return { ...c, warnedAt: at };
+/** Pass one level of the escalation chain; the first warning's time is kept for the view. */
+export function passLevel(c: ClockState, at: number, isWarning: boolean): ClockState {
+  return { ...c, level: c.level + 1, warnedAt: isWarning ? (c.warnedAt ?? at) : c.warnedAt };
 }
 
 /** Record the breach at the moment the target fell due, not when we noticed it. */
-export function markBreached(c: ClockState): ClockState {
-  return { ...c, breachedAt: dueAt(c) };
+export function markBreached(c: ClockState, at: number): ClockState {
+  return { ...passLevel(c, at, false), breachedAt: dueAt(c) };
 }
 
 export function clockStatus(c: ClockState, now: number): ClockStatus {

@@ -1,35 +1,87 @@
-// The SLA policy is data: this module holds the default (the program's table) and the rules for
-// reading and validating a policy. Tickets copy their targets out of it when they are received.
+// The SLA policy is data: this module holds the default (the program's table plus the escalation
+// chain and session timings) and the rules for reading and validating a policy. Tickets copy their
+// targets out of it when they are received, so a later policy change never moves a running deadline.
 import { Duration } from 'luxon';
 import { z } from 'zod';
+import { businessCalendarSchema, type BusinessCalendar } from './business-calendar';
 import { IMPACTS, PLANS, type Impact, type Plan } from './plans';
+import { DEFAULT_ESCALATION, ESCALATION_AUDIENCES, legacyChain, type EscalationLevel } from './escalation';
+
+export { escalationChain, type EscalationAudience, type EscalationLevel } from './escalation';
 
 export interface TargetPair {
   /** ISO-8601 duration, e.g. PT2H. */
   response: string;
   resolution: string;
+  /** Name of a calendar in `calendars`: the clocks of this row count only its working hours. Absent = 24×7. */
+  calendar?: string;
+}
+
+/** How specialist sessions, remote sessions and brand meetings are arranged (ISO-8601 durations). */
+export interface SessionTimings {
+  /** How far ahead a session is proposed when nobody asked for a time. */
+  leadTime: string;
+  /** How long a proposal waits for confirmation before it is proposed again. */
+  confirmWithin: string;
+  /** The reminder goes out this long before the session starts. */
+  reminderBefore: string;
+  duration: string;
+  /** Brand meetings: follow-up e-mails to the brand's engineers at this interval until they confirm. */
+  followUpEvery: string;
+  /** Follow-ups (brand) or proposals (sessions) before the support lead is told the session is stuck. */
+  maxAttempts: number;
+  /** How often a request with nobody to serve it looks again (adding a specialist wakes it at once). */
+  retryEvery: string;
+}
+
+export interface AutoBrandMeeting {
+  plans: Plan[];
+  impacts: Impact[];
+  /** Which target's breach flags the ticket as a highly complex incident. */
+  on: Array<'response' | 'resolution'>;
 }
 
 export interface SlaPolicy {
-  /** Fraction of a target elapsed at which the warning goes out (0 < x < 1). */
-  warningThreshold: number;
+  /** Older form of a chain with one warning; accepted on input, replaced by `escalation`. */
+  warningThreshold?: number;
   /** How long a resolved ticket waits for a reopen before it closes by itself. */
   autoCloseAfter: string;
+  escalation: EscalationLevel[];
   targets: Record<Plan, Record<Impact, TargetPair>>;
+  calendars: Record<string, BusinessCalendar>;
+  sessions: SessionTimings;
+  autoBrandMeeting: AutoBrandMeeting;
 }
 
 /** The targets a ticket keeps for its whole life, resolved to milliseconds. */
 export interface TicketTargets {
   responseMs: number;
   resolutionMs: number;
-  warningThreshold: number;
+  /** Tickets received before the escalation chain existed carry only this (one warning). */
+  warningThreshold?: number;
   autoCloseAfterMs: number;
+  escalation?: EscalationLevel[];
+  /** The working-hours calendar both clocks run on; absent or null = 24×7. */
+  calendar?: BusinessCalendar | null;
+  /** Breach of these clocks starts a brand-engineer meeting by itself. */
+  autoBrandMeetingOn?: Array<'response' | 'resolution'>;
+}
+
+/** Session timings in milliseconds, as the session workflows use them. */
+export interface SessionTimingsMs {
+  leadTimeMs: number;
+  confirmWithinMs: number;
+  reminderBeforeMs: number;
+  durationMs: number;
+  followUpEveryMs: number;
+  maxAttempts: number;
+  retryEveryMs: number;
 }
 
 /** The support program's table (mission.md): response / resolution per plan and impact. */
 export const DEFAULT_SLA_POLICY: SlaPolicy = {
-  warningThreshold: 0.75,
   autoCloseAfter: 'P7D',
+  escalation: DEFAULT_ESCALATION,
   targets: {
     standard: {
       A: { response: 'PT2H', resolution: 'PT8H' },
@@ -42,6 +94,17 @@ export const DEFAULT_SLA_POLICY: SlaPolicy = {
       C: { response: 'PT4H', resolution: 'PT16H' },
     },
   },
+  calendars: {},
+  sessions: {
+    leadTime: 'PT4H',
+    confirmWithin: 'PT2H',
+    reminderBefore: 'PT30M',
+    duration: 'PT1H',
+    followUpEvery: 'PT4H',
+    maxAttempts: 3,
+    retryEvery: 'PT30M',
+  },
+  autoBrandMeeting: { plans: ['advanced'], impacts: ['A'], on: ['response'] },
 };
 
 /**
@@ -66,7 +129,7 @@ const isoDuration = z.string().superRefine((value, ctx) => {
 });
 
 const targetPair = z
-  .object({ response: isoDuration, resolution: isoDuration })
+  .object({ response: isoDuration, resolution: isoDuration, calendar: z.string().min(1).max(64).optional() })
   .strict()
   .superRefine((pair, ctx) => {
     try {
@@ -80,20 +143,86 @@ const targetPair = z
 
 const impactTable = z.object(Object.fromEntries(IMPACTS.map((i) => [i, targetPair])) as Record<Impact, typeof targetPair>).strict();
 
-export const slaPolicySchema = z
+const escalationSchema = z
+  .array(z.object({ at: z.number().gt(0).max(4), notify: z.enum(ESCALATION_AUDIENCES) }).strict())
+  .min(1)
+  .max(10)
+  .superRefine((levels, ctx) => {
+    for (let i = 1; i < levels.length; i++) {
+      if (!(levels[i].at > levels[i - 1].at)) ctx.addIssue({ code: 'custom', path: [i, 'at'], message: 'levels must be in strictly increasing order of `at`' });
+    }
+    if (levels.filter((l) => l.at === 1).length !== 1) {
+      ctx.addIssue({ code: 'custom', message: 'the chain needs exactly one level at 1 (the breach)' });
+    }
+  });
+
+const sessionsSchema = z
   .object({
-    warningThreshold: z.number().gt(0).lt(1).default(DEFAULT_SLA_POLICY.warningThreshold),
-    autoCloseAfter: isoDuration.default(DEFAULT_SLA_POLICY.autoCloseAfter),
-    targets: z.object(Object.fromEntries(PLANS.map((p) => [p, impactTable])) as Record<Plan, typeof impactTable>).strict(),
+    leadTime: isoDuration,
+    confirmWithin: isoDuration,
+    reminderBefore: isoDuration,
+    duration: isoDuration,
+    followUpEvery: isoDuration,
+    maxAttempts: z.number().int().min(1).max(20),
+    retryEvery: isoDuration,
   })
   .strict();
 
+const autoBrandMeetingSchema = z
+  .object({ plans: z.array(z.enum(PLANS)), impacts: z.array(z.enum(IMPACTS)), on: z.array(z.enum(['response', 'resolution'])) })
+  .strict();
+
+export const slaPolicySchema = z
+  .object({
+    warningThreshold: z.number().gt(0).lt(1).optional(),
+    autoCloseAfter: isoDuration.default(DEFAULT_SLA_POLICY.autoCloseAfter),
+    escalation: escalationSchema.optional(),
+    targets: z.object(Object.fromEntries(PLANS.map((p) => [p, impactTable])) as Record<Plan, typeof impactTable>).strict(),
+    calendars: z.record(z.string().min(1).max(64), businessCalendarSchema).default({}),
+    sessions: sessionsSchema.default(DEFAULT_SLA_POLICY.sessions),
+    autoBrandMeeting: autoBrandMeetingSchema.default(DEFAULT_SLA_POLICY.autoBrandMeeting),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.warningThreshold !== undefined && p.escalation !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['warningThreshold'], message: 'give either `escalation` or the older `warningThreshold`, not both' });
+    }
+    for (const plan of PLANS) {
+      for (const impact of IMPACTS) {
+        const name = p.targets[plan][impact].calendar;
+        if (name !== undefined && !p.calendars[name]) {
+          ctx.addIssue({ code: 'custom', path: ['targets', plan, impact, 'calendar'], message: `no calendar named "${name}" in calendars` });
+        }
+      }
+    }
+  })
+  // One shape out, whichever came in: a bare warningThreshold becomes the two-level chain it meant.
+  .transform(({ warningThreshold, escalation, ...rest }): SlaPolicy => ({
+    ...rest,
+    escalation: escalation ?? legacyChain(warningThreshold ?? DEFAULT_ESCALATION[0].at),
+  }));
+
 export function targetsFor(policy: SlaPolicy, plan: Plan, impact: Impact): TicketTargets {
   const pair = policy.targets[plan][impact];
+  const auto = policy.autoBrandMeeting;
   return {
     responseMs: isoDurationMs(pair.response),
     resolutionMs: isoDurationMs(pair.resolution),
-    warningThreshold: policy.warningThreshold,
     autoCloseAfterMs: isoDurationMs(policy.autoCloseAfter),
+    escalation: policy.escalation,
+    calendar: pair.calendar ? policy.calendars[pair.calendar] : null,
+    autoBrandMeetingOn: auto.plans.includes(plan) && auto.impacts.includes(impact) ? auto.on : [],
+  };
+}
+
+export function sessionTimingsMs(s: SessionTimings): SessionTimingsMs {
+  return {
+    leadTimeMs: isoDurationMs(s.leadTime),
+    confirmWithinMs: isoDurationMs(s.confirmWithin),
+    reminderBeforeMs: isoDurationMs(s.reminderBefore),
+    durationMs: isoDurationMs(s.duration),
+    followUpEveryMs: isoDurationMs(s.followUpEvery),
+    maxAttempts: s.maxAttempts,
+    retryEveryMs: isoDurationMs(s.retryEvery),
   };
 }

@@ -1,10 +1,13 @@
 // The ticket's state machine: which technician step is allowed in which state, what it does to the
-// two SLA clocks, and which SLA alarms (warning, breach) are due. Pure and deterministic, so the
-// workflow runs it inside the Temporal sandbox and the unit tests run it in milliseconds.
+// two SLA clocks, which levels of the escalation chain (warnings, breach, escalations past it) are
+// due, and how the ticket records its sessions. Pure and deterministic, so the workflow runs it
+// inside the Temporal sandbox and the unit tests run it in milliseconds.
 import * as clock from './sla-clock';
 import type { ClockState, ClockView } from './sla-clock';
 import type { Impact, Plan, ResponseVia } from './plans';
+import { escalationChain, type EscalationAudience, type EscalationLevel } from './escalation';
 import type { TicketTargets } from './sla-policy';
+import { isFinalSession, sessionAllowed, SESSION_LABELS, type SessionEvent, type SessionKind, type SessionSummary } from './sessions';
 
 export const TICKET_STATUSES = ['open', 'in_progress', 'waiting_on_customer', 'resolved', 'closed'] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
@@ -39,7 +42,11 @@ export type EventType =
   | 'closed'
   | 'sla_warning'
   | 'sla_breached'
-  | 'sla_met';
+  | 'sla_escalated'
+  | 'sla_met'
+  | 'flagged_complex'
+  | 'session_requested'
+  | `session_${SessionEvent['type']}`;
 
 export interface TicketEvent {
   /** Position in the ticket's history; makes recording idempotent across activity retries. */
@@ -61,6 +68,11 @@ export interface TicketState {
   response: ClockState;
   resolution: ClockState;
   autoCloseAfterMs: number;
+  escalation: EscalationLevel[];
+  /** Breach of these clocks flags the ticket as highly complex (a brand-engineer meeting starts by itself). */
+  autoBrandMeetingOn: ClockName[];
+  complex: boolean;
+  sessions: SessionSummary[];
   resolvedAt: number | null;
   closedAt: number | null;
   /** Bumped on every change; snapshots carry it so an older write never overwrites a newer one. */
@@ -70,7 +82,8 @@ export interface TicketState {
 
 export class StepNotAllowed extends Error {
   constructor(
-    readonly step: StepKind,
+    /** A technician step, or another action such as asking for a session. */
+    readonly step: string,
     readonly status: TicketStatus,
     message: string,
   ) {
@@ -89,8 +102,19 @@ export interface OpenTicketInput {
   assignee?: Person | null;
 }
 
+export class NotInPlan extends Error {
+  constructor(
+    readonly plan: Plan,
+    readonly what: string,
+  ) {
+    super(`the ${plan} plan does not include ${what}`);
+    this.name = 'NotInPlan';
+  }
+}
+
 export function openTicket(input: OpenTicketInput): TicketState {
   const { targets, receivedAt } = input;
+  const calendar = targets.calendar ?? null;
   return {
     ticketId: input.ticketId,
     number: input.number,
@@ -99,9 +123,13 @@ export function openTicket(input: OpenTicketInput): TicketState {
     status: 'open',
     assignee: input.assignee ?? null,
     respondedVia: null,
-    response: clock.startClock(targets.responseMs, targets.warningThreshold, receivedAt),
-    resolution: clock.startClock(targets.resolutionMs, targets.warningThreshold, receivedAt),
+    response: clock.startClock(targets.responseMs, receivedAt, calendar),
+    resolution: clock.startClock(targets.resolutionMs, receivedAt, calendar),
     autoCloseAfterMs: targets.autoCloseAfterMs,
+    escalation: escalationChain(targets),
+    autoBrandMeetingOn: targets.autoBrandMeetingOn ?? [],
+    complex: false,
+    sessions: [],
     resolvedAt: null,
     closedAt: null,
     version: 0,
@@ -217,20 +245,32 @@ export function applyStep(state: TicketState, step: Step, at: number, actor: str
 
 export interface Alarm {
   clock: ClockName;
-  kind: 'warning' | 'breach';
+  kind: 'warning' | 'breach' | 'escalation';
+  /** Index in the ticket's escalation chain. */
+  level: number;
+  notify: EscalationAudience;
+  /** The level's fraction of the target (0.75, 1, 1.5, …). */
+  fraction: number;
   at: number;
 }
 
-/** Every future alarm of the ticket, soonest first. */
-export function pendingAlarms(state: TicketState): Alarm[] {
-  const alarms: Alarm[] = [];
-  for (const name of ['response', 'resolution'] as const) {
-    const c = state[name];
-    if (!clock.isRunning(c) || c.breachedAt !== null) continue;
-    const w = clock.warningAt(c);
-    if (w !== null) alarms.push({ clock: name, kind: 'warning', at: w });
-    alarms.push({ clock: name, kind: 'breach', at: clock.dueAt(c)! });
+const levelKind = (at: number): Alarm['kind'] => (at < 1 ? 'warning' : at === 1 ? 'breach' : 'escalation');
+
+/** The next level of the chain a clock can still reach. A clock that breached (say, stopped late) never warns or breaches again. */
+function nextAlarm(state: TicketState, name: ClockName): Alarm | null {
+  const c = state[name];
+  if (!clock.isRunning(c)) return null;
+  for (let i = c.level; i < state.escalation.length; i++) {
+    const l = state.escalation[i];
+    if (c.breachedAt !== null && l.at <= 1) continue;
+    return { clock: name, kind: levelKind(l.at), level: i, notify: l.notify, fraction: l.at, at: clock.reachesAt(c, l.at)! };
   }
+  return null;
+}
+
+/** The next alarm of each running clock, soonest first (response first on a tie). */
+export function pendingAlarms(state: TicketState): Alarm[] {
+  const alarms = (['response', 'resolution'] as const).map((n) => nextAlarm(state, n)).filter((a): a is Alarm => a !== null);
   return alarms.sort((a, b) => a.at - b.at);
 }
 
@@ -247,20 +287,41 @@ export function nextWakeUp(state: TicketState): number | null {
   return times.length ? Math.min(...times) : null;
 }
 
-/** Fire every alarm due at `now`. A warning whose breach is also due is skipped: the breach says more. */
+/**
+ * Fire every level of the chain that is due at `now`, each at most once. A warning whose next
+ * level is also due is passed silently: the later e-mail says more. A breach and the escalations
+ * past it always fire, even when several fall due together (a worker that was down catches up).
+ */
 export function applyDueAlarms(state: TicketState, now: number): Transition {
   const events: TicketEvent[] = [];
   let s = state;
-  for (const alarm of pendingAlarms(state).filter((a) => a.at <= now)) {
+  for (;;) {
+    const alarm = pendingAlarms(s).find((a) => a.at <= now);
+    if (!alarm) break;
     const c = s[alarm.clock];
+    const skipTo = (level: number): ClockState => ({ ...c, level });
     if (alarm.kind === 'breach') {
-      s = { ...s, [alarm.clock]: clock.markBreached(c) };
-      s = emit(s, events, 'sla_breached', now, 'system', { clock: alarm.clock, dueAt: alarm.at, lateByMs: now - alarm.at });
-    } else if (clock.dueAt(c)! > now) {
-      s = { ...s, [alarm.clock]: clock.markWarned(c, now) };
-      s = emit(s, events, 'sla_warning', now, 'system', { clock: alarm.clock, dueAt: clock.dueAt(c), threshold: c.warningAfterMs / c.targetMs });
+      s = { ...s, [alarm.clock]: { ...clock.markBreached(c, now), level: alarm.level + 1 } };
+      s = emit(s, events, 'sla_breached', now, 'system', { clock: alarm.clock, dueAt: alarm.at, lateByMs: now - alarm.at, level: alarm.level, notify: alarm.notify });
+    } else if (alarm.kind === 'escalation') {
+      s = { ...s, [alarm.clock]: skipTo(alarm.level + 1) };
+      s = emit(s, events, 'sla_escalated', now, 'system', {
+        clock: alarm.clock,
+        level: alarm.level,
+        fraction: alarm.fraction,
+        notify: alarm.notify,
+        dueAt: clock.dueAt(c),
+        escalatedAt: alarm.at,
+      });
     } else {
-      s = { ...s, [alarm.clock]: clock.markWarned(c, now) };
+      // A warning passed over because a later level is due too leaves no warnedAt: none was sent.
+      const passed = { ...s, [alarm.clock]: skipTo(alarm.level + 1) };
+      const later = nextAlarm(passed, alarm.clock);
+      s = passed;
+      if (!later || later.at > now) {
+        s = { ...s, [alarm.clock]: { ...clock.passLevel(c, now, true), level: alarm.level + 1 } };
+        s = emit(s, events, 'sla_warning', now, 'system', { clock: alarm.clock, dueAt: clock.dueAt(c), threshold: alarm.fraction, level: alarm.level, notify: alarm.notify });
+      }
     }
   }
   return { state: s, events };
@@ -285,4 +346,77 @@ export function slaView(state: Pick<TicketState, 'response' | 'resolution'>, now
 
 export function isBreached(state: Pick<TicketState, 'response' | 'resolution'>): boolean {
   return state.response.breachedAt !== null || state.resolution.breachedAt !== null;
+}
+
+// ---- Sessions and brand meetings ------------------------------------------------------------
+
+export interface SessionRequest {
+  kind: SessionKind;
+  sessionId: string;
+  /** Brand meetings: why the incident is highly complex. */
+  reason?: string;
+}
+
+/** Throws NotInPlan or StepNotAllowed when the ticket cannot ask for this kind of session now. */
+export function checkSessionRequest(state: TicketState, kind: SessionKind): void {
+  if (!sessionAllowed(state.plan, kind)) throw new NotInPlan(state.plan, `${SESSION_LABELS[kind]}s`);
+  const step = `request ${SESSION_LABELS[kind]}`;
+  if (state.status === 'closed' || state.status === 'resolved') {
+    throw new StepNotAllowed(step, state.status, `ticket #${state.number} is ${state.status}; reopen it before asking for a ${SESSION_LABELS[kind]} (status: ${state.status})`);
+  }
+  const active = state.sessions.find((x) => x.kind === kind && !isFinalSession(x.status));
+  if (active) {
+    throw new StepNotAllowed(step, state.status, `ticket #${state.number} already has a ${SESSION_LABELS[kind]} under way (${active.id}, ${active.status})`);
+  }
+}
+
+/** How many sessions of a kind the ticket has had: numbers the next one. */
+export const sessionCount = (state: TicketState, kind: SessionKind) => state.sessions.filter((x) => x.kind === kind).length;
+
+export function applySessionRequested(state: TicketState, req: SessionRequest, at: number, actor: string): Transition {
+  checkSessionRequest(state, req.kind);
+  const events: TicketEvent[] = [];
+  let s: TicketState = state;
+  if (req.kind === 'brand' && !s.complex) {
+    s = emit({ ...s, complex: true }, events, 'flagged_complex', at, actor, { reason: req.reason ?? null });
+  }
+  const summary: SessionSummary = { id: req.sessionId, kind: req.kind, status: 'waiting', attempt: 0, startsAt: null, host: null, requestedAt: at, requestedBy: actor };
+  s = emit({ ...s, sessions: [...s.sessions, summary] }, events, 'session_requested', at, actor, { sessionId: req.sessionId, kind: req.kind, reason: req.reason ?? null });
+  return { state: s, events };
+}
+
+/**
+ * Record what a session workflow reported. A held session is support delivered by remote session:
+ * when the ticket had no first response yet, it is its first response.
+ */
+export function applySessionEvent(state: TicketState, ev: SessionEvent): Transition {
+  if (!state.sessions.some((x) => x.id === ev.sessionId)) return { state, events: [] };
+  const sessions = state.sessions.map((x) => (x.id === ev.sessionId ? { ...x, status: ev.status, attempt: ev.attempt, startsAt: ev.startsAt, host: ev.host } : x));
+  const events: TicketEvent[] = [];
+  let s = emit({ ...state, sessions }, events, `session_${ev.type}`, ev.at, ev.actor, {
+    sessionId: ev.sessionId,
+    kind: ev.kind,
+    attempt: ev.attempt,
+    startsAt: ev.startsAt,
+    host: ev.host,
+    ...ev.data,
+  });
+  if (ev.type === 'held' && s.status === 'open') {
+    const r = applyStep(s, { kind: 'respond', via: 'remote_session', message: `${SESSION_LABELS[ev.kind]} held` }, ev.at, ev.actor);
+    s = r.state;
+    events.push(...r.events);
+  }
+  return { state: s, events };
+}
+
+/** Sessions not over yet: the workflow cancels them when the ticket is resolved or closed. */
+export function activeSessions(state: TicketState): SessionSummary[] {
+  return state.sessions.filter((x) => !isFinalSession(x.status));
+}
+
+/** The clock whose breach, just recorded in `events`, flags the ticket for a brand meeting by policy. */
+export function autoBrandMeetingDue(state: TicketState, events: TicketEvent[]): ClockName | null {
+  if (state.complex || !sessionAllowed(state.plan, 'brand') || state.status === 'resolved' || state.status === 'closed') return null;
+  const hit = events.find((e) => e.type === 'sla_breached' && state.autoBrandMeetingOn.includes(e.data.clock as ClockName));
+  return hit ? (hit.data.clock as ClockName) : null;
 }

@@ -1,12 +1,15 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 
 export interface OutgoingMail {
+  /** One address, or several separated by commas. */
   to: string;
   cc?: string;
   subject: string;
   text: string;
   messageId?: string;
   headers?: Record<string, string>;
+  /** A calendar invitation (iTIP): mail clients show it as an event to accept or decline. */
+  icalEvent?: { method: 'REQUEST' | 'CANCEL'; filename: string; content: string };
 }
 
 export interface Mailer {

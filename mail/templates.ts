@@ -10,6 +10,7 @@ export interface TicketFacts {
   requesterName: string | null;
   responseDueAt: Date | null;
   resolutionDueAt: Date | null;
+  assignee?: string | null;
   ticketUrl?: string;
 }
 
@@ -63,6 +64,15 @@ export function renderNotification(kind: EventType, t: TicketFacts, e: TicketEve
         text:
           `Ticket #${t.number} "${t.subject}" missed its ${clockName(e.data.clock)} target.\n\n` +
           `It was due at ${when(e.data.dueAt)}. The ticket is marked breached for this target.` +
+          footer,
+      };
+    case 'sla_escalated':
+      return {
+        subject: `${tag(t)} SLA ESCALATION: ${clockName(e.data.clock)} overdue by ${Math.round((Number(e.data.fraction) - 1) * 100)} % of its target`,
+        text:
+          `Ticket #${t.number} "${t.subject}" missed its ${clockName(e.data.clock)} target at ${when(e.data.dueAt)} and is still not ` +
+          `${e.data.clock === 'response' ? 'answered' : 'resolved'}: it has now run ${Math.round(Number(e.data.fraction) * 100)} % of the target.\n\n` +
+          `Assigned to: ${t.assignee ?? 'nobody'}. This is escalation level ${Number(e.data.level) + 1} of the policy's chain.` +
           footer,
       };
     default:

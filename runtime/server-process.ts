@@ -28,6 +28,7 @@ export async function runServerProcess(role: 'api' | 'worker'): Promise<void> {
     smtpUrl: role === 'worker' ? required(config.mail.smtpUrl, 'SMTP_URL') : (config.mail.smtpUrl ?? ''),
     mailFrom: config.mail.from,
     supportLeadEmail: config.mail.supportLeadEmail,
+    supportManagerEmail: config.mail.supportManagerEmail,
     adminToken: config.adminToken,
     port: config.port,
     publicUrl: process.env.PUBLIC_URL,

@@ -23,6 +23,7 @@ export interface SystemOptions {
   smtpUrl: string;
   mailFrom: string;
   supportLeadEmail: string;
+  supportManagerEmail?: string;
   adminToken?: string;
   port: number;
   publicUrl?: string;
@@ -80,6 +81,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
         sequelize,
         mailer,
         supportLeadEmail: o.supportLeadEmail,
+        supportManagerEmail: o.supportManagerEmail,
         ticketUrl: o.publicUrl ? (id) => `${o.publicUrl}/api/tickets/${id}` : undefined,
       },
     });
@@ -101,7 +103,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
 
   let sweepTimer: NodeJS.Timeout | undefined;
   if (o.api !== false) {
-    const app = createApp({ tickets, sequelize, temporal, log: o.log, adminToken: o.adminToken });
+    const app = createApp({ tickets, sequelize, temporal, log: o.log, adminToken: o.adminToken, temporalUiUrl: o.temporalUiUrl, namespace: o.namespace });
     const server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(o.port, '0.0.0.0', () => resolve(s));
       s.once('error', reject);

@@ -81,6 +81,7 @@ async function main() {
     smtpUrl,
     mailFrom: config.mail.from,
     supportLeadEmail: config.mail.supportLeadEmail,
+    supportManagerEmail: config.mail.supportManagerEmail,
     adminToken,
     port: config.port,
     publicUrl: `http://localhost:${config.port}`,

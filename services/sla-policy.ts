@@ -16,12 +16,13 @@ export interface PolicyInForce {
 export async function currentPolicy(): Promise<PolicyInForce> {
   const row = await SlaPolicyRow.findOne({ order: [['id', 'DESC']] });
   if (!row) return { id: null, policy: DEFAULT_SLA_POLICY, isDefault: true, updatedAt: null, updatedBy: null };
-  return { id: row.id, policy: row.policy, isDefault: false, updatedAt: row.createdAt.toISOString(), updatedBy: row.createdBy };
+  // Rows stored by older versions lack newer sections; parsing fills them in with their defaults.
+  return { id: row.id, policy: slaPolicySchema.parse(row.policy), isDefault: false, updatedAt: row.createdAt.toISOString(), updatedBy: row.createdBy };
 }
 
 /** Validates (throws a ZodError on bad input) and stores a new policy version. */
 export async function replacePolicy(input: unknown, actor: Principal): Promise<PolicyInForce> {
-  const policy = slaPolicySchema.parse(input) as SlaPolicy;
+  const policy: SlaPolicy = slaPolicySchema.parse(input);
   await SlaPolicyRow.sequelize!.transaction(async (transaction) => {
     const row = await SlaPolicyRow.create({ policy, createdBy: actor.label }, { transaction });
     await audit(actor, 'sla_policy.replace', { type: 'sla_policy', id: row.id }, { policy }, transaction);

@@ -11,7 +11,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Op, type Sequelize, type WhereOptions } from 'sequelize';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { Ticket, TicketEventRow, User } from '../db/models';
+import { SessionRow, Ticket, TicketEventRow, User } from '../db/models';
+import { sessionRowView } from './sessions';
 import { isUuid } from './ids';
 import { PLAN_RULES, checkIntake, checkQuota, productSupportState, requesterState } from '../domain/entitlements';
 import type { Principal } from './access';
@@ -21,7 +22,8 @@ import { targetsFor } from '../domain/sla-policy';
 import { allowedSteps, openTicket, slaView, type StepKind } from '../domain/ticket-lifecycle';
 import { ApiError, notFound } from '../api/errors';
 import type { createTicketBody, listTicketsQuery } from '../api/schemas';
-import { STEP_NOT_ALLOWED, STEP_UPDATES, ticketWorkflowId, type StepResult } from '../workflows/definitions';
+import { NOT_IN_PLAN, STEP_NOT_ALLOWED, STEP_UPDATES, ticketWorkflowId } from '../workflows/definitions';
+import type { UpdateDefinition } from '@temporalio/common';
 import { currentPolicy } from './sla-policy';
 import { startTicketWorkflow } from './workflow-starter';
 
@@ -188,9 +190,14 @@ export function createTicketService(deps: TicketServiceDeps) {
 
   async function get(idOrNumber: string, p: Principal) {
     const ticket = await findTicket(idOrNumber, p);
-    const events = await TicketEventRow.findAll({ where: { ticketId: ticket.id }, order: [['seq', 'ASC']] });
+    const [events, sessions] = await Promise.all([
+      TicketEventRow.findAll({ where: { ticketId: ticket.id }, order: [['seq', 'ASC']] }),
+      SessionRow.findAll({ where: { ticketId: ticket.id }, order: [['createdAt', 'ASC']] }),
+    ]);
     return {
       ...toView(ticket),
+      complex: events.some((e) => e.type === 'flagged_complex'),
+      sessions: sessions.map((r) => ({ ...sessionRowView(r), temporalUiUrl: uiLink(r.id) })),
       events: events.map((e) => ({ seq: e.seq, type: e.type, at: e.at.toISOString(), actor: e.actor, data: e.data })),
     };
   }
@@ -220,28 +227,31 @@ export function createTicketService(deps: TicketServiceDeps) {
 
   async function step(idOrNumber: string, kind: StepKind, body: Record<string, unknown>, p: Principal, idempotencyKey?: string) {
     const ticket = await findTicket(idOrNumber, p);
-    const actor = p.label;
     const args = kind === 'assign' ? { assignee: await assignee(String(body.assigneeId)) } : body;
+    const result = await runUpdate(ticket, ticket.workflowId, STEP_UPDATES[kind] as (typeof STEP_UPDATES)['close'], { ...args, actor: p.label } as { actor: string }, kind, idempotencyKey);
+    return { ...toView(await ticket.reload()), step: kind, workflowVersion: result.version };
+  }
+
+  /**
+   * Run an Update on the ticket's workflow (or one of its session workflows) and turn the ways it can
+   * fail into the API's errors. The same idempotency key never applies a step twice.
+   */
+  async function runUpdate<R, A>(ticket: Ticket, workflowId: string, def: UpdateDefinition<R, [A]>, args: A, what: string, idempotencyKey?: string): Promise<R> {
     if (ticket.status === 'closed') {
-      throw new ApiError(409, 'TICKET_CLOSED', `ticket #${ticket.number} is closed; no step can change it`, { step: kind, status: ticket.status });
+      throw new ApiError(409, 'TICKET_CLOSED', `ticket #${ticket.number} is closed; no step can change it`, { step: what, status: ticket.status });
     }
     if (!ticket.workflowStartedAt) {
       throw new ApiError(503, 'TICKET_NOT_STARTED', `ticket #${ticket.number} is accepted but its SLA workflow has not started yet; retry shortly`);
     }
-    const handle = deps.temporal.workflow.getHandle(ticket.workflowId);
+    const handle = deps.temporal.workflow.getHandle(workflowId);
     const timeout = deps.stepTimeoutMs ?? 15_000;
-    let result: StepResult;
     try {
-      result = await deps.temporal.connection.withDeadline(Date.now() + timeout, () =>
-        handle.executeUpdate(STEP_UPDATES[kind] as (typeof STEP_UPDATES)['close'], {
-          args: [{ ...args, actor } as { actor: string }],
-          updateId: idempotencyKey ? `${kind}:${idempotencyKey}` : undefined,
-        }),
+      return await deps.temporal.connection.withDeadline(Date.now() + timeout, () =>
+        handle.executeUpdate(def, { args: [args], updateId: idempotencyKey ? `${what}:${idempotencyKey}` : undefined }),
       );
     } catch (err) {
-      throw stepError(err, ticket, kind);
+      throw stepError(err, ticket, what);
     }
-    return { ...toView(await ticket.reload()), step: kind, workflowVersion: result.version };
   }
 
   async function assignee(userId: string) {
@@ -250,9 +260,12 @@ export function createTicketService(deps: TicketServiceDeps) {
     return { name: u.name, email: u.email };
   }
 
-  function stepError(err: unknown, ticket: Ticket, kind: StepKind): ApiError {
-    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === STEP_NOT_ALLOWED) {
-      return new ApiError(409, 'STEP_NOT_ALLOWED', err.cause.message, err.cause.details?.[0]);
+  function stepError(err: unknown, ticket: Ticket, kind: string): ApiError {
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+      const { type, message, details } = err.cause;
+      if (type === STEP_NOT_ALLOWED) return new ApiError(409, 'STEP_NOT_ALLOWED', message, details?.[0]);
+      if (type === NOT_IN_PLAN) return new ApiError(422, 'NOT_IN_PLAN', message, details?.[0]);
+      if (type === 'VALIDATION_FAILED') return new ApiError(400, 'VALIDATION_FAILED', message, details);
     }
     if (err instanceof WorkflowNotFoundError) {
       return new ApiError(409, 'TICKET_CLOSED', `ticket #${ticket.number} is no longer running; no step can change it`, { step: kind });
@@ -264,7 +277,7 @@ export function createTicketService(deps: TicketServiceDeps) {
     return new ApiError(502, 'STEP_FAILED', `the step could not be applied to ticket #${ticket.number}`);
   }
 
-  return { intake, get, list, step, findTicket, toView };
+  return { intake, get, list, step, findTicket, toView, runUpdate };
 }
 
 export type TicketService = ReturnType<typeof createTicketService>;

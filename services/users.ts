@@ -35,7 +35,17 @@ function emailTaken(email: string) {
   return new ApiError(409, 'EMAIL_TAKEN', `a user with e-mail ${email} already exists`);
 }
 
-export function createUserService(sequelize: Sequelize) {
+export interface UserHooks {
+  /** A technician or lead who knows these technologies is now active. */
+  staffAvailable?: (technologies: string[]) => Promise<unknown>;
+}
+
+export function createUserService(sequelize: Sequelize, hooks: UserHooks = {}) {
+  // After the commit: the new specialist must be visible to the sessions that look for one.
+  const announce = async (u: { role: string; enabled: boolean; technologies: string[] }) => {
+    if (u.role !== 'requester' && u.role !== 'admin' && u.enabled && u.technologies.length) await hooks.staffAvailable?.(u.technologies);
+  };
+
   async function requesterRoom(customerId: string, plan: Plan, transaction: Transaction) {
     const requesters = await User.findAll({ where: { customerId, role: 'requester' }, transaction });
     const limit = PLAN_RULES[plan].maxRequesters;
@@ -69,7 +79,7 @@ export function createUserService(sequelize: Sequelize) {
 
   async function createStaff(body: { name: string; email: string; role: StaffRole; technologies?: string[]; phone?: string }, actor: Principal) {
     try {
-      return await sequelize.transaction(async (transaction) => {
+      const created = await sequelize.transaction(async (transaction) => {
         const u = await User.create(
           { customerId: null, role: body.role, name: body.name, email: body.email, phone: body.phone ?? null, technologies: body.technologies ?? [] },
           { transaction },
@@ -78,6 +88,8 @@ export function createUserService(sequelize: Sequelize) {
         await audit(actor, 'user.create', { type: 'user', id: u.id }, { role: u.role, email: u.email, technologies: u.technologies }, transaction);
         return { ...userView(u), token };
       });
+      await announce(created);
+      return created;
     } catch (err) {
       if (err instanceof UniqueConstraintError) throw emailTaken(body.email);
       throw err;
@@ -103,7 +115,7 @@ export function createUserService(sequelize: Sequelize) {
   }
 
   async function setEnabled(id: string, enabled: boolean, actor: Principal) {
-    return sequelize.transaction(async (transaction) => {
+    const result = await sequelize.transaction(async (transaction) => {
       let u = await findUser(id, transaction);
       if (u.enabled === enabled) return view(u);
       if (enabled && u.role === 'requester') {
@@ -114,6 +126,8 @@ export function createUserService(sequelize: Sequelize) {
       await audit(actor, enabled ? 'user.enable' : 'user.disable', { type: 'user', id: u.id }, { email: u.email }, transaction);
       return view(u);
     });
+    if (enabled) await announce(result);
+    return result;
   }
 
   /** Revokes every token of the user and issues a new one (shown once). */

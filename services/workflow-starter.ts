@@ -3,7 +3,9 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { Op } from 'sequelize';
 import type { Logger } from 'pino';
-import { Customer, Ticket } from '../db/models';
+import { Customer, Product, Ticket } from '../db/models';
+import { sessionTimingsMs } from '../domain/sla-policy';
+import { currentPolicy } from './sla-policy';
 import { IMPACT_LABELS } from '../domain/plans';
 import type { ticketWorkflow } from '../workflows/ticket';
 import type { TicketWorkflowInput } from '../workflows/definitions';
@@ -11,6 +13,7 @@ import { SA } from '../temporal/search-attributes';
 
 export async function startTicketWorkflow(client: Client, taskQueue: string, ticket: Ticket, actor: string): Promise<void> {
   const customer = await Customer.findByPk(ticket.customerId);
+  const product = ticket.productId ? await Product.findByPk(ticket.productId) : null;
   const number = Number(ticket.number);
   const input: TicketWorkflowInput = {
     ticketId: ticket.id,
@@ -24,6 +27,11 @@ export async function startTicketWorkflow(client: Client, taskQueue: string, tic
     targets: ticket.targets,
     actor,
     assignee: ticket.assignee,
+    requester: { id: ticket.requesterId ?? undefined, name: ticket.requesterName ?? undefined, email: ticket.requesterEmail },
+    endUser: ticket.endUser,
+    product: product ? { brand: product.brand, technology: product.technology } : null,
+    // For a brand meeting the ticket starts by itself on breach; requests through the API read the policy then.
+    sessionTimings: sessionTimingsMs((await currentPolicy()).policy.sessions),
   };
   try {
     await client.workflow.start<typeof ticketWorkflow>('ticketWorkflow', {

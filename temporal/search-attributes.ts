@@ -12,6 +12,10 @@ export const SA = {
   assignee: defineSearchAttributeKey('Assignee', SearchAttributeType.KEYWORD),
   responseDueAt: defineSearchAttributeKey('ResponseDueAt', SearchAttributeType.DATETIME),
   resolutionDueAt: defineSearchAttributeKey('ResolutionDueAt', SearchAttributeType.DATETIME),
+  // On session workflows (children of a ticket): which kind, and where it stands.
+  sessionKind: defineSearchAttributeKey('SessionKind', SearchAttributeType.KEYWORD),
+  sessionStatus: defineSearchAttributeKey('SessionStatus', SearchAttributeType.KEYWORD),
+  sessionStartsAt: defineSearchAttributeKey('SessionStartsAt', SearchAttributeType.DATETIME),
 } as const;
 
 export const ALL_SEARCH_ATTRIBUTES = Object.values(SA);

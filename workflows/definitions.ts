@@ -1,8 +1,9 @@
 // The ticket workflow's contract: its input, its updates (technician steps) and its query.
 // Shared by the workflow, the API and the tests so the names live in one place.
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Impact, Plan, ResponseVia } from '../domain/plans';
-import type { TicketTargets } from '../domain/sla-policy';
+import type { SessionTimingsMs, TicketTargets } from '../domain/sla-policy';
+import type { SessionAction, SessionEvent, SessionKind, SessionOutcome, SessionParty, SessionStatus, SessionSummary } from '../domain/sessions';
 import type { Person, SlaView, StepKind, TicketStatus } from '../domain/ticket-lifecycle';
 
 export const TICKET_TASK_QUEUE = 'tickets';
@@ -22,6 +23,11 @@ export interface TicketWorkflowInput {
   targets: TicketTargets;
   actor: string;
   assignee?: Person | null;
+  /** For sessions the ticket starts by itself (a brand meeting on breach); absent on older tickets. */
+  requester?: SessionParty;
+  endUser?: SessionParty | null;
+  product?: { brand: string; technology: string } | null;
+  sessionTimings?: SessionTimingsMs;
 }
 
 export interface StepResult {
@@ -33,6 +39,8 @@ export interface StepResult {
 
 export interface TicketSnapshotView extends StepResult {
   number: number;
+  complex: boolean;
+  sessions: SessionSummary[];
   assignee: Person | null;
   respondedVia: ResponseVia | null;
   breached: boolean;
@@ -63,6 +71,75 @@ export const STEP_UPDATES = {
 } as const;
 
 export const slaStateQuery = defineQuery<TicketSnapshotView>('slaState');
+
+/** What a technician asks for; the API fills in the ticket's people and the policy's timings. */
+export interface SessionRequestArgs extends Actor {
+  kind: SessionKind;
+  /** Brand meetings: why the incident is highly complex. */
+  reason?: string | null;
+  technology?: string | null;
+  brand?: string | null;
+  /** Remote sessions: the technician who holds it. */
+  host?: SessionParty | null;
+  preferredStartsAt?: number | null;
+  agenda?: string | null;
+  requester: SessionParty;
+  endUser?: SessionParty | null;
+  timings: SessionTimingsMs;
+}
+
+export interface SessionRequestResult extends StepResult {
+  sessionId: string;
+}
+
+export const requestSessionUpdate = defineUpdate<SessionRequestResult, [SessionRequestArgs]>('requestSession');
+/** A session workflow tells its ticket what happened; the ticket records it in its history. */
+export const sessionEventSignal = defineSignal<[SessionEvent]>('sessionEvent');
+
+// ---- The session workflows (specialist session, remote session, brand-engineer meeting) ----------
+
+export const SESSION_WORKFLOW_TYPES: Record<SessionKind, string> = {
+  specialist: 'specialistSessionWorkflow',
+  remote: 'remoteSessionWorkflow',
+  brand: 'brandMeetingWorkflow',
+};
+
+export interface SessionWorkflowInput extends Omit<SessionRequestArgs, 'actor'> {
+  sessionId: string;
+  ticketWorkflowId: string;
+  ticketId: string;
+  number: number;
+  customerId: string;
+  subject: string;
+  plan: Plan;
+  impact: Impact;
+  requestedBy: string;
+  assignee: SessionParty | null;
+}
+
+export interface SessionView {
+  sessionId: string;
+  kind: SessionKind;
+  status: SessionStatus;
+  attempt: number;
+  startsAt: string | null;
+  endsAt: string | null;
+  host: SessionParty | null;
+  attendees: SessionParty[];
+  notes: string | null;
+  allowedActions: readonly SessionAction[];
+}
+
+
+export const confirmSessionUpdate = defineUpdate<SessionView, [Actor]>('confirm');
+export const declineSessionUpdate = defineUpdate<SessionView, [Actor & { reason?: string }]>('decline');
+export const sessionOutcomeUpdate = defineUpdate<SessionView, [Actor & { outcome: SessionOutcome; notes?: string; startsAt?: number | null }]>('outcome');
+/** Someone who can serve a waiting request was added (a specialist of the technology, a brand engineer). */
+export const participantsAvailableSignal = defineSignal('participantsAvailable');
+export const sessionStateQuery = defineQuery<SessionView>('sessionState');
+
+/** ApplicationFailure type for a request the ticket's plan does not include. */
+export const NOT_IN_PLAN = 'NOT_IN_PLAN';
 
 /** ApplicationFailure type for a step the ticket's state does not allow. */
 export const STEP_NOT_ALLOWED = 'STEP_NOT_ALLOWED';

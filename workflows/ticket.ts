@@ -3,12 +3,16 @@
 // lifecycle in domain/; all I/O (database, e-mail) happens in activities.
 import {
   ApplicationFailure,
+  CancellationScope,
+  ChildWorkflowCancellationType,
+  ParentClosePolicy,
   allHandlersFinished,
   condition,
   log,
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  startChild,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
@@ -16,8 +20,16 @@ import type { TicketActivities } from '../activities';
 import { notificationsFor } from '../domain/notifications';
 import { IMPACT_LABELS } from '../domain/plans';
 import { dueAt } from '../domain/sla-clock';
+import { SESSION_LABELS, sessionWorkflowId } from '../domain/sessions';
 import {
+  activeSessions,
   allowedSteps,
+  applySessionEvent,
+  applySessionRequested,
+  autoBrandMeetingDue,
+  checkSessionRequest,
+  NotInPlan,
+  sessionCount,
   applyAutoClose,
   applyDueAlarms,
   applyStep,
@@ -30,15 +42,23 @@ import {
   slaView,
   StepNotAllowed,
   type Step,
+  type TicketEvent,
   type TicketState,
   type Transition,
 } from '../domain/ticket-lifecycle';
 import type { TicketSnapshot } from '../activities/types';
 import {
+  NOT_IN_PLAN,
+  SESSION_WORKFLOW_TYPES,
   STEP_NOT_ALLOWED,
   STEP_UPDATES,
+  requestSessionUpdate,
+  sessionEventSignal,
   slaStateQuery,
+  ticketWorkflowId,
   type Actor,
+  type SessionRequestArgs,
+  type SessionWorkflowInput,
   type StepResult,
   type TicketSnapshotView,
   type TicketWorkflowInput,
@@ -126,20 +146,81 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
         await commit(applyStep(state, toStep(args), Date.now(), args.actor));
         return view();
       },
-      {
-        validator: (args: A) => {
-          try {
-            checkStep(state, toStep(args));
-          } catch (err) {
-            if (err instanceof StepNotAllowed) {
-              throw ApplicationFailure.create({ type: STEP_NOT_ALLOWED, message: err.message, nonRetryable: true, details: [{ step: err.step, status: err.status }] });
-            }
-            throw err;
-          }
-        },
-      },
+      { validator: (args: A) => refuse(() => checkStep(state, toStep(args))) },
     );
   }
+
+  // ---- Sessions: each runs as a child workflow; its events come back by signal and are recorded here.
+  const sessionScopes = new Map<string, CancellationScope>();
+  const sessionRuns: Promise<unknown>[] = [];
+
+  async function startSession(args: SessionRequestArgs): Promise<string> {
+    // From the ticket number, not workflowInfo(): the id must be the same when a history is replayed elsewhere.
+    const sessionId = sessionWorkflowId(ticketWorkflowId(state.number), args.kind, sessionCount(state, args.kind) + 1);
+    await commit(applySessionRequested(state, { kind: args.kind, sessionId, reason: args.reason ?? undefined }, Date.now(), args.actor));
+    const { actor, ...request } = args;
+    const child: SessionWorkflowInput = {
+      ...request,
+      sessionId,
+      ticketWorkflowId: ticketWorkflowId(state.number),
+      ticketId: state.ticketId,
+      number: state.number,
+      customerId: input.customerId,
+      subject: input.subject,
+      plan: state.plan,
+      impact: state.impact,
+      requestedBy: actor,
+      assignee: state.assignee,
+    };
+    // Its own scope, so resolving or closing the ticket can cancel just this session.
+    const scope = new CancellationScope();
+    sessionScopes.set(sessionId, scope);
+    const handle = await scope.run(() =>
+      startChild(SESSION_WORKFLOW_TYPES[args.kind], {
+        workflowId: sessionId,
+        args: [child],
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+        staticSummary: `#${state.number} ${SESSION_LABELS[args.kind]}${args.technology ? ` (${args.technology})` : ''}${args.brand ? ` with ${args.brand}` : ''}`,
+        staticDetails: `Ticket #${state.number}: ${input.subject}\n\nRequested by ${actor}${args.reason ? `\n\nWhy: ${args.reason}` : ''}`,
+        typedSearchAttributes: [
+          { key: SA.number, value: state.number },
+          { key: SA.customer, value: input.customerId },
+          { key: SA.sessionKind, value: args.kind },
+        ],
+      }),
+    );
+    sessionRuns.push(
+      scope
+        .run(() => handle.result())
+        .catch((err) => log.warn('session ended with an error', { sessionId, err: String(err) }))
+        .finally(() => sessionScopes.delete(sessionId)),
+    );
+    return sessionId;
+  }
+
+  function cancelSessions(): void {
+    for (const x of activeSessions(state)) {
+      const scope = sessionScopes.get(x.id);
+      if (scope) {
+        sessionScopes.delete(x.id);
+        scope.cancel();
+      }
+    }
+  }
+
+  setHandler(
+    requestSessionUpdate,
+    async (args) => {
+      const sessionId = await startSession(args);
+      return { ...view(), sessionId };
+    },
+    { validator: (args) => refuse(() => checkSessionRequest(state, args.kind)) },
+  );
+
+  setHandler(sessionEventSignal, async (ev) => {
+    await commit(applySessionEvent(state, ev));
+  });
 
   registerStep(STEP_UPDATES.assign, (a) => ({ kind: 'assign', assignee: a.assignee }));
   registerStep(STEP_UPDATES.respond, (a) => ({ kind: 'respond', via: a.via, message: a.message }));
@@ -152,11 +233,29 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   setHandler(slaStateQuery, (): TicketSnapshotView => ({
     ...view(),
     number: state.number,
+    complex: state.complex,
+    sessions: state.sessions,
     assignee: state.assignee,
     respondedVia: state.respondedVia,
     breached: isBreached(state),
     asOf: new Date(Date.now()).toISOString(),
   }));
+
+  /** The policy flags a ticket as highly complex when some targets breach: a brand meeting starts by itself. */
+  async function autoEscalate(events: TicketEvent[]): Promise<void> {
+    const clockName = autoBrandMeetingDue(state, events);
+    if (!clockName || !input.product || !input.requester || !input.sessionTimings) return;
+    await startSession({
+      actor: 'system',
+      kind: 'brand',
+      reason: `${clockName} target of an ${state.plan} impact ${state.impact} ticket breached`,
+      brand: input.product.brand,
+      technology: input.product.technology,
+      requester: input.requester,
+      endUser: input.endUser ?? null,
+      timings: input.sessionTimings,
+    });
+  }
 
   upsertSearchAttributes([
     { key: SA.plan, value: input.plan },
@@ -168,8 +267,12 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
 
   for (;;) {
     // Alarms first: a workflow started late (worker or server was down) catches up at once.
-    await commit(applyDueAlarms(state, Date.now()));
+    const alarms = applyDueAlarms(state, Date.now());
+    await commit(alarms);
+    await autoEscalate(alarms.events);
     await commit(applyAutoClose(state, Date.now()));
+    // A resolved or closed ticket needs no session any more; their invitations are withdrawn.
+    if (state.status === 'resolved' || state.status === 'closed') cancelSessions();
     if (state.status === 'closed') break;
     const wakeAt = nextWakeUp(state);
     const seen = state.version;
@@ -180,6 +283,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     }
   }
 
+  await Promise.all(sessionRuns);
   await allHandlersFinished();
   await Promise.all(emails);
   return {
@@ -189,6 +293,21 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     responseBreachedAt: state.response.breachedAt,
     resolutionBreachedAt: state.resolution.breachedAt,
   };
+}
+
+/** A validator's refusal, in the failure types the API maps to its error codes. */
+function refuse(check: () => void): void {
+  try {
+    check();
+  } catch (err) {
+    if (err instanceof StepNotAllowed) {
+      throw ApplicationFailure.create({ type: STEP_NOT_ALLOWED, message: err.message, nonRetryable: true, details: [{ step: err.step, status: err.status }] });
+    }
+    if (err instanceof NotInPlan) {
+      throw ApplicationFailure.create({ type: NOT_IN_PLAN, message: err.message, nonRetryable: true, details: [{ plan: err.plan }] });
+    }
+    throw err;
+  }
 }
 
 function timerSummary(state: TicketState): string {

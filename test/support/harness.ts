@@ -9,13 +9,22 @@ import { Inbox } from './inbox';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 export const LEAD = 'lead@lastcall.test';
+export const MANAGER = 'manager@lastcall.test';
 
 /** Second-scale targets so warning, breach and escalation paths run for real in a test. */
-export function secondsPolicy(overrides: Partial<SlaPolicy['targets']['standard']> = {}): SlaPolicy {
+export function secondsPolicy(overrides: Partial<SlaPolicy['targets']['standard']> = {}, extra: Partial<SlaPolicy> = {}): SlaPolicy {
   return {
     ...DEFAULT_SLA_POLICY,
-    warningThreshold: 0.5,
+    // One warning at half the target, the breach; the manager level only where a test asks for it.
+    escalation: [
+      { at: 0.5, notify: 'assignee_or_lead' },
+      { at: 1, notify: 'lead' },
+    ],
     autoCloseAfter: 'PT1H',
+    sessions: { leadTime: 'PT6S', confirmWithin: 'PT4S', reminderBefore: 'PT3S', duration: 'PT2S', followUpEvery: 'PT2S', maxAttempts: 2, retryEvery: 'PT1M' },
+    // Off unless a test turns it on: second-scale breaches would start brand meetings everywhere.
+    autoBrandMeeting: { plans: [], impacts: [], on: [] },
+    ...extra,
     targets: {
       standard: { ...DEFAULT_SLA_POLICY.targets.standard, A: { response: 'PT3S', resolution: 'PT6S' }, ...overrides },
       advanced: { ...DEFAULT_SLA_POLICY.targets.advanced, A: { response: 'PT2S', resolution: 'PT4S' } },
@@ -82,6 +91,7 @@ export async function startTestSystem(opts: { policy?: SlaPolicy; label: string 
     smtpUrl: inbox.url,
     mailFrom: 'Last Call Support <support@lastcall.test>',
     supportLeadEmail: LEAD,
+    supportManagerEmail: MANAGER,
     adminToken: ADMIN_TOKEN,
     port: 0,
     log,

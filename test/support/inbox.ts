@@ -11,6 +11,8 @@ export interface ReceivedMail {
   text: string;
   messageId?: string;
   headers: ParsedMail['headers'];
+  /** Calendar invitations and other parts, as text. */
+  attachments: Array<{ contentType: string; filename?: string; content: string }>;
   receivedAt: number;
 }
 
@@ -34,6 +36,7 @@ export class Inbox {
               text: mail.text ?? '',
               messageId: mail.messageId,
               headers: mail.headers,
+              attachments: mail.attachments.map((a) => ({ contentType: a.contentType, filename: a.filename, content: a.content.toString('utf8') })),
               receivedAt: Date.now(),
             });
             callback();

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { DEFAULT_SLA_POLICY, isoDurationMs, slaPolicySchema, targetsFor } from '../../domain/sla-policy';
 import { IMPACTS, PLANS } from '../../domain/plans';
+import { CHILE_OFFICE_HOURS } from '../../domain/business-calendar';
 
 const HOUR = 3_600_000;
 
@@ -22,7 +23,12 @@ describe('SLA policy (unit)', () => {
         const t = targetsFor(DEFAULT_SLA_POLICY, plan, impact);
         expect(t.responseMs).to.equal(response * HOUR);
         expect(t.resolutionMs).to.equal(resolution * HOUR);
-        expect(t.warningThreshold).to.equal(0.75);
+        expect(t.escalation).to.deep.equal([
+          { at: 0.75, notify: 'assignee_or_lead' },
+          { at: 1, notify: 'lead' },
+          { at: 1.5, notify: 'manager' },
+        ]);
+        expect(t.calendar).to.equal(null);
       });
     }
   }
@@ -53,8 +59,49 @@ describe('SLA policy (unit)', () => {
 
   it('rejects a policy missing a plan or with a threshold outside (0,1)', () => {
     const { advanced: _omit, ...onlyStandard } = DEFAULT_SLA_POLICY.targets;
+    const { escalation: _chain, ...older } = DEFAULT_SLA_POLICY;
     expect(slaPolicySchema.safeParse({ ...DEFAULT_SLA_POLICY, targets: onlyStandard }).success).to.equal(false);
-    expect(slaPolicySchema.safeParse({ ...DEFAULT_SLA_POLICY, warningThreshold: 1 }).success).to.equal(false);
-    expect(slaPolicySchema.safeParse({ ...DEFAULT_SLA_POLICY, warningThreshold: 0 }).success).to.equal(false);
+    expect(slaPolicySchema.safeParse({ ...older, warningThreshold: 1 }).success).to.equal(false);
+    expect(slaPolicySchema.safeParse({ ...older, warningThreshold: 0 }).success).to.equal(false);
+  });
+
+  it('reads a policy of the older form (one warningThreshold) as the two-level chain it meant', () => {
+    const older = { warningThreshold: 0.6, autoCloseAfter: 'P7D', targets: DEFAULT_SLA_POLICY.targets };
+    const p = slaPolicySchema.parse(older);
+    expect(p.escalation).to.deep.equal([
+      { at: 0.6, notify: 'assignee_or_lead' },
+      { at: 1, notify: 'lead' },
+    ]);
+    expect(p).to.not.have.property('warningThreshold');
+    expect(p.sessions).to.deep.equal(DEFAULT_SLA_POLICY.sessions);
+    expect(slaPolicySchema.safeParse({ ...DEFAULT_SLA_POLICY, warningThreshold: 0.5 }).success, 'both forms at once').to.equal(false);
+  });
+
+  it('refuses a chain without exactly one breach level, out of order, or naming an unknown audience', () => {
+    const chain = (escalation: unknown) => slaPolicySchema.safeParse({ ...DEFAULT_SLA_POLICY, escalation });
+    expect(chain([{ at: 0.5, notify: 'lead' }]).success, 'no breach level').to.equal(false);
+    expect(chain([{ at: 1, notify: 'lead' }, { at: 0.5, notify: 'lead' }]).success, 'out of order').to.equal(false);
+    expect(chain([{ at: 1, notify: 'ceo' }]).success, 'unknown audience').to.equal(false);
+    expect(chain([{ at: 1, notify: 'lead' }]).success, 'breach only').to.equal(true);
+    expect(chain([{ at: 0.5, notify: 'assignee_or_lead' }, { at: 0.9, notify: 'lead' }, { at: 1, notify: 'lead' }, { at: 2, notify: 'manager' }]).success).to.equal(true);
+  });
+
+  it('a target row may run on a named calendar, which must exist', () => {
+    const withCal = structuredClone(DEFAULT_SLA_POLICY);
+    withCal.calendars = { office: CHILE_OFFICE_HOURS };
+    withCal.targets.standard.C = { response: 'PT8H', resolution: 'PT32H', calendar: 'office' };
+    const p = slaPolicySchema.parse(withCal);
+    expect(targetsFor(p, 'standard', 'C').calendar).to.deep.equal(CHILE_OFFICE_HOURS);
+    expect(targetsFor(p, 'standard', 'A').calendar).to.equal(null);
+    withCal.targets.standard.B = { response: 'PT4H', resolution: 'PT16H', calendar: 'nowhere' };
+    const bad = slaPolicySchema.safeParse(withCal);
+    expect(bad.success).to.equal(false);
+    expect(JSON.stringify(bad.error?.issues)).to.contain('no calendar named');
+  });
+
+  it('copies the automatic brand meeting rule into the targets of the rows it covers', () => {
+    expect(targetsFor(DEFAULT_SLA_POLICY, 'advanced', 'A').autoBrandMeetingOn).to.deep.equal(['response']);
+    expect(targetsFor(DEFAULT_SLA_POLICY, 'advanced', 'B').autoBrandMeetingOn).to.deep.equal([]);
+    expect(targetsFor(DEFAULT_SLA_POLICY, 'standard', 'A').autoBrandMeetingOn).to.deep.equal([]);
   });
 });

@@ -38,7 +38,7 @@ describe('ticket lifecycle and deadline arithmetic (unit)', () => {
     const v = slaView(s, T0 + 90 * MIN);
     expect(v.response.status).to.equal('met');
     expect(v.response.metAt).to.equal(new Date(T0 + 20 * MIN).toISOString());
-    expect(pendingAlarms(s).map((a) => a.clock)).to.deep.equal(['resolution', 'resolution']);
+    expect(pendingAlarms(s).map((a) => `${a.clock}:${a.kind}`)).to.deep.equal(['resolution:warning']);
     expect(s.respondedVia).to.equal('phone');
   });
 

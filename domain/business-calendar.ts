@@ -1,0 +1,349 @@
+// SLA targets count working time only: a ticket filed on Friday evening must not breach over the
+// weekend. This module turns a calendar (office hours in a zone, plus holidays) into working
+// milliseconds. It runs inside Temporal workflow code, so every function here is a pure function
+// of its arguments: no clock, no I/O, no randomness. All instants are epoch milliseconds.
+import { IANAZone, Info, type Zone } from 'luxon';
+import { z } from 'zod';
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+export interface BusinessCalendar {
+  /** IANA zone in which the hours and holidays are read, e.g. America/Santiago. */
+  timezone: string;
+  /** Working hours per weekday as [start, end) local 'HH:mm' pairs, e.g. { mon: [['09:00','13:00'],['14:00','18:00']] }. A missing or empty day is closed. '24:00' is allowed as an end. */
+  hours: Partial<Record<Weekday, Array<[string, string]>>>;
+  /** Local dates (YYYY-MM-DD) closed all day. */
+  holidays: string[];
+}
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+/** How far addWorkingMs looks for working time before it gives up. */
+const MAX_SEARCH_DAYS = 20 * 366;
+
+// ---- Reading the calendar -----------------------------------------------------------------------
+
+/** Epoch day number (days since 1970-01-01) of a 'YYYY-MM-DD' date, or undefined when it is no real date. */
+function epochDay(date: string): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!m) return undefined;
+  // setUTCFullYear, unlike Date.UTC, keeps years 0–99 as written. It rolls 2026-02-30 over to
+  // 2 March; a real date reads back the same.
+  const ms = new Date(0).setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  return new Date(ms).toISOString().slice(0, 10) === date ? ms / DAY : undefined;
+}
+
+/** Minutes since local midnight of 'HH:mm', or undefined when it is not a time of day. */
+function minuteOfDay(hhmm: string, isEnd: boolean): number | undefined {
+  if (isEnd && hhmm === '24:00') return 1440;
+  const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(hhmm);
+  return m ? Number(m[1]) * 60 + Number(m[2]) : undefined;
+}
+
+const interval = z.tuple([z.string(), z.string()]).superRefine(([start, end], ctx) => {
+  const s = minuteOfDay(start, false);
+  const e = minuteOfDay(end, true);
+  if (s === undefined) ctx.addIssue({ code: 'custom', path: [0], message: `start "${start}" is not a local time HH:mm between 00:00 and 23:59` });
+  if (e === undefined) ctx.addIssue({ code: 'custom', path: [1], message: `end "${end}" is not a local time HH:mm between 00:00 and 23:59, or 24:00` });
+  if (s !== undefined && e !== undefined && s >= e) {
+    ctx.addIssue({ code: 'custom', path: [1], message: `end ${end} must be after start ${start} (an interval cannot cross midnight: end it at 24:00 and open the next day at 00:00)` });
+  }
+});
+
+const dayHours = z.array(interval).superRefine((list, ctx) => {
+  // Sorted, non-overlapping intervals let the engine walk a day once without merging.
+  for (let i = 1; i < list.length; i++) {
+    const prevEnd = minuteOfDay(list[i - 1][1], true);
+    const start = minuteOfDay(list[i][0], false);
+    if (prevEnd === undefined || start === undefined) continue; // reported by the interval itself
+    if (start < prevEnd) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [i],
+        message: `interval ${list[i][0]}–${list[i][1]} starts before the previous one (${list[i - 1][0]}–${list[i - 1][1]}) ends; intervals of a day must be sorted and must not overlap`,
+      });
+    }
+  }
+});
+
+const weekHours = z
+  .object(Object.fromEntries(WEEKDAYS.map((d) => [d, dayHours.optional()])) as Record<Weekday, z.ZodOptional<typeof dayHours>>)
+  .strict();
+
+const holidayDate = z.string().refine((s) => epochDay(s) !== undefined, {
+  message: 'holiday must be a real calendar date written YYYY-MM-DD',
+});
+
+/** Validates a BusinessCalendar; the functions below also run it once per distinct calendar. */
+export const businessCalendarSchema: z.ZodType<BusinessCalendar> = z
+  .object({
+    timezone: z.string().refine((tz) => IANAZone.isValidZone(tz), { message: 'timezone must be an IANA zone name, e.g. America/Santiago' }),
+    hours: weekHours,
+    holidays: z.array(holidayDate),
+  })
+  .strict()
+  .superRefine((cal, ctx) => {
+    // Without a single working interval no budget could ever be consumed.
+    if (!WEEKDAYS.some((d) => (cal.hours[d]?.length ?? 0) > 0)) {
+      ctx.addIssue({ code: 'custom', path: ['hours'], message: 'the calendar has no working hours in the week; give at least one day an interval' });
+    }
+  });
+
+// ---- Compiled calendars -------------------------------------------------------------------------
+
+interface Compiled {
+  /** luxon's zone; UTC comes back as a fixed-offset zone, which needs no Intl lookups. */
+  zone: Zone;
+  /** Per weekday (0 = mon), flat [start, end, start, end, ...] minutes of the local day. */
+  week: number[][];
+  /** Holidays as epoch day numbers (days since 1970-01-01 on the local calendar). */
+  holidays: Set<number>;
+  /** Epoch day number -> flat [start, end, ...] instants of that local day's non-empty intervals. */
+  days: Map<number, readonly number[]>;
+}
+
+// Caches only trade memory for speed (luxon's offset lookup costs ~15 µs through Intl); a result
+// never depends on what is cached, so they keep the functions deterministic. Keyed by the
+// calendar's content rather than its identity, so a caller mutating a calendar cannot read stale days.
+const compiledByContent = new Map<string, Compiled>();
+const MAX_CALENDARS = 64;
+const MAX_CACHED_DAYS = 2 * MAX_SEARCH_DAYS;
+const NO_INTERVALS: readonly number[] = Object.freeze([]);
+
+function compile(cal: BusinessCalendar): Compiled {
+  const key = JSON.stringify(cal);
+  const hit = compiledByContent.get(key);
+  if (hit) return hit;
+  const parsed = businessCalendarSchema.safeParse(cal);
+  if (!parsed.success) throw new Error(`Invalid business calendar:\n${z.prettifyError(parsed.error)}`);
+  const compiled: Compiled = {
+    zone: Info.normalizeZone(cal.timezone),
+    week: WEEKDAYS.map((d) => (cal.hours[d] ?? []).flatMap(([s, e]) => [minuteOfDay(s, false)!, minuteOfDay(e, true)!])),
+    holidays: new Set(cal.holidays.map((h) => epochDay(h)!)),
+    days: new Map(),
+  };
+  if (compiledByContent.size >= MAX_CALENDARS) compiledByContent.clear();
+  compiledByContent.set(key, compiled);
+  return compiled;
+}
+
+/** Zone offset at an instant, in ms. */
+function offsetMs(zone: Zone, atMs: number): number {
+  return zone.offset(atMs) * MINUTE;
+}
+
+/**
+ * The instant at which a local wall-clock time (given as ms since the epoch as if the zone were
+ * UTC) is read. Not via luxon's DateTime.fromObject on purpose: for a time in a spring-forward gap
+ * luxon moves forward by the gap's length (00:30 -> 01:30), while a working interval must open at
+ * the first instant that exists (01:00). A wall time that happens twice (fall back) is its first
+ * occurrence, so the mapping stays monotonic and a day's intervals stay sorted.
+ * Assumes at most one offset change within a day either side, true of every real zone today.
+ */
+function wallToInstant(zone: Zone, wallMs: number): number {
+  const before = offsetMs(zone, wallMs - DAY);
+  const after = offsetMs(zone, wallMs + DAY);
+  const early = wallMs - before;
+  const late = wallMs - after;
+  const earlyOk = offsetMs(zone, early) === before;
+  const lateOk = offsetMs(zone, late) === after;
+  if (earlyOk && lateOk) return Math.min(early, late);
+  if (earlyOk) return early;
+  if (lateOk) return late;
+  // In a gap: `late` still reads the old offset, `early` already the new one; the transition
+  // between them is the first instant that exists after the wall time.
+  let lo = Math.min(early, late);
+  let hi = Math.max(early, late);
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (offsetMs(zone, mid) === before) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
+// Zone name -> epoch day -> the offset that holds all around that day (NaN: it changes nearby).
+// Shared by every calendar of the zone.
+const steadyOffsets = new Map<string, Map<number, number>>();
+
+/**
+ * The single offset in force from a day before to a day after the local day, or undefined when
+ * it changes in that window. Most days have one: their wall times convert by plain subtraction.
+ */
+function steadyOffsetMs(zone: Zone, day: number): number | undefined {
+  if (zone.isUniversal) return offsetMs(zone, 0);
+  let byDay = steadyOffsets.get(zone.name);
+  if (!byDay) steadyOffsets.set(zone.name, (byDay = new Map()));
+  let offset = byDay.get(day);
+  if (offset === undefined) {
+    const before = offsetMs(zone, day * DAY - DAY);
+    offset = offsetMs(zone, day * DAY + 2 * DAY) === before ? before : Number.NaN;
+    if (byDay.size >= MAX_CACHED_DAYS) byDay.clear();
+    byDay.set(day, offset);
+  }
+  return Number.isNaN(offset) ? undefined : offset;
+}
+
+/** The working intervals of one local day, as instants. */
+function dayIntervals(c: Compiled, day: number): readonly number[] {
+  const hit = c.days.get(day);
+  if (hit) return hit;
+  // 1970-01-01 was a Thursday (index 3 with mon = 0).
+  const minutes = c.week[(((day + 3) % 7) + 7) % 7];
+  let result = NO_INTERVALS;
+  if (minutes.length > 0 && !c.holidays.has(day)) {
+    const midnight = day * DAY;
+    const steady = steadyOffsetMs(c.zone, day);
+    const toInstant = (minute: number) =>
+      steady === undefined ? wallToInstant(c.zone, midnight + minute * MINUTE) : midnight + minute * MINUTE - steady;
+    const instants: number[] = [];
+    for (let i = 0; i < minutes.length; i += 2) {
+      const start = toInstant(minutes[i]);
+      const end = toInstant(minutes[i + 1]);
+      // An interval wholly inside a spring-forward gap does not exist that day.
+      if (end > start) instants.push(start, end);
+    }
+    result = instants;
+  }
+  if (c.days.size >= MAX_CACHED_DAYS) c.days.clear();
+  c.days.set(day, result);
+  return result;
+}
+
+/**
+ * First local day that may hold working time at or after an instant. Offsets stay within ±14 h,
+ * so the day before the instant's UTC day is always early enough, without an offset lookup.
+ */
+function firstDayAround(atMs: number): number {
+  return Math.floor(atMs / DAY) - 1;
+}
+
+/** The range of a JavaScript Date, beyond which luxon cannot tell an offset. */
+const MAX_INSTANT = 8.64e15;
+
+function assertInstant(name: string, value: number): void {
+  if (!(Math.abs(value) <= MAX_INSTANT)) throw new RangeError(`${name} must be a finite number of epoch milliseconds, got ${value}`);
+}
+
+// ---- Working time -------------------------------------------------------------------------------
+
+/** Working milliseconds in [fromMs, toMs); 0 when toMs <= fromMs. */
+export function workingMsBetween(cal: BusinessCalendar, fromMs: number, toMs: number): number {
+  assertInstant('fromMs', fromMs);
+  assertInstant('toMs', toMs);
+  if (toMs <= fromMs) return 0;
+  const c = compile(cal);
+  const lastDay = Math.floor(toMs / DAY) + 1;
+  let total = 0;
+  for (let day = firstDayAround(fromMs); day <= lastDay; day++) {
+    const iv = dayIntervals(c, day);
+    for (let i = 0; i < iv.length; i += 2) {
+      const start = Math.max(iv[i], fromMs);
+      const end = Math.min(iv[i + 1], toMs);
+      if (end > start) total += end - start;
+    }
+  }
+  return total;
+}
+
+/**
+ * The earliest instant t >= fromMs with workingMsBetween(cal, fromMs, t) === ms. ms <= 0 returns
+ * fromMs unchanged. When the budget runs out exactly at the end of a working interval, that end
+ * is returned (not the next opening): a deadline at closing time is due at closing time.
+ */
+export function addWorkingMs(cal: BusinessCalendar, fromMs: number, ms: number): number {
+  assertInstant('fromMs', fromMs);
+  if (!Number.isFinite(ms)) throw new RangeError(`ms must be a finite number of milliseconds, got ${ms}`);
+  if (ms <= 0) return fromMs;
+  const c = compile(cal);
+  const firstDay = firstDayAround(fromMs);
+  let remaining = ms;
+  for (let day = firstDay; day <= firstDay + MAX_SEARCH_DAYS; day++) {
+    const iv = dayIntervals(c, day);
+    for (let i = 0; i < iv.length; i += 2) {
+      const end = iv[i + 1];
+      if (end <= fromMs) continue;
+      const start = Math.max(iv[i], fromMs);
+      if (remaining <= end - start) return start + remaining;
+      remaining -= end - start;
+    }
+  }
+  throw new Error(
+    `Cannot add ${ms} ms of working time from ${new Date(fromMs).toISOString()}: the calendar (${cal.timezone}) has too little working time in the next 20 years (holidays covering every working day?)`,
+  );
+}
+
+/** Whether the instant falls inside working time. */
+export function isWorkingTime(cal: BusinessCalendar, atMs: number): boolean {
+  assertInstant('atMs', atMs);
+  const c = compile(cal);
+  const first = firstDayAround(atMs);
+  for (let day = first; day <= first + 2; day++) {
+    const iv = dayIntervals(c, day);
+    for (let i = 0; i < iv.length; i += 2) if (iv[i] <= atMs && atMs < iv[i + 1]) return true;
+  }
+  return false;
+}
+
+// ---- Calendars ----------------------------------------------------------------------------------
+
+/** A 24×7 calendar in UTC: with it, working time is plain elapsed time. */
+export const ALWAYS_OPEN: BusinessCalendar = {
+  timezone: 'UTC',
+  hours: Object.fromEntries(WEEKDAYS.map((d) => [d, [['00:00', '24:00']]])),
+  holidays: [],
+};
+
+// One array per day, so that editing a copy's Monday cannot change its Tuesday.
+const officeDay = (): Array<[string, string]> => [['09:00', '18:00']];
+
+/**
+ * Example calendar: the Santiago office, Mon–Fri 09:00–18:00, closed on Chile's national holidays.
+ * KEEP UP TO DATE: the list covers 2026 and 2027 only. Every year add the next year's holidays as
+ * published by the government (gob.cl/feriados), including holidays declared later by law
+ * (election days, one-off holidays). The 2027 dates were derived from the laws in force and should
+ * be checked against the official list once it is published. Regional holidays (Arica 7 June,
+ * Chillán 20 August) are left out.
+ */
+export const CHILE_OFFICE_HOURS: BusinessCalendar = {
+  timezone: 'America/Santiago',
+  hours: { mon: officeDay(), tue: officeDay(), wed: officeDay(), thu: officeDay(), fri: officeDay() },
+  holidays: [
+    // 2026
+    '2026-01-01', // Año Nuevo
+    '2026-04-03', // Viernes Santo
+    '2026-04-04', // Sábado Santo
+    '2026-05-01', // Día Nacional del Trabajo
+    '2026-05-21', // Día de las Glorias Navales
+    '2026-06-21', // Día Nacional de los Pueblos Indígenas (winter solstice, Ley 21.357)
+    '2026-06-29', // San Pedro y San Pablo
+    '2026-07-16', // Día de la Virgen del Carmen
+    '2026-08-15', // Asunción de la Virgen
+    '2026-09-18', // Independencia Nacional
+    '2026-09-19', // Día de las Glorias del Ejército
+    '2026-10-12', // Encuentro de Dos Mundos
+    '2026-10-31', // Día de las Iglesias Evangélicas y Protestantes
+    '2026-11-01', // Día de Todos los Santos
+    '2026-12-08', // Inmaculada Concepción
+    '2026-12-25', // Navidad
+    // 2027
+    '2027-01-01', // Año Nuevo
+    '2027-03-26', // Viernes Santo
+    '2027-03-27', // Sábado Santo
+    '2027-05-01', // Día Nacional del Trabajo
+    '2027-05-21', // Día de las Glorias Navales
+    '2027-06-21', // Día Nacional de los Pueblos Indígenas (solstice on 21 June in Chile's time)
+    '2027-06-28', // San Pedro y San Pablo (29th is a Tuesday: moved to Monday, Ley 19.668)
+    '2027-07-16', // Día de la Virgen del Carmen
+    '2027-08-15', // Asunción de la Virgen
+    '2027-09-17', // Fiestas Patrias (18 and 19 fall on Saturday and Sunday, Ley 20.983)
+    '2027-09-18', // Independencia Nacional
+    '2027-09-19', // Día de las Glorias del Ejército
+    '2027-10-11', // Encuentro de Dos Mundos (12th is a Tuesday: moved to Monday, Ley 19.668)
+    '2027-10-31', // Día de las Iglesias Evangélicas y Protestantes
+    '2027-11-01', // Día de Todos los Santos
+    '2027-12-08', // Inmaculada Concepción
+    '2027-12-25', // Navidad
+  ],
+};

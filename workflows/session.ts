@@ -1,0 +1,399 @@
+// A session arranged for a ticket (Advanced): a specialist session, a remote session, or a meeting
+// with a brand's engineers. Each runs as a child workflow of its ticket, so ops see it beside the
+// ticket in the Temporal UI. It finds who serves it (waiting, not failing, while nobody can), proposes
+// a time with a calendar invitation, follows up or re-proposes until someone confirms, reminds
+// everyone before it starts, and records the outcome. Every step is reported to the ticket, which
+// keeps the one history. All I/O happens in activities.
+import {
+  ApplicationFailure,
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  getExternalWorkflowHandle,
+  isCancellation,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { SessionActivities, SessionMailType } from '../activities/sessions';
+import { SESSION_ACTIONS_BY_STATUS, SESSION_LABELS, type SessionAction, type SessionEventType, type SessionOutcome, type SessionParty, type SessionStatus } from '../domain/sessions';
+import { SA } from '../temporal/search-attributes';
+import {
+  STEP_NOT_ALLOWED,
+  confirmSessionUpdate,
+  declineSessionUpdate,
+  participantsAvailableSignal,
+  sessionEventSignal,
+  sessionOutcomeUpdate,
+  sessionStateQuery,
+  type SessionView,
+  type SessionWorkflowInput,
+} from './definitions';
+
+const acts = proxyActivities<SessionActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+// Like the ticket's e-mails: SMTP may be down for long; retries never hold up the session's timers.
+const mail = proxyActivities<SessionActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', maximumInterval: '5 minutes' },
+});
+
+export interface SessionResult {
+  sessionId: string;
+  status: SessionStatus;
+  attempt: number;
+  startsAt: number | null;
+  notes: string | null;
+}
+
+type Command =
+  | { type: 'confirm'; actor: string }
+  | { type: 'decline'; actor: string; reason?: string }
+  | { type: 'outcome'; actor: string; outcome: SessionOutcome; notes?: string; startsAt?: number | null };
+
+const ACTIONS = SESSION_ACTIONS_BY_STATUS;
+
+export const specialistSessionWorkflow = (input: SessionWorkflowInput) => runSession(input);
+export const remoteSessionWorkflow = (input: SessionWorkflowInput) => runSession(input);
+export const brandMeetingWorkflow = (input: SessionWorkflowInput) => runSession(input);
+
+async function runSession(input: SessionWorkflowInput): Promise<SessionResult> {
+  const t = input.timings;
+  const label = SESSION_LABELS[input.kind];
+  let status: SessionStatus = 'waiting';
+  let attempt = 0;
+  let host: SessionParty | null = input.kind === 'remote' ? (input.host ?? null) : null;
+  let engineers: SessionParty[] = [];
+  let startsAt: number | null = null;
+  let notes: string | null = null;
+  let preferred = input.preferredStartsAt ?? null;
+  // Specialists who declined or let a proposal lapse are asked last.
+  const excluded: string[] = [];
+  let pending: Command | null = null;
+  let wake = false;
+  let mailSeq = 0;
+  const mails: Promise<unknown>[] = [];
+
+  const attendees = (): SessionParty[] => {
+    const people = input.kind === 'brand' ? [...engineers, input.assignee, input.requester, input.endUser] : [host, input.requester, input.endUser];
+    const seen = new Set<string>();
+    return people.filter((p): p is SessionParty => !!p && !seen.has(p.email) && !!seen.add(p.email));
+  };
+
+  const view = (): SessionView => ({
+    sessionId: input.sessionId,
+    kind: input.kind,
+    status,
+    attempt,
+    startsAt: startsAt !== null ? new Date(startsAt).toISOString() : null,
+    endsAt: startsAt !== null ? new Date(startsAt + t.durationMs).toISOString() : null,
+    host,
+    attendees: attendees(),
+    notes,
+    allowedActions: pending ? [] : ACTIONS[status],
+  });
+
+  /** Record the session row and refresh what ops see. */
+  async function record(lastEvent: SessionEventType | 'requested'): Promise<void> {
+    upsertSearchAttributes([
+      { key: SA.sessionStatus, value: status },
+      { key: SA.sessionStartsAt, value: startsAt !== null ? new Date(startsAt) : null },
+    ]);
+    setCurrentDetails(
+      [
+        `**${label}** for ticket #${input.number} · **${status}**${attempt ? ` · proposal ${attempt}` : ''}`,
+        `Starts: ${startsAt !== null ? new Date(startsAt).toISOString() : 'not set'}`,
+        `Host: ${host ? host.email : input.kind === 'brand' ? engineers.map((e) => e.email).join(', ') || 'no engineer contact yet' : 'not chosen yet'}`,
+      ].join('\n\n'),
+    );
+    await acts.recordSession({
+      sessionId: input.sessionId,
+      ticketId: input.ticketId,
+      kind: input.kind,
+      status,
+      attempt,
+      technology: input.technology ?? null,
+      brand: input.brand ?? null,
+      host,
+      attendees: attendees(),
+      startsAt,
+      durationMs: t.durationMs,
+      notes,
+      requestedBy: input.requestedBy,
+      lastEvent,
+    });
+  }
+
+  /** Record, and tell the ticket, which keeps the one history of everything that happened. */
+  async function report(type: SessionEventType, actor: string, data: Record<string, unknown> = {}): Promise<void> {
+    await record(type);
+    try {
+      await getExternalWorkflowHandle(input.ticketWorkflowId).signal(sessionEventSignal, {
+        sessionId: input.sessionId,
+        kind: input.kind,
+        type,
+        at: Date.now(),
+        actor,
+        status,
+        attempt,
+        startsAt,
+        host,
+        data,
+      });
+    } catch (err) {
+      // The ticket is gone (closed and finished): the session row still holds the record.
+      log.warn('could not report to the ticket', { sessionId: input.sessionId, type, err: String(err) });
+    }
+  }
+
+  /** Send one e-mail of the session, once; never cancelled halfway, so a withdrawal still goes out. */
+  function send(type: SessionMailType, to: SessionParty[], opts: { lead?: boolean } = {}): void {
+    const key = `${input.sessionId}:${++mailSeq}:${type}`;
+    const m = {
+      key,
+      type,
+      ticketId: input.ticketId,
+      to: to.map((p) => p.email),
+      toLead: opts.lead ?? false,
+      session: {
+        sessionId: input.sessionId,
+        kind: input.kind,
+        number: input.number,
+        subject: input.subject,
+        startsAt,
+        durationMs: t.durationMs,
+        sequence: Math.max(0, attempt - 1),
+        host,
+        attendees: attendees(),
+        agenda: input.agenda ?? null,
+        reason: input.reason ?? null,
+        technology: input.technology ?? null,
+        brand: input.brand ?? null,
+        notes,
+      },
+    };
+    mails.push(CancellationScope.nonCancellable(() => mail.sendSessionMail(m)).catch((err) => log.error('session e-mail failed for good', { key, err: String(err) })));
+  }
+
+  function take(): Command {
+    const cmd = pending!;
+    pending = null;
+    return cmd;
+  }
+
+  /** Wait until `until` (epoch ms) or a command arrives; true when a command is waiting. */
+  async function waitUntil(until: number): Promise<boolean> {
+    const ms = until - Date.now();
+    if (ms > 0) await condition(() => pending !== null, ms);
+    return pending !== null;
+  }
+
+  // Updates return once the main loop has taken them in, so the caller sees the new status.
+  function accept(action: SessionAction, cmd: Command, check?: () => void) {
+    return {
+      handler: async () => {
+        pending = cmd;
+        await condition(() => pending !== cmd);
+        return view();
+      },
+      validate: () => {
+        if (pending || !ACTIONS[status].includes(action)) {
+          throw ApplicationFailure.create({
+            type: STEP_NOT_ALLOWED,
+            message: `"${action}" is not allowed on ${input.sessionId}: the ${label} is ${pending ? 'busy with another action' : status}`,
+            nonRetryable: true,
+            details: [{ step: action, status }],
+          });
+        }
+        check?.();
+      },
+    };
+  }
+
+  setHandler(confirmSessionUpdate, (a) => accept('confirm', { type: 'confirm', actor: a.actor }).handler(), {
+    validator: (a) => accept('confirm', { type: 'confirm', actor: a.actor }).validate(),
+  });
+  setHandler(declineSessionUpdate, (a) => accept('decline', { type: 'decline', actor: a.actor, reason: a.reason }).handler(), {
+    validator: (a) => accept('decline', { type: 'decline', actor: a.actor }).validate(),
+  });
+  const outcomeCheck = (a: { outcome: SessionOutcome; notes?: string }) => () => {
+    if (a.outcome !== 'rescheduled' && status !== 'confirmed') {
+      throw ApplicationFailure.create({
+        type: STEP_NOT_ALLOWED,
+        message: `the ${label} was not confirmed; it can be rescheduled, not recorded as ${a.outcome}`,
+        nonRetryable: true,
+        details: [{ step: 'outcome', status }],
+      });
+    }
+    if (a.outcome === 'held' && input.kind === 'brand' && !a.notes) {
+      throw ApplicationFailure.create({ type: 'VALIDATION_FAILED', message: 'a held brand-engineer meeting needs its minutes (notes)', nonRetryable: true, details: [{ path: 'notes', message: 'required when a brand meeting was held' }] });
+    }
+  };
+  setHandler(sessionOutcomeUpdate, (a) => accept('outcome', { type: 'outcome', ...a }).handler(), {
+    validator: (a) => accept('outcome', { type: 'outcome', ...a }, outcomeCheck(a)).validate(),
+  });
+  setHandler(participantsAvailableSignal, () => {
+    wake = true;
+  });
+  setHandler(sessionStateQuery, view);
+
+  /** Find who serves the session; while nobody can, tell the lead once and wait (a new specialist or contact wakes us). */
+  async function findParticipants(keepHost: boolean): Promise<void> {
+    let told = false;
+    for (;;) {
+      // Cleared before looking, so a newcomer added while we look still wakes the wait below.
+      wake = false;
+      if (input.kind === 'specialist') {
+        if (!(keepHost && host)) {
+          host = await acts.findSpecialist({ technology: input.technology!, exclude: excluded });
+          // Everyone declined or lapsed: start again from the least loaded.
+          if (!host && excluded.length) {
+            excluded.length = 0;
+            host = await acts.findSpecialist({ technology: input.technology!, exclude: [] });
+          }
+        }
+        if (host) return;
+      } else if (input.kind === 'brand') {
+        engineers = await acts.findBrandContacts({ brand: input.brand! });
+        if (engineers.length) return;
+      } else {
+        return;
+      }
+      if (!told) {
+        status = 'waiting';
+        const reason = input.kind === 'specialist' ? `no specialist in ${input.technology}` : `no engineer contact for ${input.brand}`;
+        await report('waiting', 'system', { reason });
+        send('lead_waiting', [], { lead: true });
+        told = true;
+      }
+      await condition(() => wake, t.retryEveryMs);
+    }
+  }
+
+  try {
+    await record('requested');
+    let keepHost = false;
+    let failures = 0;
+    arrange: for (;;) {
+      await findParticipants(keepHost);
+      keepHost = false;
+
+      attempt++;
+      // Whole seconds: calendar invitations carry no milliseconds, and both must name the same instant.
+      startsAt = Math.ceil((preferred !== null && preferred > Date.now() ? preferred : Date.now() + t.leadTimeMs) / 1000) * 1000;
+      preferred = null;
+      status = 'proposed';
+      await report('proposed', 'system', { attendees: attendees().map((p) => p.email) });
+      send('invitation', attendees());
+
+      // Sessions are re-proposed when not confirmed in time; a brand is followed up until the time itself passes.
+      const proposedAt = Date.now();
+      const confirmBy = input.kind === 'brand' ? startsAt : Math.min(proposedAt + t.confirmWithinMs, startsAt);
+      let nextFollowUp = input.kind === 'brand' ? proposedAt + t.followUpEveryMs : Infinity;
+      let followUps = 0;
+      for (;;) {
+        if (await waitUntil(Math.min(confirmBy, nextFollowUp))) {
+          const cmd = take();
+          if (cmd.type === 'confirm') {
+            status = 'confirmed';
+            await report('confirmed', cmd.actor);
+            break;
+          }
+          if (cmd.type === 'decline') {
+            status = 'waiting';
+            if (input.kind === 'specialist' && host?.id) excluded.push(host.id);
+            await report('declined', cmd.actor, { reason: cmd.reason ?? null });
+            continue arrange;
+          }
+          // A reschedule before confirmation: propose again at the time asked for, to the same people.
+          status = 'waiting';
+          preferred = cmd.startsAt ?? null;
+          keepHost = true;
+          await report('rescheduled', cmd.actor, { notes: cmd.notes ?? null, requestedStartsAt: preferred });
+          continue arrange;
+        }
+        if (Date.now() >= confirmBy) {
+          status = 'waiting';
+          if (input.kind === 'specialist' && host?.id) excluded.push(host.id);
+          failures++;
+          await report('unconfirmed', 'system', { confirmBy });
+          if (failures >= t.maxAttempts) {
+            // Proposals keep lapsing: a person has to step in; a reschedule starts it again.
+            status = 'stalled';
+            await report('stalled', 'system', { proposals: failures });
+            send('lead_stalled', [], { lead: true });
+            await condition(() => pending !== null);
+            const cmd = take();
+            failures = 0;
+            status = 'waiting';
+            preferred = cmd.type === 'outcome' ? (cmd.startsAt ?? null) : null;
+            await report('rescheduled', cmd.actor, { requestedStartsAt: preferred });
+          }
+          continue arrange;
+        }
+        // Brand: ask again; after maxAttempts follow-ups the support lead hears about it, once.
+        followUps++;
+        nextFollowUp += t.followUpEveryMs;
+        send('follow_up', engineers);
+        await report('follow_up', 'system', { followUp: followUps });
+        if (followUps === t.maxAttempts) {
+          await report('stalled', 'system', { followUps });
+          send('lead_stalled', [], { lead: true });
+        }
+      }
+      failures = 0;
+
+      // Confirmed: remind everyone before it starts (at once when it is sooner than the reminder lead).
+      if (!(await waitUntil(startsAt - t.reminderBeforeMs))) {
+        send('reminder', attendees());
+        await report('reminder_sent', 'system');
+      }
+      // Nudge the host once when the session should be over and nobody recorded how it went.
+      if (!(await waitUntil(startsAt + t.durationMs))) {
+        send('outcome_due', host ? [host] : input.assignee ? [input.assignee] : [], { lead: !host && !input.assignee });
+        await condition(() => pending !== null);
+      }
+      const cmd = take();
+      if (cmd.type === 'decline') {
+        status = 'waiting';
+        if (input.kind === 'specialist' && host?.id) excluded.push(host.id);
+        send('cancellation', attendees());
+        await report('declined', cmd.actor, { reason: cmd.reason ?? null });
+        continue arrange;
+      }
+      if (cmd.type === 'outcome' && cmd.outcome === 'rescheduled') {
+        status = 'waiting';
+        preferred = cmd.startsAt ?? null;
+        keepHost = true;
+        await report('rescheduled', cmd.actor, { notes: cmd.notes ?? null, requestedStartsAt: preferred });
+        continue arrange;
+      }
+      if (cmd.type === 'outcome') {
+        status = cmd.outcome === 'held' ? 'held' : 'no_show';
+        notes = cmd.notes ?? null;
+        await report(cmd.outcome === 'held' ? 'held' : 'no_show', cmd.actor, { notes });
+        send(cmd.outcome === 'held' ? 'summary' : 'no_show', attendees());
+        break;
+      }
+    }
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    // The ticket was resolved or closed: withdraw the invitation and record why.
+    await CancellationScope.nonCancellable(async () => {
+      const invited = status === 'proposed' || status === 'confirmed';
+      status = 'cancelled';
+      if (invited) send('cancellation', attendees());
+      await report('cancelled', 'system', { reason: 'the ticket was resolved or closed' });
+      await Promise.all(mails);
+    });
+    return { sessionId: input.sessionId, status, attempt, startsAt, notes };
+  }
+  await Promise.all(mails);
+  await allHandlersFinished();
+  return { sessionId: input.sessionId, status, attempt, startsAt, notes };
+}

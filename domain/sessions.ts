@@ -2,6 +2,7 @@
 // sessions as a way of delivering support, and remote meetings with a brand's engineers on highly
 // complex incidents. Pure: which kinds a plan allows, the session's statuses and events as the
 // ticket records them, and how a specialist is chosen.
+import { addWorkingMs, isWorkingTime, type BusinessCalendar } from './business-calendar';
 import type { Plan } from './plans';
 
 export const SESSION_KINDS = ['specialist', 'remote', 'brand'] as const;
@@ -116,3 +117,19 @@ export function pickSpecialist(candidates: SpecialistCandidate[], technology: st
 
 /** Workflow id of a ticket's n-th session of a kind, e.g. ticket-1001-specialist-1: findable next to its ticket. */
 export const sessionWorkflowId = (ticketWorkflowId: string, kind: SessionKind, n: number) => `${ticketWorkflowId}-${kind}-${n}`;
+
+const QUARTER_HOUR = 15 * 60_000;
+
+/**
+ * When to propose a session: the time asked for if it is still ahead, else `leadTimeMs` from now;
+ * on a quarter hour when the lead time is that long (whole seconds otherwise: calendar invitations
+ * carry no milliseconds), and inside the working hours of `calendar` when there is one.
+ */
+export function proposedStart(now: number, leadTimeMs: number, preferred: number | null, calendar: BusinessCalendar | null | undefined): number {
+  if (preferred !== null && preferred > now) return Math.ceil(preferred / 1000) * 1000;
+  const step = leadTimeMs >= QUARTER_HOUR ? QUARTER_HOUR : 1000;
+  let at = Math.ceil((now + leadTimeMs) / step) * step;
+  // The next opening: one working millisecond on from `at`, less that millisecond.
+  if (calendar && !isWorkingTime(calendar, at)) at = Math.ceil((addWorkingMs(calendar, at, 1) - 1) / step) * step;
+  return at;
+}

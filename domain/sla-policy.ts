@@ -32,6 +32,8 @@ export interface SessionTimings {
   maxAttempts: number;
   /** How often a request with nobody to serve it looks again (adding a specialist wakes it at once). */
   retryEvery: string;
+  /** Name of a calendar in `calendars`: sessions are proposed only in its working hours. */
+  calendar?: string;
 }
 
 export interface AutoBrandMeeting {
@@ -76,6 +78,7 @@ export interface SessionTimingsMs {
   followUpEveryMs: number;
   maxAttempts: number;
   retryEveryMs: number;
+  calendar?: BusinessCalendar | null;
 }
 
 /** The support program's table (mission.md): response / resolution per plan and impact. */
@@ -165,6 +168,7 @@ const sessionsSchema = z
     followUpEvery: isoDuration,
     maxAttempts: z.number().int().min(1).max(20),
     retryEvery: isoDuration,
+    calendar: z.string().min(1).max(64).optional(),
   })
   .strict();
 
@@ -186,6 +190,9 @@ export const slaPolicySchema = z
   .superRefine((p, ctx) => {
     if (p.warningThreshold !== undefined && p.escalation !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['warningThreshold'], message: 'give either `escalation` or the older `warningThreshold`, not both' });
+    }
+    if (p.sessions.calendar !== undefined && !p.calendars[p.sessions.calendar]) {
+      ctx.addIssue({ code: 'custom', path: ['sessions', 'calendar'], message: `no calendar named "${p.sessions.calendar}" in calendars` });
     }
     for (const plan of PLANS) {
       for (const impact of IMPACTS) {
@@ -215,8 +222,10 @@ export function targetsFor(policy: SlaPolicy, plan: Plan, impact: Impact): Ticke
   };
 }
 
-export function sessionTimingsMs(s: SessionTimings): SessionTimingsMs {
+export function sessionTimingsMs(policy: Pick<SlaPolicy, 'sessions' | 'calendars'>): SessionTimingsMs {
+  const s = policy.sessions;
   return {
+    calendar: s.calendar ? (policy.calendars[s.calendar] ?? null) : null,
     leadTimeMs: isoDurationMs(s.leadTime),
     confirmWithinMs: isoDurationMs(s.confirmWithin),
     reminderBeforeMs: isoDurationMs(s.reminderBefore),

@@ -99,7 +99,7 @@ export function createSessionService(deps: { tickets: TicketService; temporal: C
         agenda: body.agenda ?? null,
         requester: { id: ticket.requesterId ?? undefined, name: ticket.requesterName ?? undefined, email: ticket.requesterEmail },
         endUser: ticket.endUser,
-        timings: sessionTimingsMs(policy.sessions),
+        timings: sessionTimingsMs(policy),
       },
       `${kind}-session`,
       idempotencyKey,

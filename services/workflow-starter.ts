@@ -31,7 +31,7 @@ export async function startTicketWorkflow(client: Client, taskQueue: string, tic
     endUser: ticket.endUser,
     product: product ? { brand: product.brand, technology: product.technology } : null,
     // For a brand meeting the ticket starts by itself on breach; requests through the API read the policy then.
-    sessionTimings: sessionTimingsMs((await currentPolicy()).policy.sessions),
+    sessionTimings: sessionTimingsMs((await currentPolicy()).policy),
   };
   try {
     await client.workflow.start<typeof ticketWorkflow>('ticketWorkflow', {

@@ -18,7 +18,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { SessionActivities, SessionMailType } from '../activities/sessions';
-import { SESSION_ACTIONS_BY_STATUS, SESSION_LABELS, type SessionAction, type SessionEventType, type SessionOutcome, type SessionParty, type SessionStatus } from '../domain/sessions';
+import { SESSION_ACTIONS_BY_STATUS, SESSION_LABELS, proposedStart, type SessionAction, type SessionEventType, type SessionOutcome, type SessionParty, type SessionStatus } from '../domain/sessions';
 import { SA } from '../temporal/search-attributes';
 import {
   STEP_NOT_ALLOWED,
@@ -284,8 +284,7 @@ async function runSession(input: SessionWorkflowInput): Promise<SessionResult> {
       keepHost = false;
 
       attempt++;
-      // Whole seconds: calendar invitations carry no milliseconds, and both must name the same instant.
-      startsAt = Math.ceil((preferred !== null && preferred > Date.now() ? preferred : Date.now() + t.leadTimeMs) / 1000) * 1000;
+      startsAt = proposedStart(Date.now(), t.leadTimeMs, preferred, t.calendar);
       preferred = null;
       status = 'proposed';
       await report('proposed', 'system', { attendees: attendees().map((p) => p.email) });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { Plan } from '../../domain/plans';
-import { pickSpecialist, sessionAllowed, SESSION_ACTIONS_BY_STATUS, type SessionEvent, type SpecialistCandidate } from '../../domain/sessions';
+import { CHILE_OFFICE_HOURS } from '../../domain/business-calendar';
+import { pickSpecialist, proposedStart, sessionAllowed, SESSION_ACTIONS_BY_STATUS, type SessionEvent, type SpecialistCandidate } from '../../domain/sessions';
 import type { TicketTargets } from '../../domain/sla-policy';
 import {
   activeSessions,
@@ -253,6 +254,34 @@ describe('sessions (unit)', () => {
     it('held and cancelled allow nothing', () => {
       expect(SESSION_ACTIONS_BY_STATUS.held).to.deep.equal([]);
       expect(SESSION_ACTIONS_BY_STATUS.cancelled).to.deep.equal([]);
+    });
+  });
+
+  describe('proposedStart', () => {
+    const at = (iso: string) => Date.parse(iso);
+    const HOUR = 3_600_000;
+
+    it('is the lead time ahead, on the next quarter hour', () => {
+      expect(proposedStart(at('2026-11-25T10:07:30Z'), 4 * HOUR, null, null)).to.equal(at('2026-11-25T14:15:00Z'));
+      expect(proposedStart(at('2026-11-25T10:00:00Z'), 4 * HOUR, null, null)).to.equal(at('2026-11-25T14:00:00Z'));
+    });
+
+    it('keeps whole seconds for lead times under a quarter hour (calendar invitations carry no milliseconds)', () => {
+      expect(proposedStart(at('2026-11-25T10:00:00.250Z'), 6_000, null, null)).to.equal(at('2026-11-25T10:00:07Z'));
+    });
+
+    it('takes the time asked for while it is ahead, else falls back to the lead time', () => {
+      expect(proposedStart(at('2026-11-25T10:00:00Z'), 4 * HOUR, at('2026-11-26T15:30:00.400Z'), null)).to.equal(at('2026-11-26T15:30:01Z'));
+      expect(proposedStart(at('2026-11-25T10:00:00Z'), 4 * HOUR, at('2026-11-25T09:00:00Z'), null)).to.equal(at('2026-11-25T14:00:00Z'));
+    });
+
+    it('moves a proposal outside office hours to the next opening', () => {
+      // Friday 2026-11-27 16:00 in Santiago (UTC−3) + 4 h = 20:00, closed: Monday 09:00 local = 12:00Z.
+      expect(proposedStart(at('2026-11-27T19:00:00Z'), 4 * HOUR, null, CHILE_OFFICE_HOURS)).to.equal(at('2026-11-30T12:00:00Z'));
+      // Inside office hours it stays: Wednesday 10:00 local + 4 h = 14:00 local = 17:00Z.
+      expect(proposedStart(at('2026-11-25T13:00:00Z'), 4 * HOUR, null, CHILE_OFFICE_HOURS)).to.equal(at('2026-11-25T17:00:00Z'));
+      // Monday 2026-12-07 17:00 local + 4 h lands on the 2026-12-08 holiday night: Wednesday 09:00 local.
+      expect(proposedStart(at('2026-12-07T20:00:00Z'), 4 * HOUR, null, CHILE_OFFICE_HOURS)).to.equal(at('2026-12-09T12:00:00Z'));
     });
   });
 });

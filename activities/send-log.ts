@@ -1,5 +1,8 @@
 // Send an e-mail once per key, however often its activity is retried: the send log row is claimed
 // before the SMTP call and marked sent after it; a failed send releases the claim for the retry.
+// When the database fails right after the SMTP server took the message, the retry must not send it
+// again: this process remembers what it sent until the log says so. Only a process that dies in
+// that gap sends again, and then under the same Message-ID, which mail clients show once.
 import { NotificationRow } from '../db/models';
 import type { Mailer, OutgoingMail } from '../mail/mailer';
 
@@ -9,7 +12,20 @@ export interface LoggedMail extends OutgoingMail {
   kind: string;
 }
 
+/** Keys sent by this process whose log row may not say so yet (bounded: oldest dropped first). */
+const sentHere = new Map<string, number>();
+const SENT_HERE_MAX = 100_000;
+
+function rememberSent(key: string): void {
+  sentHere.set(key, Date.now());
+  if (sentHere.size > SENT_HERE_MAX) sentHere.delete(sentHere.keys().next().value!);
+}
+
 export async function sendOnce(mailer: Mailer, m: LoggedMail): Promise<{ sent: boolean; to: string }> {
+  if (sentHere.has(m.key)) {
+    await markSent(m.key);
+    return { sent: false, to: m.to };
+  }
   const previous = await NotificationRow.findByPk(m.key);
   if (previous?.state === 'sent') return { sent: false, to: previous.recipient };
   if (!previous) {
@@ -22,6 +38,12 @@ export async function sendOnce(mailer: Mailer, m: LoggedMail): Promise<{ sent: b
     await NotificationRow.destroy({ where: { key: m.key, state: 'sending' } });
     throw err;
   }
-  await NotificationRow.update({ state: 'sent', sentAt: new Date() }, { where: { key: m.key } });
+  rememberSent(m.key);
+  await markSent(m.key);
   return { sent: true, to: m.to };
+}
+
+async function markSent(key: string): Promise<void> {
+  await NotificationRow.update({ state: 'sent', sentAt: new Date() }, { where: { key } });
+  sentHere.delete(key);
 }

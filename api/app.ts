@@ -30,6 +30,8 @@ export interface AppDeps {
   adminToken?: string;
   /** Largest JSON body accepted; bigger ones get 413. */
   bodyLimit?: string;
+  /** True once shutdown began: readiness fails first so traffic moves away before the server stops. */
+  draining?: () => boolean;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -54,6 +56,7 @@ export function createApp(deps: AppDeps): Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
+    if (deps.draining?.()) throw new ApiError(503, 'NOT_READY', 'shutting down', { draining: true });
     const checks = await Promise.all([
       deps.sequelize.authenticate().then(() => 'ok', (e: Error) => `down: ${e.message}`),
       deps.temporal.connection.withDeadline(Date.now() + 2_000, () => deps.temporal.workflowService.getSystemInfo({})).then(() => 'ok', (e: Error) => `down: ${e.message}`),

@@ -1,6 +1,7 @@
 // The API's one error shape: {"error": {"code", "message", "details"}}, produced only by
 // errorHandler below. Routes throw ApiError (or let library errors through) and never format errors.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ConnectionError, TimeoutError } from 'sequelize';
 import { ZodError } from 'zod';
 
 export class ApiError extends Error {
@@ -36,6 +37,10 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof ZodError) {
     return new ApiError(400, 'VALIDATION_FAILED', 'the request is invalid', err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+  }
+  // Postgres down or its pool exhausted: the caller can retry, and must know it may.
+  if (err instanceof ConnectionError || err instanceof TimeoutError) {
+    return new ApiError(503, 'DATABASE_UNAVAILABLE', 'the database is unreachable; the request was not completed: retry it (with the same Idempotency-Key)');
   }
   const type = (err as { type?: string } | null)?.type;
   if (type && BODY_PARSER_ERRORS[type]) {

@@ -1,4 +1,5 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
+import { idempotencyKey } from './schemas';
 import { ApiError } from './errors';
 
 /** A request that carries a body must say it is JSON (or a form, where a route accepts forms). */
@@ -12,3 +13,11 @@ export function requireContentType(...types: string[]): RequestHandler {
     next();
   };
 }
+
+/** The request's Idempotency-Key header, checked. */
+export function keyOf(req: Request): string | undefined {
+  const r = idempotencyKey.safeParse(req.get('idempotency-key'));
+  if (!r.success) throw new ApiError(400, 'VALIDATION_FAILED', 'the request is invalid', r.error.issues.map((i) => ({ path: 'Idempotency-Key', message: i.message })));
+  return r.data;
+}
+

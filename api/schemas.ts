@@ -68,6 +68,15 @@ export const createTicketBody = z
   })
   .strict();
 
+/** The Idempotency-Key header: optional; printable, at most 200 characters. */
+export const idempotencyKey = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+  .optional();
+
 export const stepBodies = {
   assign: z.object({ assigneeId: z.string().uuid() }).strict(),
   respond: z.object({ via: z.enum(STEP_RESPONSE_VIAS), message: text(20_000) }).strict(),

@@ -19,6 +19,7 @@ const schema = z.object({
   SUPPORT_MANAGER_EMAIL: z.string().email().default('support-manager@lastcall.example'),
   DATA_DIR: z.string().min(1).default('.data'),
   ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120_000).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -32,6 +33,8 @@ export interface Config {
   dataDir: string;
   adminToken?: string;
   logLevel: Env['LOG_LEVEL'];
+  /** Unset: the caller's default (standalone processes drain, npm start does not). */
+  shutdownDrainMs?: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -56,5 +59,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(e.DATA_DIR),
     adminToken: e.ADMIN_TOKEN,
     logLevel: e.LOG_LEVEL,
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
   };
 }

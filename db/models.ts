@@ -54,6 +54,8 @@ export class Ticket extends Model<InferAttributes<Ticket>, InferCreationAttribut
   declare snapshotVersion: CreationOptional<number>;
   declare workflowId: string;
   declare workflowStartedAt: Date | null;
+  declare idempotencyKey: CreationOptional<string | null>;
+  declare requestHash: CreationOptional<string | null>;
   declare resolvedAt: Date | null;
   declare closedAt: Date | null;
   declare createdAt: CreationOptional<Date>;
@@ -230,6 +232,8 @@ export function initModels(sequelize: Sequelize) {
       snapshotVersion: { type: DataTypes.INTEGER, allowNull: false, defaultValue: -1 },
       workflowId: { type: DataTypes.TEXT, allowNull: false },
       workflowStartedAt: DataTypes.DATE,
+      idempotencyKey: DataTypes.TEXT,
+      requestHash: DataTypes.TEXT,
       resolvedAt: DataTypes.DATE,
       closedAt: DataTypes.DATE,
       createdAt: DataTypes.DATE,

@@ -18,6 +18,7 @@ const AUDIENCE: Partial<Record<EventType, Audience>> = {
   received: 'requester',
   responded: 'requester',
   resolved: 'requester',
+  customer_reminded: 'requester',
   // Defaults for events recorded before the escalation chain named its audience on each level.
   sla_warning: 'assignee_or_lead',
   sla_breached: 'lead',

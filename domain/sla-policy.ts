@@ -48,6 +48,8 @@ export interface SlaPolicy {
   warningThreshold?: number;
   /** How long a resolved ticket waits for a reopen before it closes by itself. */
   autoCloseAfter: string;
+  /** How long a ticket waits on the customer before the customer is reminded (once per wait). */
+  customerReminderAfter: string;
   escalation: EscalationLevel[];
   targets: Record<Plan, Record<Impact, TargetPair>>;
   calendars: Record<string, BusinessCalendar>;
@@ -62,6 +64,8 @@ export interface TicketTargets {
   /** Tickets received before the escalation chain existed carry only this (one warning). */
   warningThreshold?: number;
   autoCloseAfterMs: number;
+  /** Absent on tickets from before reminders: they get DEFAULT_CUSTOMER_REMINDER_MS. */
+  customerReminderAfterMs?: number;
   escalation?: EscalationLevel[];
   /** The working-hours calendar both clocks run on; absent or null = 24×7. */
   calendar?: BusinessCalendar | null;
@@ -84,6 +88,7 @@ export interface SessionTimingsMs {
 /** The support program's table (mission.md): response / resolution per plan and impact. */
 export const DEFAULT_SLA_POLICY: SlaPolicy = {
   autoCloseAfter: 'P7D',
+  customerReminderAfter: 'P2D',
   escalation: DEFAULT_ESCALATION,
   targets: {
     standard: {
@@ -180,6 +185,7 @@ export const slaPolicySchema = z
   .object({
     warningThreshold: z.number().gt(0).lt(1).optional(),
     autoCloseAfter: isoDuration.default(DEFAULT_SLA_POLICY.autoCloseAfter),
+    customerReminderAfter: isoDuration.default(DEFAULT_SLA_POLICY.customerReminderAfter),
     escalation: escalationSchema.optional(),
     targets: z.object(Object.fromEntries(PLANS.map((p) => [p, impactTable])) as Record<Plan, typeof impactTable>).strict(),
     calendars: z.record(z.string().min(1).max(64), businessCalendarSchema).default({}),
@@ -216,6 +222,7 @@ export function targetsFor(policy: SlaPolicy, plan: Plan, impact: Impact): Ticke
     responseMs: isoDurationMs(pair.response),
     resolutionMs: isoDurationMs(pair.resolution),
     autoCloseAfterMs: isoDurationMs(policy.autoCloseAfter),
+    customerReminderAfterMs: isoDurationMs(policy.customerReminderAfter),
     escalation: policy.escalation,
     calendar: pair.calendar ? policy.calendars[pair.calendar] : null,
     autoBrandMeetingOn: auto.plans.includes(plan) && auto.impacts.includes(impact) ? auto.on : [],

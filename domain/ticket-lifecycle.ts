@@ -40,6 +40,7 @@ export type EventType =
   | 'resolved'
   | 'reopened'
   | 'closed'
+  | 'customer_reminded'
   | 'sla_warning'
   | 'sla_breached'
   | 'sla_escalated'
@@ -68,6 +69,9 @@ export interface TicketState {
   response: ClockState;
   resolution: ClockState;
   autoCloseAfterMs: number;
+  customerReminderAfterMs: number;
+  /** The start of the wait (the resolution clock's pause) the customer was last reminded of. */
+  remindedForWaitSince: number | null;
   escalation: EscalationLevel[];
   /** Breach of these clocks flags the ticket as highly complex (a brand-engineer meeting starts by itself). */
   autoBrandMeetingOn: ClockName[];
@@ -126,6 +130,8 @@ export function openTicket(input: OpenTicketInput): TicketState {
     response: clock.startClock(targets.responseMs, receivedAt, calendar),
     resolution: clock.startClock(targets.resolutionMs, receivedAt, calendar),
     autoCloseAfterMs: targets.autoCloseAfterMs,
+    customerReminderAfterMs: targets.customerReminderAfterMs ?? DEFAULT_CUSTOMER_REMINDER_MS,
+    remindedForWaitSince: null,
     escalation: escalationChain(targets),
     autoBrandMeetingOn: targets.autoBrandMeetingOn ?? [],
     complex: false,
@@ -279,11 +285,16 @@ export function autoCloseAt(state: TicketState): number | null {
   return state.status === 'resolved' && state.resolvedAt !== null ? state.resolvedAt + state.autoCloseAfterMs : null;
 }
 
-/** The next moment the workflow must wake up by itself, or null if only a step can move it. */
-export function nextWakeUp(state: TicketState): number | null {
+/**
+ * The next moment the workflow must wake up by itself, or null if only a step can move it.
+ * `reminders`: whether customer reminders are on (off while replaying tickets that began before them).
+ */
+export function nextWakeUp(state: TicketState, reminders = false): number | null {
   const times = pendingAlarms(state).map((a) => a.at);
   const close = autoCloseAt(state);
   if (close !== null) times.push(close);
+  const remind = reminders ? customerReminderAt(state) : null;
+  if (remind !== null) times.push(remind);
   return times.length ? Math.min(...times) : null;
 }
 
@@ -324,6 +335,26 @@ export function applyDueAlarms(state: TicketState, now: number): Transition {
       }
     }
   }
+  return { state: s, events };
+}
+
+/** Tickets received before reminders existed remind their customers after two days. */
+export const DEFAULT_CUSTOMER_REMINDER_MS = 2 * 24 * 3_600_000;
+
+/** When a ticket waiting on the customer reminds them, once per wait; null when it will not. */
+export function customerReminderAt(state: TicketState): number | null {
+  const since = state.resolution.pausedSince;
+  if (state.status !== 'waiting_on_customer' || since === null || state.remindedForWaitSince === since) return null;
+  return since + state.customerReminderAfterMs;
+}
+
+export function applyCustomerReminder(state: TicketState, now: number): Transition {
+  const at = customerReminderAt(state);
+  if (at === null || at > now) return { state, events: [] };
+  const events: TicketEvent[] = [];
+  const s = emit({ ...state, remindedForWaitSince: state.resolution.pausedSince }, events, 'customer_reminded', now, 'system', {
+    waitingSince: state.resolution.pausedSince,
+  });
   return { state: s, events };
 }
 

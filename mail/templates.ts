@@ -50,6 +50,14 @@ export function renderNotification(kind: EventType, t: TicketFacts, e: TicketEve
           `If the problem is not fixed, reply to this e-mail and we will reopen it.` +
           footer,
       };
+    case 'customer_reminded':
+      return {
+        subject: `${tag(t)} Waiting for your reply: ${t.subject}`,
+        text:
+          `${hello}\n\nWe are waiting for your reply on ticket #${t.number} "${t.subject}" to go on working on it ` +
+          `(waiting since ${when(e.data.waitingSince)}).\n\nReply to this e-mail; keep the ticket number in the subject.` +
+          footer,
+      };
     case 'sla_warning':
       return {
         subject: `${tag(t)} SLA warning: ${clockName(e.data.clock)} due ${when(e.data.dueAt)}`,

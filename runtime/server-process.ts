@@ -35,6 +35,9 @@ export async function runServerProcess(role: 'api' | 'worker'): Promise<void> {
     log,
     api: role === 'api',
     worker: role === 'worker',
+    // Behind a load balancer: time for it to see /readyz fail before the port closes.
+    shutdownDrainMs: config.shutdownDrainMs ?? 5_000,
+    workflowBundle: process.env.WORKFLOW_BUNDLE_PATH ? { codePath: process.env.WORKFLOW_BUNDLE_PATH } : undefined,
   });
   log.info({ role, port: role === 'api' ? config.port : undefined }, 'started');
 

@@ -35,6 +35,12 @@ export interface SystemOptions {
   api?: boolean;
   sweepIntervalMs?: number;
   stepTimeoutMs?: number;
+  /** Size of the Sequelize connection pool (default: connectDatabase's). */
+  dbPoolMax?: number;
+  /** The worker's workflow cache size (default: the SDK's). */
+  maxCachedWorkflows?: number;
+  /** On stop: how long readiness reports false, still serving, before the server closes (load balancers move away). */
+  shutdownDrainMs?: number;
 }
 
 export interface System {
@@ -46,12 +52,13 @@ export interface System {
   worker?: Worker;
   stopWorker(): Promise<void>;
   startWorker(): Promise<void>;
-  stop(): Promise<void>;
+  /** Graceful stop; `drainMs` overrides the configured shutdownDrainMs. */
+  stop(drainMs?: number): Promise<void>;
 }
 
 export async function startSystem(o: SystemOptions): Promise<System> {
   installTemporalRuntime(o.log);
-  const sequelize = connectDatabase(o.databaseUrl);
+  const sequelize = connectDatabase(o.databaseUrl, { poolMax: o.dbPoolMax });
   await migrate(sequelize);
   const temporal = await connectTemporal(o.temporalAddress, o.namespace);
   const tickets = createTicketService({
@@ -77,6 +84,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       namespace: o.namespace,
       taskQueue: o.taskQueue,
       workflowBundle: o.workflowBundle,
+      maxCachedWorkflows: o.maxCachedWorkflows,
       activityDeps: {
         sequelize,
         mailer,
@@ -102,8 +110,18 @@ export async function startSystem(o: SystemOptions): Promise<System> {
   if (o.worker !== false) await startWorker();
 
   let sweepTimer: NodeJS.Timeout | undefined;
+  let draining = false;
   if (o.api !== false) {
-    const app = createApp({ tickets, sequelize, temporal, log: o.log, adminToken: o.adminToken, temporalUiUrl: o.temporalUiUrl, namespace: o.namespace });
+    const app = createApp({
+      tickets,
+      sequelize,
+      temporal,
+      log: o.log,
+      adminToken: o.adminToken,
+      temporalUiUrl: o.temporalUiUrl,
+      namespace: o.namespace,
+      draining: () => draining,
+    });
     const server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(o.port, '0.0.0.0', () => resolve(s));
       s.once('error', reject);
@@ -121,11 +139,20 @@ export async function startSystem(o: SystemOptions): Promise<System> {
     void sweep();
   }
 
-  sys.stop = async () => {
+  // Graceful: readiness goes false first, requests in flight finish, the worker finishes its
+  // activity tasks (shutdownGraceTime), and only then do the connections close.
+  sys.stop = async (drainMs = o.shutdownDrainMs) => {
+    draining = true;
     if (sweepTimer) clearTimeout(sweepTimer);
     if (sys.server) {
-      sys.server.closeAllConnections?.();
-      await new Promise<void>((r) => sys.server!.close(() => r()));
+      if (drainMs) await new Promise((r) => setTimeout(r, drainMs));
+      const server = sys.server;
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeIdleConnections?.();
+      // Keep-alive clients that never go idle do not hold the shutdown forever.
+      const force = setTimeout(() => server.closeAllConnections?.(), 10_000);
+      await closed;
+      clearTimeout(force);
     }
     await stopWorker();
     mailer?.close();

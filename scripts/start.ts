@@ -86,6 +86,7 @@ async function main() {
     port: config.port,
     publicUrl: `http://localhost:${config.port}`,
     log,
+    shutdownDrainMs: config.shutdownDrainMs ?? 0,
   });
   lines.unshift(`API                   http://localhost:${config.port}  (health: /healthz, /readyz)`);
   process.stdout.write(`\nLast Call SLA engine is up\n  ${lines.join('\n  ')}\n  Stop with Ctrl-C.\n\n`);

@@ -1,6 +1,6 @@
 // Ticket use cases shared by every way in (JSON API today; form and inbound e-mail later):
 // intake, reading a ticket with its live SLA state, listing, and technician steps.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -39,6 +39,15 @@ export interface TicketServiceDeps {
 }
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+/** What makes two keyed requests "the same": the body as validated, and who it is filed for. */
+function hashRequest(body: z.infer<typeof createTicketBody>, requesterId: string): string {
+  // Keys sorted at every level, so the same request in another key order is still the same.
+  const sorted = (v: unknown): unknown =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
+  const canonical = JSON.stringify(sorted(body));
+  return createHash('sha256').update(`${requesterId}\n${canonical}`).digest('hex');
+}
 
 export function createTicketService(deps: TicketServiceDeps) {
   const uiLink = (workflowId: string) =>
@@ -86,14 +95,36 @@ export function createTicketService(deps: TicketServiceDeps) {
     return ticket;
   }
 
-  async function intake(body: z.infer<typeof createTicketBody>, p: Principal) {
+  /**
+   * Take a ticket in. With an idempotency key, a retry or a concurrent copy of the same request
+   * returns the ticket the first one created (`replayed`), and the same key with another request is
+   * refused: never a second ticket, never a second quota unit.
+   */
+  async function intake(body: z.infer<typeof createTicketBody>, p: Principal, idempotencyKey?: string) {
     const requester = await filer(body, p);
     const customerId = requester.customerId!;
     const now = Date.now();
+    const requestHash = idempotencyKey ? hashRequest(body, requester.id) : null;
+    // Read before the customer's lock: a query on another connection while holding it would let a
+    // burst of intakes (each holding a pooled connection, waiting for the lock) starve the pool.
+    const { id: policyId, policy } = await currentPolicy();
+    let replayed = false;
     // The customer's row lock makes the quota count and the insert one step: concurrent intakes
-    // of one customer queue here, so a Standard customer never gets a fourth ticket in a month.
+    // of one customer queue here, so a Standard customer never gets a fourth ticket in a month,
+    // and a second copy of a keyed request finds the first one's ticket.
     const ticket = await deps.sequelize.transaction(async (transaction) => {
-      const e = await loadEntitlement(await lockCustomer(customerId, transaction), now, transaction);
+      const customer = await lockCustomer(customerId, transaction);
+      if (idempotencyKey) {
+        const earlier = await Ticket.findOne({ where: { customerId, idempotencyKey }, transaction });
+        if (earlier) {
+          if (earlier.requestHash !== requestHash) {
+            throw new ApiError(422, 'IDEMPOTENCY_KEY_REUSED', `Idempotency-Key "${idempotencyKey}" was already used for a different ticket request (#${earlier.number})`, { ticketNumber: Number(earlier.number) });
+          }
+          replayed = true;
+          return earlier;
+        }
+      }
+      const e = await loadEntitlement(customer, now, transaction);
       // Disabled, or suspended by a drop to Standard: checked here, against the plan in force.
       const state = requesterState(requester, e.plan);
       if (state !== 'active') throw new ApiError(422, 'REQUESTER_NOT_ACTIVE', `${requester.email} may not file tickets now (${state})`);
@@ -110,7 +141,6 @@ export function createTicketService(deps: TicketServiceDeps) {
       const quota = checkQuota(e.plan, await ticketsInWindow(customerId, e.window, transaction), e.window);
       if (quota) throw new ApiError(422, quota.code, quota.message, quota.details);
 
-      const { id: policyId, policy } = await currentPolicy();
       // The row is the durable acceptance: written before the workflow starts, with the plan in
       // force and its targets copied in, so later plan or policy changes never move its deadlines.
       const row = await Ticket.create(
@@ -140,6 +170,8 @@ export function createTicketService(deps: TicketServiceDeps) {
           clocks: null,
           workflowId: 'pending',
           workflowStartedAt: null,
+          idempotencyKey: idempotencyKey ?? null,
+          requestHash,
           resolvedAt: null,
           closedAt: null,
         },
@@ -157,13 +189,15 @@ export function createTicketService(deps: TicketServiceDeps) {
         { transaction },
       );
     });
-    try {
-      await startTicketWorkflow(deps.temporal, deps.taskQueue, ticket, p.label);
-    } catch (err) {
-      // Accepted all the same: the outbox sweep starts it, deadlines still count from receivedAt.
-      deps.log.warn({ err, ticketNumber: ticket.number }, 'ticket accepted; workflow start deferred');
+    if (!ticket.workflowStartedAt) {
+      try {
+        await startTicketWorkflow(deps.temporal, deps.taskQueue, ticket, p.label);
+      } catch (err) {
+        // Accepted all the same: the outbox sweep starts it, deadlines still count from receivedAt.
+        deps.log.warn({ err, ticketNumber: ticket.number }, 'ticket accepted; workflow start deferred');
+      }
     }
-    return toView(await ticket.reload());
+    return { ticket: toView(await ticket.reload()), replayed };
   }
 
   /** The requester a ticket is filed for: the caller, or the one a technician names (e.g. on a phone call). */
@@ -270,11 +304,14 @@ export function createTicketService(deps: TicketServiceDeps) {
     if (err instanceof WorkflowNotFoundError) {
       return new ApiError(409, 'TICKET_CLOSED', `ticket #${ticket.number} is no longer running; no step can change it`, { step: kind });
     }
-    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || (err as { code?: number }).code === 4) {
+    // gRPC DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNAVAILABLE, on the error or the one it wraps:
+    // the engine is busy or away, and the step may be retried.
+    const code = (err as { code?: number }).code ?? (err as { cause?: { code?: number } }).cause?.code;
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || code === 4 || code === 8 || code === 14) {
       return new ApiError(503, 'TICKET_ENGINE_UNAVAILABLE', `ticket #${ticket.number} did not answer in time; the step may not have been applied: retry it with the same Idempotency-Key`);
     }
     deps.log.error({ err, ticketNumber: ticket.number, step: kind }, 'step failed');
-    return new ApiError(502, 'STEP_FAILED', `the step could not be applied to ticket #${ticket.number}`);
+    return new ApiError(502, 'STEP_FAILED', `the step could not be applied to ticket #${ticket.number}`, { cause: (err as Error)?.name ?? 'unknown' });
   }
 
   return { intake, get, list, step, findTicket, toView, runUpdate };

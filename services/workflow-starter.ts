@@ -11,6 +11,8 @@ import type { ticketWorkflow } from '../workflows/ticket';
 import type { TicketWorkflowInput } from '../workflows/definitions';
 import { SA } from '../temporal/search-attributes';
 
+const START_TIMEOUT_MS = 2_000;
+
 export async function startTicketWorkflow(client: Client, taskQueue: string, ticket: Ticket, actor: string): Promise<void> {
   const customer = await Customer.findByPk(ticket.customerId);
   const product = ticket.productId ? await Product.findByPk(ticket.productId) : null;
@@ -34,7 +36,8 @@ export async function startTicketWorkflow(client: Client, taskQueue: string, tic
     sessionTimings: sessionTimingsMs((await currentPolicy()).policy),
   };
   try {
-    await client.workflow.start<typeof ticketWorkflow>('ticketWorkflow', {
+    // Bounded: with Temporal unreachable the caller must not hang; the outbox sweep retries.
+    await client.connection.withDeadline(Date.now() + START_TIMEOUT_MS, () => client.workflow.start<typeof ticketWorkflow>('ticketWorkflow', {
       taskQueue,
       workflowId: ticket.workflowId,
       args: [input],
@@ -49,7 +52,7 @@ export async function startTicketWorkflow(client: Client, taskQueue: string, tic
         { key: SA.breached, value: false },
         { key: SA.number, value: number },
       ],
-    });
+    }));
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     // Already running is fine when an earlier attempt of ours got through; a workflow of some

@@ -10,6 +10,8 @@ export interface TicketWorkerOptions {
   /** A pre-built bundle (tests build one and share it); otherwise the workflows are bundled here. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /** Workflows kept in memory between tasks (default: the SDK's, from the heap size). */
+  maxCachedWorkflows?: WorkerOptions['maxCachedWorkflows'];
 }
 
 export function createTicketWorker(o: TicketWorkerOptions): Promise<Worker> {
@@ -20,5 +22,6 @@ export function createTicketWorker(o: TicketWorkerOptions): Promise<Worker> {
     activities: createActivities(o.activityDeps),
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     shutdownGraceTime: o.shutdownGraceTime ?? '10 seconds',
+    ...(o.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: o.maxCachedWorkflows } : {}),
   });
 }

@@ -9,6 +9,7 @@ import {
   allHandlersFinished,
   condition,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -31,6 +32,8 @@ import {
   NotInPlan,
   sessionCount,
   applyAutoClose,
+  applyCustomerReminder,
+  customerReminderAt,
   applyDueAlarms,
   applyStep,
   checkStep,
@@ -75,6 +78,9 @@ const { notify } = proxyActivities<TicketActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', maximumInterval: '5 minutes' },
 });
+
+/** Marks histories that know customer reminders (see remindersOn). */
+export const CUSTOMER_REMINDERS_PATCH = 'customer-reminders-v1';
 
 export interface TicketOutcome {
   number: number;
@@ -241,6 +247,14 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     asOf: new Date(Date.now()).toISOString(),
   }));
 
+  /**
+   * Customer reminders came after tickets were already running: a ticket that waited on its
+   * customer before them must replay without the reminder timer, so the change is patched in.
+   */
+  function remindersOn(): boolean {
+    return state.status === 'waiting_on_customer' && patched(CUSTOMER_REMINDERS_PATCH);
+  }
+
   /** The policy flags a ticket as highly complex when some targets breach: a brand meeting starts by itself. */
   async function autoEscalate(events: TicketEvent[]): Promise<void> {
     const clockName = autoBrandMeetingDue(state, events);
@@ -271,15 +285,17 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     await commit(alarms);
     await autoEscalate(alarms.events);
     await commit(applyAutoClose(state, Date.now()));
+    const reminders = remindersOn();
+    if (reminders) await commit(applyCustomerReminder(state, Date.now()));
     // A resolved or closed ticket needs no session any more; their invitations are withdrawn.
     if (state.status === 'resolved' || state.status === 'closed') cancelSessions();
     if (state.status === 'closed') break;
-    const wakeAt = nextWakeUp(state);
+    const wakeAt = nextWakeUp(state, reminders);
     const seen = state.version;
     if (wakeAt === null) {
       await condition(() => state.version !== seen);
     } else if (wakeAt > Date.now()) {
-      await condition(() => state.version !== seen, wakeAt - Date.now(), { summary: timerSummary(state) });
+      await condition(() => state.version !== seen, wakeAt - Date.now(), { summary: timerSummary(state, wakeAt) });
     }
   }
 
@@ -310,8 +326,10 @@ function refuse(check: () => void): void {
   }
 }
 
-function timerSummary(state: TicketState): string {
+/** What the pending timer waits for, as ops read it in the Temporal UI. */
+function timerSummary(state: TicketState, wakeAt: number): string {
   const [next] = pendingAlarms(state);
-  if (!next) return `auto-close of resolved ticket #${state.number}`;
-  return `#${state.number} ${next.clock} ${next.kind} at ${new Date(next.at).toISOString()}`;
+  if (next && next.at === wakeAt) return `#${state.number} ${next.clock} ${next.kind} at ${new Date(next.at).toISOString()}`;
+  if (customerReminderAt(state) === wakeAt) return `#${state.number} reminder to the customer at ${new Date(wakeAt).toISOString()}`;
+  return `auto-close of resolved ticket #${state.number}`;
 }

@@ -5,6 +5,7 @@ import type { SessionService } from '../../services/sessions';
 import type { SessionAction, SessionKind } from '../../domain/sessions';
 import { principal, requirePermission } from '../auth';
 import { sessionActionBodies, sessionRequestBodies } from '../schemas';
+import { keyOf } from '../middleware';
 
 const KIND_OF: Record<keyof typeof sessionRequestBodies, SessionKind> = {
   'specialist-session': 'specialist',
@@ -19,7 +20,7 @@ export function sessionRoutes(sessions: SessionService): Router {
   for (const [path, kind] of Object.entries(KIND_OF) as Array<[keyof typeof sessionRequestBodies, SessionKind]>) {
     r.post(`/:id/${path}`, work, async (req, res) => {
       const body = sessionRequestBodies[path].parse(req.body ?? {});
-      const s = await sessions.request(String(req.params.id), kind, body, principal(res), req.get('idempotency-key') ?? undefined);
+      const s = await sessions.request(String(req.params.id), kind, body, principal(res), keyOf(req));
       res.status(202).location(`/api/tickets/${String(req.params.id)}/sessions/${s.id}`).json(s);
     });
   }
@@ -31,7 +32,7 @@ export function sessionRoutes(sessions: SessionService): Router {
   for (const action of Object.keys(sessionActionBodies) as SessionAction[]) {
     r.post(`/:id/sessions/:sessionId/${action}`, work, async (req, res) => {
       const body = sessionActionBodies[action].parse(req.body ?? {});
-      res.json(await sessions.act(String(req.params.id), String(req.params.sessionId), action, body, principal(res), req.get('idempotency-key') ?? undefined));
+      res.json(await sessions.act(String(req.params.id), String(req.params.sessionId), action, body, principal(res), keyOf(req)));
     });
   }
   return r;

@@ -5,6 +5,7 @@ import type { StepKind } from '../../domain/ticket-lifecycle';
 import { principal, requirePermission } from '../auth';
 import { ApiError } from '../errors';
 import { createTicketBody, listTicketsQuery, stepBodies } from '../schemas';
+import { keyOf } from '../middleware';
 
 const STEPS = Object.keys(stepBodies) as StepKind[];
 
@@ -12,7 +13,10 @@ export function ticketRoutes(tickets: TicketService): Router {
   const r = Router();
 
   r.post('/', requirePermission('fileTicket'), async (req, res) => {
-    const ticket = await tickets.intake(createTicketBody.parse(req.body ?? {}), principal(res));
+    const key = keyOf(req);
+    const { ticket, replayed } = await tickets.intake(createTicketBody.parse(req.body ?? {}), principal(res), key);
+    // A replay answers exactly as the first time did, and says so.
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
     res.status(201).location(`/api/tickets/${ticket.id}`).json(ticket);
   });
 
@@ -30,7 +34,7 @@ export function ticketRoutes(tickets: TicketService): Router {
       throw new ApiError(404, 'UNKNOWN_STEP', `"${req.params.step}" is not a step; steps are ${STEPS.join(', ')}`);
     }
     const body = stepBodies[kind].parse(req.body ?? {}) as Record<string, unknown>;
-    res.json(await tickets.step(String(req.params.id), kind, body, principal(res), req.get('idempotency-key') ?? undefined));
+    res.json(await tickets.step(String(req.params.id), kind, body, principal(res), keyOf(req)));
   });
 
   return r;

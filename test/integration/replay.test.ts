@@ -66,6 +66,7 @@ describe('workflow replay', function () {
             { at: 1, notify: 'lead' },
             { at: 1.5, notify: 'manager' },
           ],
+          customerReminderAfter: 'PT2S',
         },
       );
       const t = await startTestSystem({ label: 'record2', policy: chain });
@@ -100,6 +101,16 @@ describe('workflow replay', function () {
         await t.api('POST', `/api/tickets/${ticket.id}/close`, {});
         await keep('specialist-session-ticket', ticket.workflowId);
         await keep('specialist-session', r.body.id);
+
+        // 4. Waiting on the customer with the reminder (histories carrying the customer-reminders patch marker).
+        const waiting = await t.createTicket(adv, { impact: 'C' });
+        await t.api('POST', `/api/tickets/${waiting.id}/respond`, { via: 'email', message: 'Logs please' });
+        await t.api('POST', `/api/tickets/${waiting.id}/wait-for-customer`, { message: 'Logs please' });
+        await eventually(async () => (await t.api('GET', `/api/tickets/${waiting.id}`)).body.events.some((e: any) => e.type === 'customer_reminded'), 15_000);
+        await t.api('POST', `/api/tickets/${waiting.id}/customer-replied`, {});
+        await t.api('POST', `/api/tickets/${waiting.id}/resolve`, { resolution: 'Fixed with the logs' });
+        await t.api('POST', `/api/tickets/${waiting.id}/close`, {});
+        await keep('customer-reminder', waiting.workflowId);
 
         // 3. A brand meeting withdrawn when its ticket is resolved.
         const brandTicket = await t.createTicket(adv, { impact: 'B', productId: (await t.admin('GET', `/api/customers/${adv}/products`)).body.products[0].id });

@@ -43,6 +43,8 @@ export interface CustomerFixture {
 
 export interface TestSystem {
   sys: System;
+  /** The database this system uses (for a worker process of its own). */
+  databaseUrl: string;
   inbox: Inbox;
   url: string;
   dbName: string;
@@ -68,8 +70,19 @@ function env(name: string): string {
   return v;
 }
 
-export async function startTestSystem(opts: { policy?: SlaPolicy; label: string }): Promise<TestSystem> {
-  const serverUrl = env('TEST_PG_SERVER_URL');
+export interface TestSystemOptions {
+  policy?: SlaPolicy;
+  label: string;
+  /** Run the worker in this process (default true); fault tests run it as a process of its own. */
+  worker?: boolean;
+  /** A Temporal server / Postgres of the test's own instead of the shared ones (fault tests stop them). */
+  temporalAddress?: string;
+  pgServerUrl?: string;
+  inbox?: Inbox;
+}
+
+export async function startTestSystem(opts: TestSystemOptions): Promise<TestSystem> {
+  const serverUrl = opts.pgServerUrl ?? env('TEST_PG_SERVER_URL');
   const suffix = randomBytes(4).toString('hex');
   const dbName = `t_${opts.label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${suffix}`;
   const admin = new PgClient({ connectionString: serverUrl });
@@ -79,12 +92,12 @@ export async function startTestSystem(opts: { policy?: SlaPolicy; label: string 
   const databaseUrl = new URL(serverUrl);
   databaseUrl.pathname = `/${dbName}`;
 
-  const inbox = await new Inbox().start();
+  const inbox = opts.inbox ?? (await new Inbox().start());
   const taskQueue = `test-${opts.label}-${suffix}`;
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const sys = await startSystem({
     databaseUrl: databaseUrl.toString(),
-    temporalAddress: env('TEST_TEMPORAL_ADDRESS'),
+    temporalAddress: opts.temporalAddress ?? env('TEST_TEMPORAL_ADDRESS'),
     namespace: 'default',
     taskQueue,
     temporalUiUrl: 'http://localhost:8233',
@@ -98,6 +111,7 @@ export async function startTestSystem(opts: { policy?: SlaPolicy; label: string 
     workflowBundle: { codePath: env('TEST_WORKFLOW_BUNDLE') },
     sweepIntervalMs: 500,
     stepTimeoutMs: 10_000,
+    worker: opts.worker,
   });
   // All test files share one Temporal namespace; distinct ticket numbers keep workflow ids apart.
   const start = 1001 + Math.floor(Math.random() * 1e9) * 1000;
@@ -156,6 +170,7 @@ export async function startTestSystem(opts: { policy?: SlaPolicy; label: string 
 
   return {
     sys,
+    databaseUrl: databaseUrl.toString(),
     inbox,
     url,
     dbName,

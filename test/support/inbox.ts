@@ -20,12 +20,20 @@ export class Inbox {
   readonly messages: ReceivedMail[] = [];
   private server!: SMTPServer;
   url = '';
+  /** While true the server answers every recipient with a temporary failure (451), as an SMTP outage would. */
+  refusing = false;
+  refused = 0;
 
   async start(): Promise<this> {
     this.server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
+      onRcptTo: (_address, _session, callback) => {
+        if (!this.refusing) return callback();
+        this.refused++;
+        callback(Object.assign(new Error('mail system unavailable, try again later'), { responseCode: 451 }));
+      },
       onData: (stream, session, callback) => {
         simpleParser(stream)
           .then((mail) => {
@@ -44,9 +52,23 @@ export class Inbox {
           .catch(callback);
       },
     });
+    // A client that dies mid-conversation (a worker killed by a fault test) resets its socket; that is
+    // the client's failure to handle, not a reason to crash the test process.
+    this.server.on('error', () => {});
     const port = await new Promise<number>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve((this.server.server.address() as { port: number }).port)));
     this.url = `smtp://127.0.0.1:${port}`;
     return this;
+  }
+
+  /** Messages delivered more than once (the same Message-ID seen again). */
+  duplicates(): ReceivedMail[] {
+    const seen = new Set<string>();
+    return this.messages.filter((m) => {
+      const id = m.messageId ?? '';
+      if (seen.has(id)) return true;
+      seen.add(id);
+      return false;
+    });
   }
 
   find(pred: (m: ReceivedMail) => boolean): ReceivedMail[] {

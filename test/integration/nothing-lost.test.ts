@@ -1,0 +1,106 @@
+// Nothing lost: idempotent intake (a retry or a concurrent copy is one ticket and one quota unit),
+// a burst of intakes larger than the connection pool, graceful shutdown (readiness fails first,
+// requests in flight finish), and the customer reminder patched into running tickets.
+import { expect } from 'chai';
+import { eventually, secondsPolicy, sleep, startTestSystem, type TestSystem } from '../support/harness';
+
+describe('nothing lost', function () {
+  this.timeout(60_000);
+  let t: TestSystem;
+
+  before(async () => {
+    t = await startTestSystem({ label: 'lost', policy: { ...secondsPolicy(), customerReminderAfter: 'PT2S' } });
+  });
+  after(async () => t?.stop());
+
+  const body = { type: 'problem', impact: 'B', subject: 'Printer queue stuck', description: 'Jobs pile up since 8:00.' };
+  const countOf = async (customerId: string) => (await t.sys.sequelize.query(`SELECT count(*)::int AS n FROM tickets WHERE customer_id = :customerId`, { replacements: { customerId }, plain: true }))!.n as number;
+
+  it('a retried or duplicated request with one Idempotency-Key is one ticket and one quota unit', async () => {
+    const c = await t.createCustomerFixture('standard');
+    const as = t.as(c.requesterToken);
+    // Ten concurrent copies of the same request, as a client retrying on time-outs would send them.
+    const copies = await Promise.all(Array.from({ length: 10 }, () => as('POST', '/api/tickets', body, { 'idempotency-key': 'order-4711' })));
+    expect(copies.map((r) => r.status)).to.deep.equal(Array(10).fill(201));
+    expect(new Set(copies.map((r) => r.body.id)).size).to.equal(1);
+    expect(copies.filter((r) => r.headers.get('idempotent-replayed') === 'true')).to.have.length(9);
+    expect(await countOf(c.id)).to.equal(1);
+    // The same key in another key order is the same request.
+    const reordered = await as('POST', '/api/tickets', Object.fromEntries(Object.entries(body).reverse()), { 'idempotency-key': 'order-4711' });
+    expect(reordered.status).to.equal(201);
+    expect(reordered.body.number).to.equal(copies[0].body.number);
+    const entitlement = await as('GET', `/api/customers/${c.id}/entitlement`);
+    expect(entitlement.body.quota.used).to.equal(1);
+    // One received e-mail, not ten.
+    await t.inbox.waitFor((m) => m.subject.includes(`#${copies[0].body.number}]`) && m.subject.includes('Received'));
+    await sleep(500);
+    expect(t.inbox.find((m) => m.subject.includes(`#${copies[0].body.number}]`) && m.subject.includes('Received'))).to.have.length(1);
+
+    const other = await as('POST', '/api/tickets', { ...body, impact: 'A' }, { 'idempotency-key': 'order-4711' });
+    expect(other.status).to.equal(422);
+    expect(other.body.error.code).to.equal('IDEMPOTENCY_KEY_REUSED');
+    expect(other.body.error.details.ticketNumber).to.equal(copies[0].body.number);
+    const bad = await as('POST', '/api/tickets', body, { 'idempotency-key': 'x'.repeat(201) });
+    expect(bad.status).to.equal(400);
+    expect(bad.body.error.details[0].path).to.equal('Idempotency-Key');
+    // Two more without a key fill the Standard quota; the retried first one still answers.
+    await as('POST', '/api/tickets', body);
+    await as('POST', '/api/tickets', body);
+    expect((await as('POST', '/api/tickets', body)).body.error.code).to.equal('QUOTA_EXCEEDED');
+    const retry = await as('POST', '/api/tickets', body, { 'idempotency-key': 'order-4711' });
+    expect(retry.status).to.equal(201);
+    expect(retry.body.id).to.equal(copies[0].body.id);
+    expect(await countOf(c.id)).to.equal(3);
+  });
+
+  it('a burst of intakes for one customer, more than the connection pool, is all accepted', async () => {
+    const c = await t.createCustomerFixture('advanced');
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => t.as(c.requesterToken)('POST', '/api/tickets', { ...body, subject: `Burst ${i}` })));
+    expect(results.map((r) => r.status)).to.deep.equal(Array(40).fill(201));
+    expect(new Set(results.map((r) => r.body.number)).size).to.equal(40);
+  });
+
+  it('a ticket waiting on its customer reminds them once per wait', async () => {
+    const c = await t.createCustomer('advanced');
+    const ticket = await t.createTicket(c, { impact: 'B' });
+    await t.api('POST', `/api/tickets/${ticket.id}/respond`, { via: 'email', message: 'Need the logs' });
+    expect((await t.api('POST', `/api/tickets/${ticket.id}/wait-for-customer`, { message: 'Please send the logs' })).status).to.equal(200);
+    const reminder = await t.inbox.waitFor((m) => m.subject.includes(`#${ticket.number}]`) && m.subject.includes('Waiting for your reply'), 10_000);
+    expect(reminder.to).to.include(ticket.requester.email);
+    await sleep(3_000);
+    expect(t.inbox.find((m) => m.subject.includes(`#${ticket.number}]`) && m.subject.includes('Waiting for your reply'))).to.have.length(1);
+    // A new wait, a new reminder.
+    await t.api('POST', `/api/tickets/${ticket.id}/customer-replied`, {});
+    await t.api('POST', `/api/tickets/${ticket.id}/wait-for-customer`, {});
+    await eventually(async () => t.inbox.find((m) => m.subject.includes(`#${ticket.number}]`) && m.subject.includes('Waiting for your reply')).length === 2, 10_000, 'second reminder');
+    const types = (await t.api('GET', `/api/tickets/${ticket.id}`)).body.events.map((e: any) => e.type);
+    expect(types.filter((x: string) => x === 'customer_reminded')).to.have.length(2);
+    // The workflow's history carries the patch marker that keeps older tickets replayable.
+    const history = await t.sys.temporal.workflow.getHandle(ticket.workflowId).fetchHistory();
+    expect(JSON.stringify(history.events?.filter((e) => e.markerRecordedEventAttributes))).to.contain('core_patch');
+  });
+});
+
+describe('graceful shutdown', function () {
+  this.timeout(60_000);
+
+  it('readiness fails first while requests in flight still finish; then the server closes', async () => {
+    const t = await startTestSystem({ label: 'drain' });
+    expect((await fetch(`${t.url}/readyz`)).status).to.equal(200);
+    const c = await t.createCustomerFixture('advanced');
+    // A request in flight when the shutdown starts.
+    const inFlight = t.as(c.requesterToken)('POST', '/api/tickets', { type: 'query', impact: 'C', subject: 'In flight', description: 'x' });
+    const stopping = t.sys.stop(2_000);
+    await sleep(200);
+    const ready = await fetch(`${t.url}/readyz`);
+    expect(ready.status).to.equal(503);
+    expect(((await ready.json()) as any).error.details.draining).to.equal(true);
+    expect((await inFlight).status).to.equal(201);
+    await stopping;
+    await fetch(`${t.url}/healthz`).then(
+      () => expect.fail('the server still answers after stop'),
+      () => undefined,
+    );
+    await t.inbox.stop();
+  });
+});

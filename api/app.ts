@@ -19,6 +19,7 @@ import { sessionRoutes } from './routes/sessions';
 import { brandRoutes } from './routes/brands';
 import { createSessionService } from '../services/sessions';
 import { createBrandService } from '../services/brands';
+import { webRouter, type WebDeps } from '../web';
 
 export interface AppDeps {
   tickets: TicketService;
@@ -30,6 +31,8 @@ export interface AppDeps {
   adminToken?: string;
   /** Largest JSON body accepted; bigger ones get 413. */
   bodyLimit?: string;
+  /** The people's pages (web/); without it the app serves the API alone. */
+  web?: Omit<WebDeps, 'tickets' | 'sessions' | 'log'>;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -82,6 +85,8 @@ export function createApp(deps: AppDeps): Express {
   api.use('/users', userRoutes(users));
   api.use('/audit-log', auditRoutes());
   app.use('/api', api);
+  // After /api, so the API keeps its JSON answers and its one error shape.
+  if (deps.web) app.use(webRouter({ ...deps.web, tickets: deps.tickets, sessions, log: deps.log }));
 
   app.use(unknownRoute);
   app.use(errorHandler);

@@ -50,6 +50,15 @@ export function renderNotification(kind: EventType, t: TicketFacts, e: TicketEve
           `If the problem is not fixed, reply to this e-mail and we will reopen it.` +
           footer,
       };
+    case 'customer_message':
+      return {
+        subject: `${tag(t)} Customer wrote: ${t.subject}`,
+        text:
+          `${t.requesterName ?? 'The customer'} wrote to ticket #${t.number} "${t.subject}"` +
+          `${e.data.status === 'waiting_on_customer' ? ' (it was waiting on the customer: the resolution clock runs again)' : ''}:\n\n` +
+          `${String(e.data.message ?? '')}` +
+          footer,
+      };
     case 'sla_warning':
       return {
         subject: `${tag(t)} SLA warning: ${clockName(e.data.clock)} due ${when(e.data.dueAt)}`,

@@ -19,10 +19,10 @@ import type { Principal } from './access';
 import { lockCustomer } from './customers';
 import { loadEntitlement, ticketsInWindow } from './entitlements';
 import { targetsFor } from '../domain/sla-policy';
-import { allowedSteps, openTicket, slaView, type StepKind } from '../domain/ticket-lifecycle';
+import { allowedSteps, openTicket, slaView, type CustomerMessage, type StepKind } from '../domain/ticket-lifecycle';
 import { ApiError, notFound } from '../api/errors';
 import type { createTicketBody, listTicketsQuery } from '../api/schemas';
-import { NOT_IN_PLAN, STEP_NOT_ALLOWED, STEP_UPDATES, ticketWorkflowId } from '../workflows/definitions';
+import { NOT_IN_PLAN, STEP_NOT_ALLOWED, STEP_UPDATES, customerMessageUpdate, ticketWorkflowId } from '../workflows/definitions';
 import type { UpdateDefinition } from '@temporalio/common';
 import { currentPolicy } from './sla-policy';
 import { startTicketWorkflow } from './workflow-starter';
@@ -86,7 +86,8 @@ export function createTicketService(deps: TicketServiceDeps) {
     return ticket;
   }
 
-  async function intake(body: z.infer<typeof createTicketBody>, p: Principal) {
+  /** `source` says where the ticket came from beyond the body: the e-mail it was written in. */
+  async function intake(body: z.infer<typeof createTicketBody>, p: Principal, source: { messageId?: string } = {}) {
     const requester = await filer(body, p);
     const customerId = requester.customerId!;
     const now = Date.now();
@@ -142,6 +143,7 @@ export function createTicketService(deps: TicketServiceDeps) {
           workflowStartedAt: null,
           resolvedAt: null,
           closedAt: null,
+          sourceMessageId: source.messageId ?? null,
         },
         { transaction },
       );
@@ -209,6 +211,8 @@ export function createTicketService(deps: TicketServiceDeps) {
     if (q.impact) Object.assign(filters, { impact: { [Op.in]: q.impact } });
     if (q.customerId) Object.assign(filters, { customerId: q.customerId });
     if (q.breached !== undefined) Object.assign(filters, { breached: q.breached });
+    if (q.assignee === 'none') Object.assign(filters, { assignee: null });
+    else if (q.assignee) Object.assign(filters, { assignee: { email: q.assignee === 'me' ? p.email : q.assignee } });
     // The caller's filters narrow what they may see; they never widen it.
     const where: WhereOptions<Ticket> = { [Op.and]: [visibility(p), filters] };
     const { rows, count } = await Ticket.findAndCountAll({
@@ -230,6 +234,15 @@ export function createTicketService(deps: TicketServiceDeps) {
     const args = kind === 'assign' ? { assignee: await assignee(String(body.assigneeId)) } : body;
     const result = await runUpdate(ticket, ticket.workflowId, STEP_UPDATES[kind] as (typeof STEP_UPDATES)['close'], { ...args, actor: p.label } as { actor: string }, kind, idempotencyKey);
     return { ...toView(await ticket.reload()), step: kind, workflowVersion: result.version };
+  }
+
+  /**
+   * The customer wrote to the ticket (an inbound e-mail). Not a technician step and not reachable
+   * from the API: the caller has already matched the sender to the ticket; the actor is the sender.
+   */
+  async function customerMessage(ticket: Ticket, msg: CustomerMessage, actor: string, idempotencyKey?: string) {
+    const result = await runUpdate(ticket, ticket.workflowId, customerMessageUpdate, { ...msg, actor }, 'customer-message', idempotencyKey);
+    return { ...toView(await ticket.reload()), workflowVersion: result.version };
   }
 
   /**
@@ -277,7 +290,7 @@ export function createTicketService(deps: TicketServiceDeps) {
     return new ApiError(502, 'STEP_FAILED', `the step could not be applied to ticket #${ticket.number}`);
   }
 
-  return { intake, get, list, step, findTicket, toView, runUpdate };
+  return { intake, get, list, step, customerMessage, findTicket, toView, runUpdate };
 }
 
 export type TicketService = ReturnType<typeof createTicketService>;

@@ -4,7 +4,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Impact, Plan, ResponseVia } from '../domain/plans';
 import type { SessionTimingsMs, TicketTargets } from '../domain/sla-policy';
 import type { SessionAction, SessionEvent, SessionKind, SessionOutcome, SessionParty, SessionStatus, SessionSummary } from '../domain/sessions';
-import type { Person, SlaView, StepKind, TicketStatus } from '../domain/ticket-lifecycle';
+import type { CustomerMessage, Person, SlaView, StepKind, TicketStatus } from '../domain/ticket-lifecycle';
 
 export const TICKET_TASK_QUEUE = 'tickets';
 
@@ -69,6 +69,9 @@ export const STEP_UPDATES = {
   reopen: reopenUpdate,
   close: closeUpdate,
 } as const;
+
+/** The customer wrote to the ticket (inbound e-mail); not a technician step, so not in STEP_UPDATES. */
+export const customerMessageUpdate = defineUpdate<StepResult, [Actor & CustomerMessage]>('customerMessage');
 
 export const slaStateQuery = defineQuery<TicketSnapshotView>('slaState');
 

@@ -24,6 +24,8 @@ import { SESSION_LABELS, sessionWorkflowId } from '../domain/sessions';
 import {
   activeSessions,
   allowedSteps,
+  applyCustomerMessage,
+  checkCustomerMessage,
   applySessionEvent,
   applySessionRequested,
   autoBrandMeetingDue,
@@ -52,6 +54,7 @@ import {
   SESSION_WORKFLOW_TYPES,
   STEP_NOT_ALLOWED,
   STEP_UPDATES,
+  customerMessageUpdate,
   requestSessionUpdate,
   sessionEventSignal,
   slaStateQuery,
@@ -229,6 +232,15 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   registerStep(STEP_UPDATES.resolve, (a) => ({ kind: 'resolve', resolution: a.resolution }));
   registerStep(STEP_UPDATES.reopen, (a) => ({ kind: 'reopen', reason: a.reason }));
   registerStep(STEP_UPDATES.close, (a) => ({ kind: 'close', reason: a.reason }));
+
+  setHandler(
+    customerMessageUpdate,
+    async ({ actor, ...msg }) => {
+      await commit(applyCustomerMessage(state, msg, Date.now(), actor));
+      return view();
+    },
+    { validator: (_args) => refuse(() => checkCustomerMessage(state)) },
+  );
 
   setHandler(slaStateQuery, (): TicketSnapshotView => ({
     ...view(),

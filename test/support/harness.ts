@@ -68,7 +68,7 @@ function env(name: string): string {
   return v;
 }
 
-export async function startTestSystem(opts: { policy?: SlaPolicy; label: string }): Promise<TestSystem> {
+export async function startTestSystem(opts: { policy?: SlaPolicy; label: string; attachmentMaxBytes?: number }): Promise<TestSystem> {
   const serverUrl = env('TEST_PG_SERVER_URL');
   const suffix = randomBytes(4).toString('hex');
   const dbName = `t_${opts.label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${suffix}`;
@@ -98,6 +98,9 @@ export async function startTestSystem(opts: { policy?: SlaPolicy; label: string 
     workflowBundle: { codePath: env('TEST_WORKFLOW_BUNDLE') },
     sweepIntervalMs: 500,
     stepTimeoutMs: 10_000,
+    inboundSmtpPort: 0,
+    inboundSmtpHost: '127.0.0.1',
+    attachmentMaxBytes: opts.attachmentMaxBytes,
   });
   // All test files share one Temporal namespace; distinct ticket numbers keep workflow ids apart.
   const start = 1001 + Math.floor(Math.random() * 1e9) * 1000;

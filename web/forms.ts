@@ -52,7 +52,7 @@ export function formErrors(err: unknown, lang: Lang, timeZone?: string): FormErr
       const path = i.path.join('.');
       const name = FORM_NAME[path] ?? path;
       const key: MessageKey =
-        i.code === 'too_small' ? 'new.required' : i.code === 'too_big' ? 'new.tooLong' : /email/i.test(name) && i.code === 'invalid_format' ? 'new.invalidEmail' : 'new.invalid';
+        i.code === 'too_small' || (i.code === 'invalid_type' && /undefined/.test(i.message)) ? 'new.required' : i.code === 'too_big' ? 'new.tooLong' : /email/i.test(name) && i.code === 'invalid_format' ? 'new.invalidEmail' : 'new.invalid';
       fields[name] ??= t(key);
     }
     return { fields, form: t('reason.VALIDATION_FAILED') };

@@ -26,7 +26,8 @@ export function hasKey(key: string): key is MessageKey {
 export function formatDate(lang: Lang, at: string | Date | number | null | undefined, timeZone = DEFAULT_TIMEZONE): string {
   if (at === null || at === undefined) return '—';
   const d = new Date(at);
-  return new Intl.DateTimeFormat(LOCALES[lang], { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(d);
+  // Spelled out, 24-hour: es-CL's own medium style reads "01-12-2026, 12:00 a. m.".
+  return new Intl.DateTimeFormat(LOCALES[lang], { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(d);
 }
 
 /** A duration as "2 h 05 min" or "45 s": the same shape the console's script writes. */

@@ -10,6 +10,7 @@ import type { SessionService } from '../services/sessions';
 import type { WebAuth } from '../services/web-auth';
 import type { Mailer } from '../mail/mailer';
 import type { Principal } from '../services/access';
+import { ApiError } from '../api/errors';
 import { isLang, type Lang } from './i18n';
 import { render, webDir, locals } from './render';
 import { signInRoutes } from './routes/sign-in';
@@ -117,6 +118,9 @@ function pageErrors(log: Logger): ErrorRequestHandler {
     if ((err as { code?: string }).code === 'EBADCSRFTOKEN') return render(req, res, 'error', { message: 'error.csrf' }, 403);
     const type = (err as { type?: string }).type;
     if (type === 'entity.too.large' || type === 'parameters.too.many') return render(req, res, 'error', { message: 'error.internal' }, 413);
+    // A ticket the person may not see is a page that does not exist, as in the API.
+    if (err instanceof ApiError && err.status === 404) return render(req, res, 'error', { message: 'error.notFound' }, 404);
+    if (err instanceof ApiError && err.status === 403) return render(req, res, 'error', { message: 'error.forbidden' }, 403);
     log.error({ err, path: req.path }, 'page failed');
     if (res.headersSent) return;
     try {

@@ -132,6 +132,10 @@ describe('web pages', function () {
 
     const requester = (await signedIn(std.requesterToken)).web;
     expect((await requester.get('/console')).status).to.equal(403);
+    // Another customer's ticket is a page that does not exist, as in the API.
+    const notHers = await requester.get(`/tickets/${ticket.number}`);
+    expect(notHers.status).to.equal(404);
+    expect(notHers.html).to.contain('Aquí no hay nada.');
     expect((await new WebClient(t.url).get('/console')).url).to.match(/\/sign-in\?next=%2Fconsole$/);
 
     const { web, page } = await signedIn(t.techToken, { 'accept-language': 'en' });

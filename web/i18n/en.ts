@@ -212,6 +212,7 @@ export const en = {
   'console.session.startsAt': 'Starts',
   'console.session.host': 'Host',
   'console.entitlement': 'The customer\'s plan and entitlement',
+  'console.times': 'Times are Santiago\'s ({zone}).',
   'console.attachment': '{name} ({size})',
 
   'phone.title': 'Log a phone call',

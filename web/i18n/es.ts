@@ -213,6 +213,7 @@ export const es: Messages = {
   'console.session.startsAt': 'Inicio',
   'console.session.host': 'Anfitrión',
   'console.entitlement': 'Plan y derechos del cliente',
+  'console.times': 'Las horas son las de Santiago ({zone}).',
   'console.attachment': '{name} ({size})',
 
   'phone.title': 'Registrar una llamada',

@@ -16,7 +16,7 @@ export interface ActivityDeps {
   mailer: Mailer;
   supportLeadEmail: string;
   supportManagerEmail?: string;
-  /** Builds the link to a ticket in mails, e.g. http://localhost:3000/api/tickets/<id>. */
+  /** Builds the link to a ticket in mails, e.g. http://localhost:3000/tickets/<id> (its page). */
   ticketUrl?: (ticketId: string) => string;
   mailDomain?: string;
 }

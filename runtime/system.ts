@@ -94,7 +94,8 @@ export async function startSystem(o: SystemOptions): Promise<System> {
         mailer,
         supportLeadEmail: o.supportLeadEmail,
         supportManagerEmail: o.supportManagerEmail,
-        ticketUrl: o.publicUrl ? (id) => `${o.publicUrl}/api/tickets/${id}` : undefined,
+        // The ticket's page: requesters see theirs, the support team is sent on to the console.
+        ticketUrl: o.publicUrl ? (id) => `${o.publicUrl}/tickets/${id}` : undefined,
       },
     });
     const w = worker;

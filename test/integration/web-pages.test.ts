@@ -146,6 +146,10 @@ describe('web pages', function () {
     const mine = await web.get('/console?assignee=me');
     expect(mine.html).to.not.contain(`data-ticket="${ticket.number}"`);
 
+    // The link in the e-mails (/tickets/<id>) takes the support team to the console's page.
+    const viaMailLink = await web.get(`/tickets/${ticket.id}`);
+    expect(viaMailLink.url).to.match(new RegExp(`/console/tickets/${ticket.id}$`));
+    expect(viaMailLink.html).to.contain(`Ticket #${ticket.number}`);
     const tp = await web.get(`/console/tickets/${ticket.number}`);
     expect(tp.html).to.contain(`href="http://localhost:8233/namespaces/default/workflows/ticket-${ticket.number}"`);
     expect(tp.html).to.contain('id="step-respond"');

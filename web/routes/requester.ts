@@ -20,6 +20,13 @@ const FORM_FIELDS = ['type', 'impact', 'productId', 'subject', 'description', 'e
 
 export function requesterRoutes(deps: WebDeps): Router {
   const r = Router();
+  // E-mails link every reader to /tickets/<id>: the support team is sent on to the console's page.
+  r.use((req, res, next) => {
+    const p = locals(res).principal;
+    if (!p || p.role === 'requester') return next();
+    const m = /^\/([^/]+)$/.exec(req.path);
+    res.redirect(303, m && m[1] !== 'new' ? `/console/tickets/${encodeURIComponent(m[1])}` : '/console');
+  });
   r.use(requirePage((p) => p.role === 'requester'));
   const me = (res: Response) => locals(res).principal as Principal;
 

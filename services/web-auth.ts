@@ -21,6 +21,9 @@ export function createWebAuth(sequelize: Sequelize, adminToken: string | undefin
     const check = await principalForUser(user);
     if (!check.ok) return check;
     const sessionId = secret();
+    // Expired sessions and links are of no use to anyone: swept whenever someone signs in.
+    await WebSession.destroy({ where: { expiresAt: { [Op.lt]: new Date() } } });
+    await SignInLink.destroy({ where: { expiresAt: { [Op.lt]: new Date(Date.now() - 86_400_000) } } });
     await WebSession.create({ idHash: digest(sessionId), userId: user.id, expiresAt: new Date(Date.now() + SESSION_TTL_MS) });
     return { ok: true, sessionId, user };
   }

@@ -166,6 +166,11 @@ describe('web pages', function () {
     expect(twice.status).to.equal(409);
     expect(textOf(twice.html, 'refused')).to.contain('Not possible in the ticket\'s current state (In progress)');
 
+    // Advanced: a remote session, held by the technician who asks for it, from the ticket's page.
+    const session = await web.submit(twice, `/console/tickets/${ticket.number}/sessions/request/remote`, { agenda: 'Look at the relay together' });
+    expect(textOf(session.html, 'done')).to.equal('Done: session-remote.');
+    expect(session.html).to.contain(`data-session="ticket-${ticket.number}-remote-1"`);
+
     const phoneStd = await web.get(`/console/phone?requesterEmail=${encodeURIComponent(std.requesterEmail)}`);
     expect(phoneStd.html).to.contain('id="phone-not-in-plan"');
     const refused = await web.submit(phoneStd, '/console/phone', { requesterEmail: std.requesterEmail, type: 'problem', impact: 'A', subject: 'Called', description: 'By phone' });

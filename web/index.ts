@@ -35,7 +35,7 @@ export interface WebDeps {
 
 export const SESSION_COOKIE = 'lc_session';
 const LANG_COOKIE = 'lc_lang';
-const WEB_PATHS = /^\/(?:$|sign-in|sign-out|tickets|console|static\/)/;
+const WEB_PATHS = /^\/(?:$|(?:sign-in|sign-out|tickets|console)(?:\/|$)|static\/)/;
 
 export function webRouter(deps: WebDeps): Router {
   const r = Router();

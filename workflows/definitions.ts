@@ -146,3 +146,6 @@ export const NOT_IN_PLAN = 'NOT_IN_PLAN';
 
 /** ApplicationFailure type for a step the ticket's state does not allow. */
 export const STEP_NOT_ALLOWED = 'STEP_NOT_ALLOWED';
+
+/** Patch id (workflow versioning): ticket and session workflows wait for their running handlers before they end. */
+export const WAIT_FOR_HANDLERS = 'wait-for-handlers-before-end';

@@ -9,6 +9,7 @@ import {
   allHandlersFinished,
   condition,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -54,6 +55,7 @@ import {
   SESSION_WORKFLOW_TYPES,
   STEP_NOT_ALLOWED,
   STEP_UPDATES,
+  WAIT_FOR_HANDLERS,
   customerMessageUpdate,
   requestSessionUpdate,
   sessionEventSignal,
@@ -296,7 +298,10 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   }
 
   await Promise.all(sessionRuns);
-  await allHandlersFinished();
+  // allHandlersFinished() is a test, not a wait: a step still recording (close) used to be cut off
+  // by the workflow's end (a 502 to the caller, the row left "resolved"). Tickets that ended
+  // before this patch replay as they ran.
+  if (patched(WAIT_FOR_HANDLERS)) await condition(allHandlersFinished);
   await Promise.all(emails);
   return {
     number: state.number,

@@ -2,7 +2,7 @@
 // CSRF, Spanish and English, the requester's form offering only what the plan allows while the
 // server refuses the rest, the console's queue, steps and phone calls, and an API that stays JSON.
 import { expect } from 'chai';
-import { secondsPolicy, startTestSystem, type TestSystem } from '../support/harness';
+import { eventually, secondsPolicy, startTestSystem, type TestSystem } from '../support/harness';
 import { WebClient, csrfOf, textOf } from '../support/web-client';
 
 describe('web pages', function () {
@@ -169,7 +169,8 @@ describe('web pages', function () {
     // Advanced: a remote session, held by the technician who asks for it, from the ticket's page.
     const session = await web.submit(twice, `/console/tickets/${ticket.number}/sessions/request/remote`, { agenda: 'Look at the relay together' });
     expect(textOf(session.html, 'done')).to.equal('Done: session-remote.');
-    expect(session.html).to.contain(`data-session="ticket-${ticket.number}-remote-1"`);
+    // The session workflow records itself a moment later; the page lists it once it has.
+    await eventually(async () => (await web.get(`/console/tickets/${ticket.number}`)).html.includes(`data-session="ticket-${ticket.number}-remote-1"`), 15_000, 'session listed');
 
     const phoneStd = await web.get(`/console/phone?requesterEmail=${encodeURIComponent(std.requesterEmail)}`);
     expect(phoneStd.html).to.contain('id="phone-not-in-plan"');

@@ -141,6 +141,14 @@ describe('web pages', function () {
     const { web, page } = await signedIn(t.techToken, { 'accept-language': 'en' });
     expect(page.url).to.match(/\/console$/);
     expect(page.html).to.contain(`data-ticket="${ticket.number}"`);
+    // Colour for the state of each clock: Advanced A answers within 2 s here, so it is soon breached.
+    const late = await t.createTicket(adv.id, { impact: 'A' });
+    await eventually(async () => {
+      const html = (await web.get('/console')).html;
+      const row = html.slice(html.indexOf(`data-ticket="${late.number}"`), html.indexOf('</tr>', html.indexOf(`data-ticket="${late.number}"`)));
+      return /data-name="response"[^>]*data-risk="breached"/.test(row) && /class="countdown risk-breached"/.test(row);
+    }, 10_000, 'breached colour');
+    expect((await web.get('/console')).html).to.match(new RegExp(`data-ticket="${ticket.number}"[\\s\\S]*?data-name="response"[^>]*data-risk="ok"`));
     const unassigned = await web.get('/console?assignee=none&impact=B&plan=advanced');
     expect(unassigned.html).to.contain(`data-ticket="${ticket.number}"`);
     const mine = await web.get('/console?assignee=me');

@@ -7,6 +7,8 @@ import { en, es, refusalText, translator } from '../../web/i18n';
 import { CHANNELS, IMPACTS, PLANS, TICKET_TYPES } from '../../domain/plans';
 import { TICKET_STATUSES } from '../../domain/ticket-lifecycle';
 import { SESSION_ACTIONS, SESSION_KINDS, SESSION_OUTCOMES } from '../../domain/sessions';
+import type { ClockView } from '../../domain/sla-clock';
+import { countdown } from '../../web/view-models';
 
 const h = (lines: Record<string, string>) => Object.entries(lines).map(([key, value]) => ({ key: key.toLowerCase(), line: `${key}: ${value}` }));
 
@@ -66,5 +68,22 @@ describe('i18n (unit)', () => {
     expect(refusalText('en', r, 'America/Santiago')).to.equal('The Standard plan allows 3 tickets per calendar month and all are used. The quota resets 1 Dec 2026, 00:00.');
     expect(refusalText('en', { code: 'NO_ACTIVE_SUPPORT', message: '', details: { reason: 'the licences have not been delivered yet' } })).to.equal('There is no support right now: the licences have not been delivered yet.');
     expect(refusalText('es', { code: 'SOMETHING_NEW', message: 'new rule' })).to.equal('No se pudo recibir la solicitud: new rule');
+  });
+});
+
+describe('console countdown colours (unit)', () => {
+  const clock = (over: Partial<ClockView>): ClockView => ({ status: 'running', targetMs: 100_000, dueAt: '2026-11-25T12:00:00.000Z', remainingMs: 80_000, elapsedMs: 20_000, pausedMs: 0, metAt: null, breachedAt: null, warnedAt: null, ...over });
+  it('ok while plenty is left, at risk past the warning (or once the workflow warned), breached when overdue', () => {
+    expect(countdown(clock({}), true).risk).to.equal('ok');
+    expect(countdown(clock({ remainingMs: 20_000 }), true).risk).to.equal('at-risk');
+    expect(countdown(clock({ warnedAt: '2026-11-25T11:59:00.000Z' }), true).risk).to.equal('at-risk');
+    expect(countdown(clock({ remainingMs: -1 }), true).risk).to.equal('breached');
+    expect(countdown(clock({ status: 'breached', remainingMs: -5_000 }), true).risk).to.equal('breached');
+  });
+  it('stops when the clock stops: met, or paused (which keeps its time left)', () => {
+    const met = countdown(clock({ status: 'met', metAt: '2026-11-25T11:58:00.000Z' }), false);
+    expect([met.running, met.risk]).to.deep.equal([false, 'done']);
+    const paused = countdown(clock({ status: 'paused', dueAt: null }), false);
+    expect([paused.running, paused.risk]).to.deep.equal([false, 'ok']);
   });
 });

@@ -11,7 +11,10 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The pages' templates and stylesheet are read at run time (web/render.ts finds them beside dist/).
+COPY --from=build /app/web/views ./web/views
+COPY --from=build /app/web/static ./web/static
 COPY package.json ./
 USER node
-EXPOSE 3000
+EXPOSE 3000 2525
 CMD ["node", "dist/api/main.js"]

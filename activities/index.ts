@@ -16,7 +16,7 @@ export interface ActivityDeps {
   mailer: Mailer;
   supportLeadEmail: string;
   supportManagerEmail?: string;
-  /** Builds the link to a ticket in mails, e.g. http://localhost:3000/api/tickets/<id>. */
+  /** Builds the link to a ticket in mails, e.g. http://localhost:3000/tickets/<id> (its page). */
   ticketUrl?: (ticketId: string) => string;
   mailDomain?: string;
 }
@@ -104,6 +104,8 @@ export function createActivities(deps: ActivityDeps) {
       subject: mail.subject,
       text: mail.text,
       messageId,
+      // A ticket written by e-mail gets its answers in the customer's own thread.
+      ...(row.sourceMessageId ? { inReplyTo: row.sourceMessageId, references: [row.sourceMessageId] } : {}),
       headers: { 'X-Ticket-Number': String(number) },
     });
     if (result.sent) log.info('notification sent', { key: n.key, to: who.to, kind: n.kind });

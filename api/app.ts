@@ -19,6 +19,7 @@ import { sessionRoutes } from './routes/sessions';
 import { brandRoutes } from './routes/brands';
 import { createSessionService } from '../services/sessions';
 import { createBrandService } from '../services/brands';
+import { webRouter, type WebDeps } from '../web';
 
 export interface AppDeps {
   tickets: TicketService;
@@ -32,6 +33,8 @@ export interface AppDeps {
   bodyLimit?: string;
   /** True once shutdown began: readiness fails first so traffic moves away before the server stops. */
   draining?: () => boolean;
+  /** The people's pages (web/); without it the app serves the API alone. */
+  web?: Omit<WebDeps, 'tickets' | 'sessions' | 'log'>;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -85,6 +88,8 @@ export function createApp(deps: AppDeps): Express {
   api.use('/users', userRoutes(users));
   api.use('/audit-log', auditRoutes());
   app.use('/api', api);
+  // After /api, so the API keeps its JSON answers and its one error shape.
+  if (deps.web) app.use(webRouter({ ...deps.web, tickets: deps.tickets, sessions, log: deps.log }));
 
   app.use(unknownRoute);
   app.use(errorHandler);

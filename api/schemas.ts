@@ -100,6 +100,8 @@ export const listTicketsQuery = z
     impact: csv(IMPACTS).optional(),
     customerId: z.string().uuid().optional(),
     breached: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+    /** `me` (the caller), `none` (unassigned), or a technician's e-mail. */
+    assignee: z.union([z.enum(['me', 'none']), email]).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     offset: z.coerce.number().int().min(0).default(0),
   })

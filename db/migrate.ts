@@ -5,6 +5,7 @@ import * as m001 from './migrations/001-initial-schema';
 import * as m002 from './migrations/002-entitlements-and-access';
 import * as m003 from './migrations/003-sessions-and-brand-contacts';
 import * as m004 from './migrations/004-idempotent-intake';
+import * as m005 from './migrations/005-web-and-inbound-mail';
 
 // Listed explicitly so the same code runs from TypeScript sources and from the compiled dist/.
 const MIGRATIONS = [
@@ -12,6 +13,7 @@ const MIGRATIONS = [
   { name: '002-entitlements-and-access', module: m002 },
   { name: '003-sessions-and-brand-contacts', module: m003 },
   { name: '004-idempotent-intake', module: m004 },
+  { name: '005-web-and-inbound-mail', module: m005 },
 ];
 
 export function migrator(sequelize: Sequelize, logger?: { info: (msg: string) => void }) {

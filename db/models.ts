@@ -58,6 +58,8 @@ export class Ticket extends Model<InferAttributes<Ticket>, InferCreationAttribut
   declare requestHash: CreationOptional<string | null>;
   declare resolvedAt: Date | null;
   declare closedAt: Date | null;
+  /** The e-mail a ticket came from (inbound mail): its first answer threads under it. */
+  declare sourceMessageId: CreationOptional<string | null>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
 }
@@ -180,6 +182,47 @@ export class BrandContact extends Model<InferAttributes<BrandContact>, InferCrea
   declare createdAt: CreationOptional<Date>;
 }
 
+export class WebSession extends Model<InferAttributes<WebSession>, InferCreationAttributes<WebSession>> {
+  declare idHash: string;
+  declare userId: string;
+  declare createdAt: CreationOptional<Date>;
+  declare expiresAt: Date;
+}
+
+export class SignInLink extends Model<InferAttributes<SignInLink>, InferCreationAttributes<SignInLink>> {
+  declare tokenHash: string;
+  declare userId: string;
+  declare createdAt: CreationOptional<Date>;
+  declare expiresAt: Date;
+  declare usedAt: Date | null;
+}
+
+export type InboundOutcome = 'processing' | 'ticket_created' | 'reply_added' | 'refused' | 'ignored';
+
+export class InboundMessage extends Model<InferAttributes<InboundMessage>, InferCreationAttributes<InboundMessage>> {
+  declare id: CreationOptional<string>;
+  declare messageId: string;
+  declare fromAddress: string | null;
+  declare subject: string;
+  declare size: number;
+  declare outcome: InboundOutcome;
+  declare reason: string | null;
+  declare ticketId: string | null;
+  declare replyMessageId: string | null;
+  declare receivedAt: CreationOptional<Date>;
+}
+
+export class TicketAttachment extends Model<InferAttributes<TicketAttachment>, InferCreationAttributes<TicketAttachment>> {
+  declare id: CreationOptional<string>;
+  declare ticketId: string;
+  declare inboundMessageId: string | null;
+  declare filename: string;
+  declare contentType: string;
+  declare size: number;
+  declare content: Buffer;
+  declare createdAt: CreationOptional<Date>;
+}
+
 export function initModels(sequelize: Sequelize) {
   const common = { sequelize, underscored: true };
   Customer.init(
@@ -236,6 +279,7 @@ export function initModels(sequelize: Sequelize) {
       requestHash: DataTypes.TEXT,
       resolvedAt: DataTypes.DATE,
       closedAt: DataTypes.DATE,
+      sourceMessageId: DataTypes.TEXT,
       createdAt: DataTypes.DATE,
       updatedAt: DataTypes.DATE,
     },
@@ -374,6 +418,53 @@ export function initModels(sequelize: Sequelize) {
       createdAt: DataTypes.DATE,
     },
     { ...common, tableName: 'brand_contacts', updatedAt: false },
+  );
+  WebSession.init(
+    {
+      idHash: { type: DataTypes.TEXT, primaryKey: true },
+      userId: { type: DataTypes.UUID, allowNull: false },
+      createdAt: DataTypes.DATE,
+      expiresAt: { type: DataTypes.DATE, allowNull: false },
+    },
+    { ...common, tableName: 'web_sessions', updatedAt: false },
+  );
+  SignInLink.init(
+    {
+      tokenHash: { type: DataTypes.TEXT, primaryKey: true },
+      userId: { type: DataTypes.UUID, allowNull: false },
+      createdAt: DataTypes.DATE,
+      expiresAt: { type: DataTypes.DATE, allowNull: false },
+      usedAt: DataTypes.DATE,
+    },
+    { ...common, tableName: 'sign_in_links', updatedAt: false },
+  );
+  InboundMessage.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+      messageId: { type: DataTypes.TEXT, allowNull: false },
+      fromAddress: DataTypes.TEXT,
+      subject: { type: DataTypes.TEXT, allowNull: false },
+      size: { type: DataTypes.INTEGER, allowNull: false },
+      outcome: { type: DataTypes.TEXT, allowNull: false },
+      reason: DataTypes.TEXT,
+      ticketId: DataTypes.UUID,
+      replyMessageId: DataTypes.TEXT,
+      receivedAt: { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW },
+    },
+    { ...common, tableName: 'inbound_messages', timestamps: false },
+  );
+  TicketAttachment.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+      ticketId: { type: DataTypes.UUID, allowNull: false },
+      inboundMessageId: DataTypes.UUID,
+      filename: { type: DataTypes.TEXT, allowNull: false },
+      contentType: { type: DataTypes.TEXT, allowNull: false },
+      size: { type: DataTypes.INTEGER, allowNull: false },
+      content: { type: DataTypes.BLOB, allowNull: false },
+      createdAt: DataTypes.DATE,
+    },
+    { ...common, tableName: 'ticket_attachments', updatedAt: false },
   );
   Ticket.hasMany(TicketEventRow, { foreignKey: 'ticketId', as: 'events' });
   Ticket.belongsTo(Customer, { foreignKey: 'customerId', as: 'customer' });

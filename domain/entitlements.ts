@@ -229,6 +229,6 @@ export function checkQuota(plan: Plan, used: number, window: QuotaWindow): Intak
   return {
     code: 'QUOTA_EXCEEDED',
     message: `the ${plan} plan allows ${q.limit} tickets per calendar month; all are used. The quota resets at ${q.resetsAt}`,
-    details: q,
+    details: { ...q, plan },
   };
 }

@@ -19,6 +19,8 @@ const AUDIENCE: Partial<Record<EventType, Audience>> = {
   responded: 'requester',
   resolved: 'requester',
   customer_reminded: 'requester',
+  // The customer wrote: whoever works the ticket hears of it (the lead while nobody does).
+  customer_message: 'assignee_or_lead',
   // Defaults for events recorded before the escalation chain named its audience on each level.
   sla_warning: 'assignee_or_lead',
   sla_breached: 'lead',

@@ -37,6 +37,7 @@ export type EventType =
   | 'responded'
   | 'waiting_on_customer'
   | 'customer_replied'
+  | 'customer_message'
   | 'resolved'
   | 'reopened'
   | 'closed'
@@ -245,6 +246,46 @@ export function applyStep(state: TicketState, step: Step, at: number, actor: str
       s = { ...s, status: 'closed', closedAt: at };
       s = emit(s, events, 'closed', at, actor, { reason: step.reason ?? null, automatic: false });
       break;
+  }
+  return { state: s, events };
+}
+
+/** What the customer wrote to a ticket (an e-mail reply): recorded by the ticket, not a technician step. */
+export interface CustomerMessage {
+  via: 'email' | 'web';
+  message: string;
+  subject?: string | null;
+  /** The e-mail's Message-ID, so the history points at the message itself. */
+  messageId?: string | null;
+  attachments?: Array<{ id: string; filename: string; size: number }>;
+}
+
+export function checkCustomerMessage(state: TicketState): void {
+  if (state.status === 'closed') {
+    throw new StepNotAllowed('customer message', state.status, `ticket #${state.number} is closed; a new message opens a new ticket`);
+  }
+}
+
+/**
+ * A customer's message is on record whatever the ticket's state; on a ticket that waits on the
+ * customer it is the reply that resumes the resolution clock (the same transition as the
+ * technician's customer-replied step, by the customer). A resolved ticket stays resolved: whether
+ * the message reopens it is the technician's call.
+ */
+export function applyCustomerMessage(state: TicketState, msg: CustomerMessage, at: number, actor: string): Transition {
+  checkCustomerMessage(state);
+  const { state: caughtUp, events } = applyDueAlarms(state, at);
+  let s = emit(caughtUp, events, 'customer_message', at, actor, {
+    via: msg.via,
+    subject: msg.subject ?? null,
+    message: msg.message,
+    messageId: msg.messageId ?? null,
+    attachments: msg.attachments ?? [],
+    status: caughtUp.status,
+  });
+  if (s.status === 'waiting_on_customer') {
+    s = { ...s, status: 'in_progress', resolution: clock.resume(s.resolution, at) };
+    s = emit(s, events, 'customer_replied', at, actor, { message: null, via: msg.via });
   }
   return { state: s, events };
 }

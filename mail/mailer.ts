@@ -7,6 +7,9 @@ export interface OutgoingMail {
   subject: string;
   text: string;
   messageId?: string;
+  /** Threading: the message this one answers. */
+  inReplyTo?: string;
+  references?: string[];
   headers?: Record<string, string>;
   /** A calendar invitation (iTIP): mail clients show it as an event to accept or decline. */
   icalEvent?: { method: 'REQUEST' | 'CANCEL'; filename: string; content: string };

@@ -58,6 +58,15 @@ export function renderNotification(kind: EventType, t: TicketFacts, e: TicketEve
           `(waiting since ${when(e.data.waitingSince)}).\n\nReply to this e-mail; keep the ticket number in the subject.` +
           footer,
       };
+    case 'customer_message':
+      return {
+        subject: `${tag(t)} Customer wrote: ${t.subject}`,
+        text:
+          `${t.requesterName ?? 'The customer'} wrote to ticket #${t.number} "${t.subject}"` +
+          `${e.data.status === 'waiting_on_customer' ? ' (it was waiting on the customer: the resolution clock runs again)' : ''}:\n\n` +
+          `${String(e.data.message ?? '')}` +
+          footer,
+      };
     case 'sla_warning':
       return {
         subject: `${tag(t)} SLA warning: ${clockName(e.data.clock)} due ${when(e.data.dueAt)}`,

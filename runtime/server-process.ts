@@ -31,8 +31,14 @@ export async function runServerProcess(role: 'api' | 'worker'): Promise<void> {
     supportManagerEmail: config.mail.supportManagerEmail,
     adminToken: config.adminToken,
     port: config.port,
-    publicUrl: process.env.PUBLIC_URL,
+    publicUrl: config.web.publicUrl,
     log,
+    // The API process also listens for inbound mail.
+    inboundSmtpPort: role === 'api' ? config.inbound.port : undefined,
+    inboundSmtpHost: config.inbound.host,
+    inboundMaxMessageBytes: config.inbound.maxMessageBytes,
+    attachmentMaxBytes: config.inbound.attachmentMaxBytes,
+    webSecret: config.web.secret,
     api: role === 'api',
     worker: role === 'worker',
     // Behind a load balancer: time for it to see /readyz fail before the port closes.

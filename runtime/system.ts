@@ -13,6 +13,10 @@ import { connectTemporal } from '../services/temporal';
 import { sweepUnstartedTickets } from '../services/workflow-starter';
 import { createTicketWorker } from '../worker/worker';
 import { installTemporalRuntime } from './temporal-runtime';
+import { createHash, randomBytes } from 'node:crypto';
+import { startInboundSmtp, type InboundSmtp } from '../mail/inbound';
+import { createInboundMailService } from '../services/inbound-mail';
+import { createWebAuth } from '../services/web-auth';
 
 export interface SystemOptions {
   databaseUrl: string;
@@ -41,6 +45,13 @@ export interface SystemOptions {
   maxCachedWorkflows?: number;
   /** On stop: how long readiness reports false, still serving, before the server closes (load balancers move away). */
   shutdownDrainMs?: number;
+  /** Inbound SMTP listener (with the API): its port (0 = any free one); undefined = none. */
+  inboundSmtpPort?: number;
+  inboundSmtpHost?: string;
+  inboundMaxMessageBytes?: number;
+  attachmentMaxBytes?: number;
+  /** Signs the pages' session cookie and CSRF tokens; default derived from adminToken, else random. */
+  webSecret?: string;
 }
 
 export interface System {
@@ -49,6 +60,7 @@ export interface System {
   tickets: TicketService;
   server?: Server;
   url?: string;
+  inboundSmtp?: InboundSmtp;
   worker?: Worker;
   stopWorker(): Promise<void>;
   startWorker(): Promise<void>;
@@ -90,7 +102,8 @@ export async function startSystem(o: SystemOptions): Promise<System> {
         mailer,
         supportLeadEmail: o.supportLeadEmail,
         supportManagerEmail: o.supportManagerEmail,
-        ticketUrl: o.publicUrl ? (id) => `${o.publicUrl}/api/tickets/${id}` : undefined,
+        // The ticket's page: requesters see theirs, the support team is sent on to the console.
+        ticketUrl: o.publicUrl ? (id) => `${o.publicUrl}/tickets/${id}` : undefined,
       },
     });
     const w = worker;
@@ -112,6 +125,10 @@ export async function startSystem(o: SystemOptions): Promise<System> {
   let sweepTimer: NodeJS.Timeout | undefined;
   let draining = false;
   if (o.api !== false) {
+    // The API process sends mail too (sign-in links, refusals of inbound mail) when it has SMTP.
+    const apiMailer = o.smtpUrl ? (mailer ??= createMailer(o.smtpUrl, o.mailFrom)) : undefined;
+    const supportAddress = /<([^>]+)>/.exec(o.mailFrom)?.[1] ?? o.mailFrom;
+    const publicUrl = () => o.publicUrl ?? sys.url ?? `http://localhost:${o.port}`;
     const app = createApp({
       tickets,
       sequelize,
@@ -121,6 +138,14 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       temporalUiUrl: o.temporalUiUrl,
       namespace: o.namespace,
       draining: () => draining,
+      web: {
+        auth: createWebAuth(sequelize, o.adminToken),
+        mailer: apiMailer,
+        secret: webSecret(o),
+        secureCookies: (o.publicUrl ?? '').startsWith('https:'),
+        publicUrl,
+        supportAddress,
+      },
     });
     const server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(o.port, '0.0.0.0', () => resolve(s));
@@ -137,6 +162,23 @@ export async function startSystem(o: SystemOptions): Promise<System> {
           sweepTimer.unref();
         });
     void sweep();
+
+    if (o.inboundSmtpPort !== undefined) {
+      const inbound = createInboundMailService({
+        tickets,
+        mailer: apiMailer,
+        log: o.log,
+        supportAddress,
+        attachmentMaxBytes: o.attachmentMaxBytes ?? 10 * 1024 * 1024,
+      });
+      sys.inboundSmtp = await startInboundSmtp({
+        port: o.inboundSmtpPort,
+        host: o.inboundSmtpHost,
+        maxMessageBytes: o.inboundMaxMessageBytes ?? 25 * 1024 * 1024,
+        log: o.log,
+        handle: inbound.handle,
+      });
+    }
   }
 
   // Graceful: readiness goes false first, requests in flight finish, the worker finishes its
@@ -144,6 +186,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
   sys.stop = async (drainMs = o.shutdownDrainMs) => {
     draining = true;
     if (sweepTimer) clearTimeout(sweepTimer);
+    await sys.inboundSmtp?.stop();
     if (sys.server) {
       if (drainMs) await new Promise((r) => setTimeout(r, drainMs));
       const server = sys.server;
@@ -161,4 +204,15 @@ export async function startSystem(o: SystemOptions): Promise<System> {
     await sequelize.close();
   };
   return sys;
+}
+
+/**
+ * WEB_SECRET if given; else one derived from the admin token, so every API process of a deployment
+ * agrees on it and sessions survive a restart; else random (sessions end with the process).
+ */
+function webSecret(o: SystemOptions): string {
+  if (o.webSecret) return o.webSecret;
+  if (o.adminToken) return createHash('sha256').update(`last-call-web-secret:${o.adminToken}`).digest('hex');
+  o.log.warn('no WEB_SECRET and no ADMIN_TOKEN: web sessions will not survive a restart');
+  return randomBytes(32).toString('hex');
 }

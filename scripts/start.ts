@@ -84,11 +84,22 @@ async function main() {
     supportManagerEmail: config.mail.supportManagerEmail,
     adminToken,
     port: config.port,
-    publicUrl: `http://localhost:${config.port}`,
+    publicUrl: config.web.publicUrl ?? `http://localhost:${config.port}`,
     log,
     shutdownDrainMs: config.shutdownDrainMs ?? 0,
+    inboundSmtpPort: config.inbound.port,
+    inboundSmtpHost: config.inbound.host,
+    inboundMaxMessageBytes: config.inbound.maxMessageBytes,
+    attachmentMaxBytes: config.inbound.attachmentMaxBytes,
+    webSecret: config.web.secret,
   });
-  lines.unshift(`API                   http://localhost:${config.port}  (health: /healthz, /readyz)`);
+  const base = config.web.publicUrl ?? `http://localhost:${config.port}`;
+  lines.unshift(
+    `API                   ${base}/api  (health: /healthz, /readyz)`,
+    `Requesters' pages     ${base}/tickets  (sign in at ${base}/sign-in)`,
+    `Technicians' console  ${base}/console`,
+    `Inbound e-mail        smtp://localhost:${system.inboundSmtp!.port}  (a message from a requester's address becomes a ticket)`,
+  );
   process.stdout.write(`\nLast Call SLA engine is up\n  ${lines.join('\n  ')}\n  Stop with Ctrl-C.\n\n`);
 
   let stopping = false;

@@ -51,6 +51,17 @@ export async function authenticate(token: string, bootstrapAdminToken: string | 
   const row = await ApiToken.findOne({ where: { tokenHash: hashToken(token), revokedAt: { [Op.is]: null } } });
   const user = row ? await User.findByPk(row.userId) : null;
   if (!row || !user) return { ok: false, code: 'INVALID_TOKEN', message: 'the bearer token is not valid (unknown or revoked)' };
+  const result = await principalForUser(user);
+  // Best effort: a lost last-used stamp must not fail the request.
+  if (result.ok) void row.update({ lastUsedAt: new Date() }).catch(() => {});
+  return result;
+}
+
+/**
+ * Whether a user may act right now, and as whom: the one check behind a bearer token and a web
+ * session alike (a disabled account, or a requester suspended by a drop to Standard, may not).
+ */
+export async function principalForUser(user: User): Promise<AuthResult> {
   if (!user.enabled) return { ok: false, code: 'USER_DISABLED', message: `the account ${user.email} is disabled` };
   const plan = user.role === 'requester' ? await customerPlan(user.customerId!) : null;
   if (plan !== null) {
@@ -59,8 +70,6 @@ export async function authenticate(token: string, bootstrapAdminToken: string | 
       return { ok: false, code: 'REQUESTER_SUSPENDED', message: `the account ${user.email} is suspended: the customer's standard plan allows one requester, its primary one` };
     }
   }
-  // Best effort: a lost last-used stamp must not fail the request.
-  void row.update({ lastUsedAt: new Date() }).catch(() => {});
   return { ok: true, principal: principalOf(user, plan) };
 }
 

@@ -19,10 +19,10 @@ import type { Principal } from './access';
 import { lockCustomer } from './customers';
 import { loadEntitlement, ticketsInWindow } from './entitlements';
 import { targetsFor } from '../domain/sla-policy';
-import { allowedSteps, openTicket, slaView, type StepKind } from '../domain/ticket-lifecycle';
+import { allowedSteps, openTicket, slaView, type CustomerMessage, type StepKind } from '../domain/ticket-lifecycle';
 import { ApiError, notFound } from '../api/errors';
 import type { createTicketBody, listTicketsQuery } from '../api/schemas';
-import { NOT_IN_PLAN, STEP_NOT_ALLOWED, STEP_UPDATES, ticketWorkflowId } from '../workflows/definitions';
+import { NOT_IN_PLAN, STEP_NOT_ALLOWED, STEP_UPDATES, customerMessageUpdate, ticketWorkflowId } from '../workflows/definitions';
 import type { UpdateDefinition } from '@temporalio/common';
 import { currentPolicy } from './sla-policy';
 import { startTicketWorkflow } from './workflow-starter';
@@ -98,9 +98,10 @@ export function createTicketService(deps: TicketServiceDeps) {
   /**
    * Take a ticket in. With an idempotency key, a retry or a concurrent copy of the same request
    * returns the ticket the first one created (`replayed`), and the same key with another request is
-   * refused: never a second ticket, never a second quota unit.
+   * refused: never a second ticket, never a second quota unit. `messageId`: the e-mail it came in.
    */
-  async function intake(body: z.infer<typeof createTicketBody>, p: Principal, idempotencyKey?: string) {
+  async function intake(body: z.infer<typeof createTicketBody>, p: Principal, opts: { idempotencyKey?: string; messageId?: string } = {}) {
+    const { idempotencyKey } = opts;
     const requester = await filer(body, p);
     const customerId = requester.customerId!;
     const now = Date.now();
@@ -174,6 +175,7 @@ export function createTicketService(deps: TicketServiceDeps) {
           requestHash,
           resolvedAt: null,
           closedAt: null,
+          sourceMessageId: opts.messageId ?? null,
         },
         { transaction },
       );
@@ -243,6 +245,8 @@ export function createTicketService(deps: TicketServiceDeps) {
     if (q.impact) Object.assign(filters, { impact: { [Op.in]: q.impact } });
     if (q.customerId) Object.assign(filters, { customerId: q.customerId });
     if (q.breached !== undefined) Object.assign(filters, { breached: q.breached });
+    if (q.assignee === 'none') Object.assign(filters, { assignee: null });
+    else if (q.assignee) Object.assign(filters, { assignee: { email: q.assignee === 'me' ? p.email : q.assignee } });
     // The caller's filters narrow what they may see; they never widen it.
     const where: WhereOptions<Ticket> = { [Op.and]: [visibility(p), filters] };
     const { rows, count } = await Ticket.findAndCountAll({
@@ -262,8 +266,25 @@ export function createTicketService(deps: TicketServiceDeps) {
   async function step(idOrNumber: string, kind: StepKind, body: Record<string, unknown>, p: Principal, idempotencyKey?: string) {
     const ticket = await findTicket(idOrNumber, p);
     const args = kind === 'assign' ? { assignee: await assignee(String(body.assigneeId)) } : body;
-    const result = await runUpdate(ticket, ticket.workflowId, STEP_UPDATES[kind] as (typeof STEP_UPDATES)['close'], { ...args, actor: p.label } as { actor: string }, kind, idempotencyKey);
-    return { ...toView(await ticket.reload()), step: kind, workflowVersion: result.version };
+    let version: number;
+    try {
+      version = (await runUpdate(ticket, ticket.workflowId, STEP_UPDATES[kind] as (typeof STEP_UPDATES)['close'], { ...args, actor: p.label } as { actor: string }, kind, idempotencyKey)).version;
+    } catch (err) {
+      // Closing ends the workflow; on a loaded server the Update's outcome may come back only as
+      // "the workflow completed before the Update completed". The ticket is closed all the same.
+      if (kind !== 'close' || !(err instanceof ApiError) || err.code !== 'STEP_FAILED' || (await ticket.reload()).status !== 'closed') throw err;
+      version = ticket.snapshotVersion;
+    }
+    return { ...toView(await ticket.reload()), step: kind, workflowVersion: version };
+  }
+
+  /**
+   * The customer wrote to the ticket (an inbound e-mail). Not a technician step and not reachable
+   * from the API: the caller has already matched the sender to the ticket; the actor is the sender.
+   */
+  async function customerMessage(ticket: Ticket, msg: CustomerMessage, actor: string, idempotencyKey?: string) {
+    const result = await runUpdate(ticket, ticket.workflowId, customerMessageUpdate, { ...msg, actor }, 'customer-message', idempotencyKey);
+    return { ...toView(await ticket.reload()), workflowVersion: result.version };
   }
 
   /**
@@ -314,7 +335,7 @@ export function createTicketService(deps: TicketServiceDeps) {
     return new ApiError(502, 'STEP_FAILED', `the step could not be applied to ticket #${ticket.number}`, { cause: (err as Error)?.name ?? 'unknown' });
   }
 
-  return { intake, get, list, step, findTicket, toView, runUpdate };
+  return { intake, get, list, step, customerMessage, findTicket, toView, runUpdate };
 }
 
 export type TicketService = ReturnType<typeof createTicketService>;

@@ -4,7 +4,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Impact, Plan, ResponseVia } from '../domain/plans';
 import type { SessionTimingsMs, TicketTargets } from '../domain/sla-policy';
 import type { SessionAction, SessionEvent, SessionKind, SessionOutcome, SessionParty, SessionStatus, SessionSummary } from '../domain/sessions';
-import type { Person, SlaView, StepKind, TicketStatus } from '../domain/ticket-lifecycle';
+import type { CustomerMessage, Person, SlaView, StepKind, TicketStatus } from '../domain/ticket-lifecycle';
 
 export const TICKET_TASK_QUEUE = 'tickets';
 
@@ -69,6 +69,9 @@ export const STEP_UPDATES = {
   reopen: reopenUpdate,
   close: closeUpdate,
 } as const;
+
+/** The customer wrote to the ticket (inbound e-mail); not a technician step, so not in STEP_UPDATES. */
+export const customerMessageUpdate = defineUpdate<StepResult, [Actor & CustomerMessage]>('customerMessage');
 
 export const slaStateQuery = defineQuery<TicketSnapshotView>('slaState');
 
@@ -143,3 +146,6 @@ export const NOT_IN_PLAN = 'NOT_IN_PLAN';
 
 /** ApplicationFailure type for a step the ticket's state does not allow. */
 export const STEP_NOT_ALLOWED = 'STEP_NOT_ALLOWED';
+
+/** Patch id (workflow versioning): ticket and session workflows wait for their running handlers before they end. */
+export const WAIT_FOR_HANDLERS = 'wait-for-handlers-before-end';

@@ -9,6 +9,7 @@ import {
   CancellationScope,
   allHandlersFinished,
   condition,
+  patched,
   getExternalWorkflowHandle,
   isCancellation,
   log,
@@ -22,6 +23,7 @@ import { SESSION_ACTIONS_BY_STATUS, SESSION_LABELS, proposedStart, type SessionA
 import { SA } from '../temporal/search-attributes';
 import {
   STEP_NOT_ALLOWED,
+  WAIT_FOR_HANDLERS,
   confirmSessionUpdate,
   declineSessionUpdate,
   participantsAvailableSignal,
@@ -393,6 +395,7 @@ async function runSession(input: SessionWorkflowInput): Promise<SessionResult> {
     return { sessionId: input.sessionId, status, attempt, startsAt, notes };
   }
   await Promise.all(mails);
-  await allHandlersFinished();
+  // See ticket.ts: wait for running handlers; sessions that ended before the patch replay as they ran.
+  if (patched(WAIT_FOR_HANDLERS)) await condition(allHandlersFinished);
   return { sessionId: input.sessionId, status, attempt, startsAt, notes };
 }

@@ -25,6 +25,8 @@ import { SESSION_LABELS, sessionWorkflowId } from '../domain/sessions';
 import {
   activeSessions,
   allowedSteps,
+  applyCustomerMessage,
+  checkCustomerMessage,
   applySessionEvent,
   applySessionRequested,
   autoBrandMeetingDue,
@@ -55,6 +57,8 @@ import {
   SESSION_WORKFLOW_TYPES,
   STEP_NOT_ALLOWED,
   STEP_UPDATES,
+  WAIT_FOR_HANDLERS,
+  customerMessageUpdate,
   requestSessionUpdate,
   sessionEventSignal,
   slaStateQuery,
@@ -236,6 +240,15 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   registerStep(STEP_UPDATES.reopen, (a) => ({ kind: 'reopen', reason: a.reason }));
   registerStep(STEP_UPDATES.close, (a) => ({ kind: 'close', reason: a.reason }));
 
+  setHandler(
+    customerMessageUpdate,
+    async ({ actor, ...msg }) => {
+      await commit(applyCustomerMessage(state, msg, Date.now(), actor));
+      return view();
+    },
+    { validator: (_args) => refuse(() => checkCustomerMessage(state)) },
+  );
+
   setHandler(slaStateQuery, (): TicketSnapshotView => ({
     ...view(),
     number: state.number,
@@ -300,7 +313,10 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   }
 
   await Promise.all(sessionRuns);
-  await allHandlersFinished();
+  // allHandlersFinished() is a test, not a wait: a step still recording (close) used to be cut off
+  // by the workflow's end (a 502 to the caller, the row left "resolved"). Tickets that ended
+  // before this patch replay as they ran.
+  if (patched(WAIT_FOR_HANDLERS)) await condition(allHandlersFinished);
   await Promise.all(emails);
   return {
     number: state.number,

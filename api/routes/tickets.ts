@@ -14,7 +14,7 @@ export function ticketRoutes(tickets: TicketService): Router {
 
   r.post('/', requirePermission('fileTicket'), async (req, res) => {
     const key = keyOf(req);
-    const { ticket, replayed } = await tickets.intake(createTicketBody.parse(req.body ?? {}), principal(res), key);
+    const { ticket, replayed } = await tickets.intake(createTicketBody.parse(req.body ?? {}), principal(res), { idempotencyKey: key });
     // A replay answers exactly as the first time did, and says so.
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
     res.status(201).location(`/api/tickets/${ticket.id}`).json(ticket);

@@ -9,6 +9,7 @@ import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { installTemporalRuntime } from '../../runtime/temporal-runtime';
 import { eventually, secondsPolicy, sleep, startTestSystem } from '../support/harness';
+import { Ticket } from '../../db/models';
 
 const HISTORIES = path.join(__dirname, '..', 'histories');
 
@@ -48,6 +49,33 @@ describe('workflow replay', function () {
           const history = await handle.fetchHistory();
           writeFileSync(path.join(HISTORIES, `${name}.json`), historyToJSON(history));
         }
+      } finally {
+        await t.stop();
+      }
+    });
+  }
+
+  if (process.env.RECORD_HISTORIES) {
+    it('records the history of a ticket the customer writes to by e-mail', async () => {
+      const file = path.join(HISTORIES, 'customer-message.json');
+      if (existsSync(file)) return;
+      const t = await startTestSystem({ label: 'record-mail', policy: secondsPolicy({ A: { response: 'PT30S', resolution: 'PT60S' } }) });
+      try {
+        const customerId = await t.createCustomer('standard');
+        const ticket = await t.createTicket(customerId);
+        const step = async (s: string, body: object) => expect((await t.api('POST', `/api/tickets/${ticket.id}/${s}`, body)).status).to.equal(200);
+        const row = async () => (await Ticket.findByPk(ticket.id))!;
+        // A message while the ticket is open, then the reply that resumes it, then the end.
+        await t.sys.tickets.customerMessage(await row(), { via: 'email', subject: 'More', message: 'It also fails on mx2', messageId: '<m1@customer.test>' }, 'ana@customer.test');
+        await step('respond', { via: 'email', message: 'Which version?' });
+        await step('wait-for-customer', { message: 'Need the version' });
+        await sleep(300);
+        await t.sys.tickets.customerMessage(await row(), { via: 'email', subject: 'Re: version', message: '8.10', messageId: '<m2@customer.test>' }, 'ana@customer.test');
+        await step('resolve', { resolution: 'Upgraded' });
+        await step('close', {});
+        const handle = t.sys.temporal.workflow.getHandle(ticket.workflowId);
+        await handle.result();
+        writeFileSync(file, historyToJSON(await handle.fetchHistory()));
       } finally {
         await t.stop();
       }

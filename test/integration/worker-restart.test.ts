@@ -21,6 +21,7 @@ describe('worker stopped and restarted mid-ticket', function () {
     expect(r.status).to.equal(200);
 
     await t.sys.stopWorker();
+    const stoppedAt = Date.now();
     // Both targets of the unanswered ticket fall due while nothing runs the workflow.
     await sleep(7_000);
     const during = await t.api('GET', `/api/tickets/${unanswered.id}`);
@@ -37,7 +38,8 @@ describe('worker stopped and restarted mid-ticket', function () {
     expect(after.sla.response.breachedAt).to.equal(unanswered.responseDueAt);
     expect(after.sla.resolution.breachedAt).to.equal(unanswered.resolutionDueAt);
     // Warnings whose breach was also due are folded into the breach: no stale warning e-mails.
-    expect(after.events.filter((e: any) => e.type === 'sla_warning')).to.have.length(0);
+    // (A warning may have gone out before the stop on a slow machine; none due during the outage may.)
+    for (const w of after.events.filter((e: any) => e.type === 'sla_warning')) expect(Date.parse(w.at)).to.be.lessThan(stoppedAt);
     expect(t.inbox.find((m) => m.subject.includes(`#${unanswered.number}`) && m.subject.includes('BREACHED'))).to.have.length(2);
 
     const met = await eventually(async () => {

@@ -79,6 +79,7 @@ export interface TestSystemOptions {
   temporalAddress?: string;
   pgServerUrl?: string;
   inbox?: Inbox;
+  attachmentMaxBytes?: number;
 }
 
 export async function startTestSystem(opts: TestSystemOptions): Promise<TestSystem> {
@@ -112,6 +113,9 @@ export async function startTestSystem(opts: TestSystemOptions): Promise<TestSyst
     sweepIntervalMs: 500,
     stepTimeoutMs: 10_000,
     worker: opts.worker,
+    inboundSmtpPort: 0,
+    inboundSmtpHost: '127.0.0.1',
+    attachmentMaxBytes: opts.attachmentMaxBytes,
   });
   // All test files share one Temporal namespace; distinct ticket numbers keep workflow ids apart.
   const start = 1001 + Math.floor(Math.random() * 1e9) * 1000;

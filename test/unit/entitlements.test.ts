@@ -480,7 +480,7 @@ describe('entitlements: the monthly quota (unit)', () => {
   it('Standard refuses the fourth ticket with QUOTA_EXCEEDED, saying when the quota resets', () => {
     const r = checkQuota('standard', 3, w);
     expect(r?.code).to.equal('QUOTA_EXCEEDED');
-    expect(r?.details).to.deep.equal({ limit: 3, used: 3, remaining: 0, resetsAt: iso(w.to) });
+    expect(r?.details).to.deep.equal({ limit: 3, used: 3, remaining: 0, resetsAt: iso(w.to), plan: 'standard' });
     expect(iso(w.to)).to.equal('2026-12-01T03:00:00.000Z');
     expect(r?.message).to.contain(iso(w.to));
   });

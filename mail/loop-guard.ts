@@ -1,0 +1,29 @@
+// Which inbound messages a machine wrote (auto-replies, out-of-office notes, bounces, lists): they
+// never open a ticket, never add to one and are never answered, so two systems cannot loop.
+// Pure: headers in, a reason (or null) out.
+
+export interface HeaderLine {
+  key: string;
+  line: string;
+}
+
+const valueOf = (h: HeaderLine) => h.line.slice(h.line.indexOf(':') + 1).trim();
+
+/** RFC 3834 and the headers real auto-responders set; null when a person seems to have written it. */
+export function automatedReason(headerLines: readonly HeaderLine[], envelopeFrom: string | null, fromAddress: string | null): string | null {
+  // A null reverse path is how bounces and other notifications are sent (RFC 5321 4.5.5).
+  if (!envelopeFrom) return 'null return path';
+  const headers = new Map<string, string>();
+  for (const h of headerLines) if (!headers.has(h.key.toLowerCase())) headers.set(h.key.toLowerCase(), valueOf(h));
+  const returnPath = headers.get('return-path');
+  if (returnPath !== undefined && /^<\s*>$/.test(returnPath)) return 'null return path';
+  const autoSubmitted = headers.get('auto-submitted');
+  if (autoSubmitted !== undefined && autoSubmitted.split(';')[0].trim().toLowerCase() !== 'no') return `Auto-Submitted: ${autoSubmitted}`;
+  const precedence = headers.get('precedence')?.toLowerCase();
+  if (precedence && ['bulk', 'junk', 'list', 'auto_reply'].includes(precedence)) return `Precedence: ${precedence}`;
+  if (headers.has('x-auto-response-suppress')) return 'X-Auto-Response-Suppress';
+  if (headers.has('x-autoreply') || headers.has('x-autorespond') || headers.has('x-autoresponder')) return 'auto-responder header';
+  if (/multipart\/report/i.test(headers.get('content-type') ?? '')) return 'delivery report';
+  if (fromAddress && /^(mailer-daemon|postmaster)@/i.test(fromAddress)) return 'mailer daemon';
+  return null;
+}

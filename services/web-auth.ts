@@ -1,0 +1,74 @@
+// Browser sign-in: a session per browser (random id in a cookie, only its hash stored) opened with
+// a person's access token or a one-time link sent to their e-mail. Whether the person may act is
+// decided by the same check as a bearer token (services/access.ts, principalForUser).
+import { createHash, randomBytes } from 'node:crypto';
+import { Op, QueryTypes, fn, col, where, type Sequelize } from 'sequelize';
+import { SignInLink, User, WebSession } from '../db/models';
+import { authenticate, principalForUser, type AuthResult } from './access';
+
+export const SESSION_TTL_MS = 12 * 3600_000;
+export const LINK_TTL_MS = 15 * 60_000;
+// A mailbox is not flooded by someone typing another person's address again and again.
+const MAX_LINKS_PER_WINDOW = 5;
+
+const digest = (s: string) => createHash('sha256').update(s).digest('hex');
+const secret = () => randomBytes(32).toString('base64url');
+
+export type SignInResult = { ok: true; sessionId: string; user: User } | { ok: false; code: string; message: string };
+
+export function createWebAuth(sequelize: Sequelize, adminToken: string | undefined) {
+  async function openSession(user: User): Promise<SignInResult> {
+    const check = await principalForUser(user);
+    if (!check.ok) return check;
+    const sessionId = secret();
+    // Expired sessions and links are of no use to anyone: swept whenever someone signs in.
+    await WebSession.destroy({ where: { expiresAt: { [Op.lt]: new Date() } } });
+    await SignInLink.destroy({ where: { expiresAt: { [Op.lt]: new Date(Date.now() - 86_400_000) } } });
+    await WebSession.create({ idHash: digest(sessionId), userId: user.id, expiresAt: new Date(Date.now() + SESSION_TTL_MS) });
+    return { ok: true, sessionId, user };
+  }
+
+  async function signInWithToken(token: string): Promise<SignInResult> {
+    const r = await authenticate(token, adminToken);
+    if (!r.ok) return r;
+    if (!r.principal.userId) return { ok: false, code: 'NO_USER', message: 'the bootstrap admin token has no user' };
+    return openSession((await User.findByPk(r.principal.userId))!);
+  }
+
+  /** A one-time link for the person with this address, or null when there is none (the page says the same either way). */
+  async function issueLink(email: string): Promise<{ user: User; token: string } | null> {
+    const user = await User.findOne({ where: where(fn('lower', col('email')), email.toLowerCase()) });
+    if (!user || !user.enabled) return null;
+    const recent = await SignInLink.count({ where: { userId: user.id, createdAt: { [Op.gt]: new Date(Date.now() - LINK_TTL_MS) } } });
+    if (recent >= MAX_LINKS_PER_WINDOW) return null;
+    const token = secret();
+    await SignInLink.create({ tokenHash: digest(token), userId: user.id, expiresAt: new Date(Date.now() + LINK_TTL_MS), usedAt: null });
+    return { user, token };
+  }
+
+  async function redeemLink(token: string): Promise<SignInResult> {
+    // One statement, so two tabs opening the same link cannot both use it.
+    const rows = await sequelize.query<{ user_id: string }>(
+      `UPDATE sign_in_links SET used_at = now() WHERE token_hash = :hash AND used_at IS NULL AND expires_at > now() RETURNING user_id`,
+      { replacements: { hash: digest(token) }, type: QueryTypes.SELECT },
+    );
+    const user = rows[0] ? await User.findByPk(rows[0].user_id) : null;
+    if (!user) return { ok: false, code: 'INVALID_LINK', message: 'the link is used, expired or unknown' };
+    return openSession(user);
+  }
+
+  /** The person behind a browser's session, checked afresh on every request (a disabled account is out at once). */
+  async function principalOf(sessionId: string): Promise<AuthResult | null> {
+    const s = await WebSession.findOne({ where: { idHash: digest(sessionId), expiresAt: { [Op.gt]: new Date() } } });
+    const user = s ? await User.findByPk(s.userId) : null;
+    return user ? principalForUser(user) : null;
+  }
+
+  async function endSession(sessionId: string): Promise<void> {
+    await WebSession.destroy({ where: { idHash: digest(sessionId) } });
+  }
+
+  return { signInWithToken, issueLink, redeemLink, principalOf, endSession };
+}
+
+export type WebAuth = ReturnType<typeof createWebAuth>;

@@ -1,0 +1,142 @@
+// The people's pages, served by the same Express app as the API: requesters file and follow their
+// tickets, technicians and leads work the queue. Every rule is the services' (the same use cases as
+// the JSON API); this layer only turns forms into calls and answers into HTML.
+import express, { Router, type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
+import cookieParser from 'cookie-parser';
+import { doubleCsrf } from 'csrf-csrf';
+import type { Logger } from 'pino';
+import type { TicketService } from '../services/tickets';
+import type { SessionService } from '../services/sessions';
+import type { WebAuth } from '../services/web-auth';
+import type { Mailer } from '../mail/mailer';
+import type { Principal } from '../services/access';
+import { ApiError } from '../api/errors';
+import { isLang, type Lang } from './i18n';
+import { render, webDir, locals } from './render';
+import { signInRoutes } from './routes/sign-in';
+import { requesterRoutes } from './routes/requester';
+import { consoleRoutes } from './routes/console';
+
+export interface WebDeps {
+  tickets: TicketService;
+  sessions: SessionService;
+  auth: WebAuth;
+  /** Sends sign-in links; without it only token sign-in is offered. */
+  mailer?: Mailer;
+  /** Signs the session cookie and keys the CSRF tokens. */
+  secret: string;
+  /** Cookies only over HTTPS (a PUBLIC_URL that starts with https). */
+  secureCookies: boolean;
+  /** Where links in e-mails point: never taken from the request's Host header. */
+  publicUrl: () => string;
+  supportAddress: string;
+  log: Logger;
+}
+
+export const SESSION_COOKIE = 'lc_session';
+const LANG_COOKIE = 'lc_lang';
+const WEB_PATHS = /^\/(?:$|(?:sign-in|sign-out|tickets|console)(?:\/|$)|static\/)/;
+
+export function webRouter(deps: WebDeps): Router {
+  const r = Router();
+  // Everything else (the API, health checks, unknown paths) keeps its JSON answers.
+  r.use((req, _res, next) => (WEB_PATHS.test(req.path) ? next() : next('router')));
+  r.use('/static', express.static(webDir('static'), { maxAge: '1h', index: false }));
+  r.use((_req, res, next) => {
+    // Pages load nothing from elsewhere and may not be framed.
+    res.setHeader('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'same-origin');
+    next();
+  });
+  r.use(cookieParser(deps.secret));
+  r.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 100 }));
+  r.use(language(deps.secureCookies));
+  r.use(session(deps));
+
+  const { doubleCsrfProtection, generateCsrfToken } = doubleCsrf({
+    getSecret: () => deps.secret,
+    // Bound to the browser's session: a token from before signing in is not valid after.
+    getSessionIdentifier: (req) => (req.signedCookies?.[SESSION_COOKIE] as string | undefined) ?? '',
+    cookieName: deps.secureCookies ? '__Host-lc_csrf' : 'lc_csrf',
+    cookieOptions: { sameSite: 'lax', secure: deps.secureCookies, httpOnly: true, path: '/' },
+    getCsrfTokenFromRequest: (req) => (req.body as Record<string, string> | undefined)?._csrf,
+  });
+  r.use((req, res, next) => {
+    res.locals.csrfToken = () => generateCsrfToken(req, res);
+    next();
+  });
+  r.use(doubleCsrfProtection);
+
+  r.get('/', (req, res) => {
+    const p = locals(res).principal;
+    if (p) return res.redirect(303, p.role === 'requester' ? '/tickets' : '/console');
+    render(req, res, 'home', { supportAddress: deps.supportAddress });
+  });
+  r.use(signInRoutes(deps, SESSION_COOKIE));
+  r.use('/tickets', requesterRoutes(deps));
+  r.use('/console', consoleRoutes(deps));
+  r.use((req, res) => render(req, res, 'error', { message: 'error.notFound' }, 404));
+  r.use(pageErrors(deps.log));
+  return r;
+}
+
+/** ?lang= chooses and is remembered; else the browser's preference; else Spanish (the program is Chilean). */
+function language(secure: boolean) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    let lang: Lang;
+    const asked = req.query.lang;
+    if (isLang(asked)) {
+      lang = asked;
+      res.cookie(LANG_COOKIE, lang, { sameSite: 'lax', secure, httpOnly: true, maxAge: 365 * 86_400_000, path: '/' });
+    } else if (isLang(req.cookies?.[LANG_COOKIE])) {
+      lang = req.cookies[LANG_COOKIE];
+    } else {
+      lang = req.get('accept-language') ? ((req.acceptsLanguages('es', 'en') || 'es') as Lang) : 'es';
+    }
+    res.locals.lang = lang;
+    next();
+  };
+}
+
+function session(deps: WebDeps) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    res.locals.principal = null;
+    const id = req.signedCookies?.[SESSION_COOKIE] as string | undefined;
+    if (!id) return next();
+    deps.auth.principalOf(id).then((r) => {
+      if (r?.ok) res.locals.principal = r.principal;
+      // An expired session, or an account disabled since: the browser forgets it.
+      else res.clearCookie(SESSION_COOKIE, { path: '/' });
+      next();
+    }, next);
+  };
+}
+
+function pageErrors(log: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    if ((err as { code?: string }).code === 'EBADCSRFTOKEN') return render(req, res, 'error', { message: 'error.csrf' }, 403);
+    const type = (err as { type?: string }).type;
+    if (type === 'entity.too.large' || type === 'parameters.too.many') return render(req, res, 'error', { message: 'error.internal' }, 413);
+    // A ticket the person may not see is a page that does not exist, as in the API.
+    if (err instanceof ApiError && err.status === 404) return render(req, res, 'error', { message: 'error.notFound' }, 404);
+    if (err instanceof ApiError && err.status === 403) return render(req, res, 'error', { message: 'error.forbidden' }, 403);
+    log.error({ err, path: req.path }, 'page failed');
+    if (res.headersSent) return;
+    try {
+      render(req, res, 'error', { message: 'error.internal' }, 500);
+    } catch {
+      res.status(500).type('text').send('internal error');
+    }
+  };
+}
+
+/** Pages for signed-in people the check admits; others are sent to sign in (or told they may not). */
+export function requirePage(admits: (p: Principal) => boolean) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const p = locals(res).principal;
+    if (!p) return res.redirect(303, `/sign-in?next=${encodeURIComponent(req.originalUrl)}`);
+    if (!admits(p)) return render(req, res, 'error', { message: 'error.forbidden' }, 403);
+    next();
+  };
+}

@@ -85,6 +85,8 @@ const { notify } = proxyActivities<TicketActivities>({
 
 /** Marks histories that know customer reminders (see remindersOn). */
 export const CUSTOMER_REMINDERS_PATCH = 'customer-reminders-v1';
+/** Marks histories in which a step waited for the ticket's "received" event (see receivedFirst). */
+export const RECEIVED_FIRST_PATCH = 'received-first-v1';
 
 export interface TicketOutcome {
   number: number;
@@ -149,10 +151,19 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     );
   }
 
+  // A step that reaches a workflow before its first task ran (a busy server) is handled before the
+  // workflow body; it must still come after "received" in the history. Histories that never met
+  // that race carry no marker and replay as they ran.
+  let received = false;
+  async function receivedFirst(): Promise<void> {
+    if (!received && patched(RECEIVED_FIRST_PATCH)) await condition(() => received);
+  }
+
   function registerStep<A extends Actor>(def: UpdateDefinition<StepResult, [A]>, toStep: (args: NoInfer<A>) => Step): void {
     setHandler(
       def,
       async (args: A) => {
+        await receivedFirst();
         await commit(applyStep(state, toStep(args), Date.now(), args.actor));
         return view();
       },
@@ -222,6 +233,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   setHandler(
     requestSessionUpdate,
     async (args) => {
+      await receivedFirst();
       const sessionId = await startSession(args);
       return { ...view(), sessionId };
     },
@@ -243,6 +255,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   setHandler(
     customerMessageUpdate,
     async ({ actor, ...msg }) => {
+      await receivedFirst();
       await commit(applyCustomerMessage(state, msg, Date.now(), actor));
       return view();
     },
@@ -290,7 +303,9 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     { key: SA.customer, value: input.customerId },
     { key: SA.number, value: input.number },
   ]);
-  await commit(receivedEvent(state, input.receivedAt, input.actor, { subject: input.subject, customerName: input.customerName }));
+  const receiving = commit(receivedEvent(state, input.receivedAt, input.actor, { subject: input.subject, customerName: input.customerName }));
+  received = true;
+  await receiving;
 
   for (;;) {
     // Alarms first: a workflow started late (worker or server was down) catches up at once.

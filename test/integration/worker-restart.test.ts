@@ -51,4 +51,20 @@ describe('worker stopped and restarted mid-ticket', function () {
     expect(met.sla.resolution.status).to.equal('breached');
     expect(met.events.filter((e: any) => e.type === 'sla_breached').map((e: any) => e.data.clock)).to.deep.equal(['resolution']);
   });
+
+  it('a step sent while no worker runs is applied once one is back, after the ticket\'s "received"', async () => {
+    await t.sys.stopWorker();
+    const ticket = await t.createTicket(customerId, { impact: 'C' });
+    // The step waits at the server for a worker; the workflow's first task then carries both.
+    const responding = t.api('POST', `/api/tickets/${ticket.id}/respond`, { via: 'phone', message: 'Called back' });
+    await sleep(1_000);
+    await t.sys.startWorker();
+    const r = await responding;
+    expect(r.status, JSON.stringify(r.body)).to.equal(200);
+    const events = await eventually(async () => {
+      const e = (await t.api('GET', `/api/tickets/${ticket.id}`)).body.events;
+      return e.length >= 3 ? e : null;
+    });
+    expect(events.map((e: any) => e.type)).to.deep.equal(['received', 'responded', 'sla_met']);
+  });
 });

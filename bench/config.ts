@@ -1,0 +1,88 @@
+// Sizes and durations of the benchmarks. Every one can be overridden from the environment, e.g.
+// BENCH_TICKETS=1000 BENCH_INTAKE_S=5 for a quick run.
+
+function num(name: string, def: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === '') return def;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name}=${v} is not a non-negative number`);
+  return n;
+}
+
+function bool(name: string, def: boolean): boolean {
+  const v = process.env[name];
+  if (v === undefined || v === '') return def;
+  return v === '1' || v.toLowerCase() === 'true' || v.toLowerCase() === 'yes';
+}
+
+export const cfg = {
+  /** Open tickets in on-time, held-open and recovery. */
+  tickets: num('BENCH_TICKETS', 10_000),
+  /** Customers (Advanced, annual term: no monthly quota) the tickets are spread over. */
+  customers: num('BENCH_CUSTOMERS', 8),
+  requestersPerCustomer: num('BENCH_REQUESTERS_PER_CUSTOMER', 2),
+
+  // intake
+  concurrency: num('BENCH_CONCURRENCY', 16),
+  intakeWarmupS: num('BENCH_INTAKE_WARMUP_S', 5),
+  intakeS: num('BENCH_INTAKE_S', 20),
+  bareS: num('BENCH_BARE_S', 15),
+  openLoopS: num('BENCH_OPEN_LOOP_S', 15),
+  /** 'poisson' (exponential gaps, independent callers) or 'uniform' (fixed gaps). */
+  arrivals: (process.env.BENCH_ARRIVALS ?? 'poisson') as 'poisson' | 'uniform',
+
+  // creating the open tickets of on-time / held-open / recovery through the API
+  createConcurrency: num('BENCH_CREATE_CONCURRENCY', 16),
+  /**
+   * Creating open tickets, callers wait while more than this many accepted tickets are not yet
+   * recorded by their workflows: the creation rate is what the whole engine sustains (0 = no limit).
+   */
+  createMaxBacklog: num('BENCH_CREATE_MAX_BACKLOG', 200),
+  /** Tickets created first (default policy, not measured) to learn this machine's creation rate. */
+  probeTickets: num('BENCH_PROBE_TICKETS', 300),
+
+  // on-time
+  /** Shortest (impact A) response target in seconds; 0 = derived from the measured creation rate. */
+  onTimeTargetS: num('BENCH_ONTIME_TARGET_S', 0),
+
+  // held-open
+  listTotal: num('BENCH_LIST_TOTAL', 100_000),
+  listCalls: num('BENCH_LIST_CALLS', 200),
+  /** The worker's maxCachedWorkflows in intake and held-open; 0 = the SDK default (from the heap size). */
+  maxCachedWorkflows: num('BENCH_MAX_CACHED_WORKFLOWS', 0),
+  /** on-time and recovery: the worker's maxCachedWorkflows (0 = the SDK default); see held-open. */
+  slaMaxCachedWorkflows: num('BENCH_SLA_MAX_CACHED_WORKFLOWS', 150),
+  /** held-open: when the worker is over 512 MiB, try again with these maxCachedWorkflows, in turn, until under (empty = do not). */
+  heldRetryCache: (process.env.BENCH_HELD_RETRY_CACHE ?? '150,50').split(',').map(Number).filter((n) => n > 0),
+  /** held-open: new tickets that fill and churn the bounded cache before its RSS is read. */
+  heldRetryTickets: num('BENCH_HELD_RETRY_TICKETS', 1000),
+
+  // recovery
+  downS: num('BENCH_DOWN_S', 60),
+  /** SIGKILL the worker instead of a graceful shutdown. */
+  killWorker: bool('BENCH_KILL_WORKER', false),
+
+  // the stack
+  /** Temporal dev server store: 'memory' (as the tests run it) or 'file' (a SQLite file, as npm start runs it). */
+  temporalDb: (process.env.BENCH_TEMPORAL_DB ?? 'memory') as 'memory' | 'file',
+  /**
+   * Connection pool of the API process. 0 = intake measures the engine's default pool first and
+   * falls back to 2 × concurrency + 8 if intake stalls; the other benchmarks, which only use the API
+   * to create their tickets, use 2 × BENCH_CREATE_CONCURRENCY + 8.
+   */
+  apiDbPool: num('BENCH_API_DB_POOL', 0),
+  /** Connection pool of the worker process; 0 = the engine's default. */
+  workerDbPool: num('BENCH_WORKER_DB_POOL', 0),
+  /** Postgres without fsync/synchronous_commit (as the test suite runs it). Default: durable. */
+  pgFast: bool('BENCH_PG_FAST', false),
+  /** Log level of the engine processes (their logs go to files in the temp folder). */
+  logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
+  /** Write a V8 CPU profile of each engine process into the temp folder (use with BENCH_KEEP=1). */
+  cpuProf: bool('BENCH_CPU_PROF', false),
+  /** Run the engine processes through ts-node instead of the compiled JavaScript of bench/build.ts. */
+  tsNode: bool('BENCH_TS_NODE', false),
+  /** Keep the temp folder (logs, Postgres, Temporal SQLite) after the run. */
+  keep: bool('BENCH_KEEP', false),
+};
+
+export type BenchConfig = typeof cfg;

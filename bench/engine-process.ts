@@ -1,0 +1,82 @@
+// One engine process of a benchmark: runtime/system.ts startSystem as the API (api: true,
+// worker: false), as the worker alone (api: false), or both, like the docker-compose deployment
+// runs them. Its own process, so its resident memory and CPU are measured alone. Started by
+// bench/stack.ts with fork(); options in BENCH_ENGINE (JSON), logs to a file, "ready" over IPC.
+import v8 from 'node:v8';
+import pino from 'pino';
+import { startSystem, type SystemOptions } from '../runtime/system';
+
+export interface EngineOptions {
+  role: 'api' | 'worker' | 'both';
+  databaseUrl: string;
+  temporalAddress: string;
+  taskQueue: string;
+  smtpUrl: string;
+  adminToken: string;
+  bundlePath: string;
+  logLevel: string;
+  logFile: string;
+  /** Passed to the worker when set (needs worker/worker.ts and runtime/system.ts to take it). */
+  maxCachedWorkflows?: number;
+  /** Sequelize pool size (runtime/system.ts dbPoolMax); unset = the engine's default. */
+  dbPoolMax?: number;
+}
+
+export type EngineMessage =
+  | { type: 'ready'; url?: string; pid: number; startedMs: number }
+  | { type: 'failed'; error: string }
+  | { type: 'mem'; usage: NodeJS.MemoryUsage; heapLimit: number; cachedWorkflows?: number };
+
+async function main() {
+  const t0 = Date.now();
+  const o = JSON.parse(process.env.BENCH_ENGINE ?? '{}') as EngineOptions;
+  const log = pino({ level: o.logLevel, name: `bench-${o.role}` }, pino.destination({ dest: o.logFile, sync: false, mkdir: true }));
+  const options: SystemOptions & { maxCachedWorkflows?: number } = {
+    databaseUrl: o.databaseUrl,
+    temporalAddress: o.temporalAddress,
+    namespace: 'default',
+    taskQueue: o.taskQueue,
+    temporalUiUrl: 'http://localhost:8233',
+    smtpUrl: o.smtpUrl,
+    mailFrom: 'Last Call Support <support@lastcall.bench>',
+    supportLeadEmail: 'lead@lastcall.bench',
+    supportManagerEmail: 'manager@lastcall.bench',
+    adminToken: o.adminToken,
+    port: 0,
+    log,
+    workflowBundle: { codePath: o.bundlePath },
+    worker: o.role !== 'api',
+    api: o.role !== 'worker',
+    ...(o.dbPoolMax ? { dbPoolMax: o.dbPoolMax } : {}),
+    ...(o.maxCachedWorkflows ? { maxCachedWorkflows: o.maxCachedWorkflows } : {}),
+  };
+  const sys = await startSystem(options);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await sys.stop().catch((err) => log.error({ err }, 'stop failed'));
+    log.flush?.();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+  process.on('message', (m: { type?: string }) => {
+    if (m?.type === 'stop') void stop();
+    // Where the memory is: V8 heap vs. the rest (native core, buffers, code).
+    if (m?.type === 'mem') {
+      const status = sys.worker?.getStatus() as { numCachedWorkflows?: number } | undefined;
+      process.send?.({ type: 'mem', usage: process.memoryUsage(), heapLimit: v8.getHeapStatistics().heap_size_limit, cachedWorkflows: status?.numCachedWorkflows } satisfies EngineMessage);
+    }
+  });
+  // The benchmark went away: do not linger.
+  process.on('disconnect', () => void stop());
+  process.send?.({ type: 'ready', url: sys.url, pid: process.pid, startedMs: Date.now() - t0 } satisfies EngineMessage);
+}
+
+main().catch((err) => {
+  process.send?.({ type: 'failed', error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies EngineMessage);
+  process.stderr.write(`engine failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

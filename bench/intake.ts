@@ -229,6 +229,16 @@ export async function intakeBench(r: BenchResult): Promise<void> {
     const total = Number((await stack.db.query('SELECT count(*)::int AS n FROM tickets WHERE number > $1 AND number <= $2', [first, last])).rows[0].n);
     const drainMs = await waitSettled(stack, first + 1, last, total, 300_000);
 
+    // ---- one caller at a time: the latency floor of one intake on this machine.
+    await sleep(2_000);
+    const serialLat: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const reply = await stack.http.call('POST', '/api/tickets', rs[i % rs.length].token, ticketBody(rs[i % rs.length], 3_000_000 + i, impacts[i % 3]));
+      if (reply.status === 201) serialLat.push(reply.ms);
+      await sleep(100);
+    }
+    const serial = summarize(serialLat);
+
     // ---- open loop at half the sustained rate.
     await sleep(2_000);
     const half = intake.perSecond / 2;
@@ -250,6 +260,7 @@ export async function intakeBench(r: BenchResult): Promise<void> {
       fig({ key: 'intake.p99', label: 'intake p99 (closed loop)', value: intake.latency.p99, unit: 'ms', beside: `bare start p99 ${bareStart.latency.p99} ms` }),
       fig({ key: 'bare.start.rate', label: 'bare no-op workflow start', value: bareStart.perSecond, unit: '/s', beside: `p50 ${bareStart.latency.p50} / p99 ${bareStart.latency.p99} ms` }),
       fig({ key: 'bare.insert.rate', label: 'bare INSERT', value: bareInsert.perSecond, unit: '/s', beside: `p50 ${bareInsert.latency.p50} / p99 ${bareInsert.latency.p99} ms` }),
+      fig({ key: 'intake.serial.p50', label: 'one caller at a time (100 ms apart) p50', value: serial.p50, unit: 'ms', beside: `p99 ${serial.p99} ms (the floor of one intake)` }),
       fig({ key: 'intake.open.p50', label: `open loop p50 at ${round(half)}/s`, value: open.latency.p50, unit: 'ms' }),
       fig({ key: 'intake.open.p99', label: `open loop p99 at ${round(half)}/s`, value: open.latency.p99, unit: 'ms', goal: '< 50 ms', pass: open.latency.p99 < 50 }),
       fig({
@@ -275,6 +286,7 @@ export async function intakeBench(r: BenchResult): Promise<void> {
       intake,
       bareWorkflowStart: bareStart,
       bareInsert,
+      serial,
       openLoop: { ratePerSecond: round(half), ...open },
       cpuMsPerCall: { intake: cpuIntake, bareWorkflowStart: cpuBare, note: 'bare start: the no-op worker runs in the bench process' },
       ticketsFiled: total,

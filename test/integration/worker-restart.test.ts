@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { LEAD, eventually, secondsPolicy, sleep, startTestSystem, type TestSystem } from '../support/harness';
 
 describe('worker stopped and restarted mid-ticket', function () {
+  this.timeout(120_000);
   let t: TestSystem;
   let customerId: string;
 
@@ -40,6 +41,9 @@ describe('worker stopped and restarted mid-ticket', function () {
     // Warnings whose breach was also due are folded into the breach: no stale warning e-mails.
     // (A warning may have gone out before the stop on a slow machine; none due during the outage may.)
     for (const w of after.events.filter((e: any) => e.type === 'sla_warning')) expect(Date.parse(w.at)).to.be.lessThan(stoppedAt);
+    // Both breach e-mails arrive (one may have been taken by the stopping worker and retried), once each.
+    await t.inbox.waitFor((m) => m.subject.includes(`#${unanswered.number}`) && m.subject.includes('BREACHED: first response'), 70_000);
+    await sleep(500);
     expect(t.inbox.find((m) => m.subject.includes(`#${unanswered.number}`) && m.subject.includes('BREACHED'))).to.have.length(2);
 
     const met = await eventually(async () => {

@@ -206,6 +206,7 @@ export async function intakeBench(r: BenchResult): Promise<void> {
     await stack.db.query('CREATE TABLE bench_bare_tickets (LIKE tickets INCLUDING DEFAULTS INCLUDING INDEXES)');
     const custId = stack.fx.customers[0].id;
     const bare = new Pool({ connectionString: stack.databaseUrl, max: C });
+    bare.on('error', () => {});
     const targets = JSON.stringify({ responseMs: 3_600_000, resolutionMs: 14_400_000, autoCloseAfterMs: 604_800_000 });
     const bareInsert = await closedLoop(stack, C, cfg.intakeWarmupS, cfg.bareS, async () => {
       await bare.query(

@@ -261,6 +261,8 @@ export async function startStack(name: string, opts: { worker?: boolean; apiDbPo
     writeFileSync(bundlePath, (codeR as PromiseFulfilledResult<string>).value);
     const databaseUrl = await pg.createDatabase('last_call_bench');
     const db = new Pool({ connectionString: databaseUrl, max: 4 });
+    // An idle client losing its connection (Postgres stopped under us) must fail the benchmark, not crash the run.
+    db.on('error', (err) => process.stderr.write(`[bench] ${name}: Postgres connection lost: ${err.message}\n`));
     undo.push(() => db.end());
     const smtp = await startSmtpSink();
     undo.push(() => smtp.stop());

@@ -191,7 +191,8 @@ describe('sessions and brand meetings (Advanced)', function () {
     const zimbra = products.find((x: any) => x.brand === 'Zimbra');
     const ticket = await ticketOf(advanced, { productId: zimbra.id });
     await t.api('POST', `/api/tickets/${ticket.id}/assign`, { assigneeId: t.techId });
-    const r = await t.api('POST', `/api/tickets/${ticket.id}/brand-meeting`, { reason: 'Mailbox corruption across the cluster; vendor code involved' });
+    // 15 s ahead: room for two follow-ups and the lead's notice before the time itself passes.
+    const r = await t.api('POST', `/api/tickets/${ticket.id}/brand-meeting`, { reason: 'Mailbox corruption across the cluster; vendor code involved', startsAt: new Date(Date.now() + 15_000).toISOString() });
     expect(r.status, JSON.stringify(r.body)).to.equal(202);
     expect(r.body).to.deep.include({ kind: 'brand', brand: 'Zimbra', id: `ticket-${ticket.number}-brand-1` });
 
@@ -208,7 +209,7 @@ describe('sessions and brand meetings (Advanced)', function () {
     const confirmed = await t.api('POST', `/api/tickets/${ticket.id}/sessions/${sid}/confirm`, {});
     expect(confirmed.status, JSON.stringify(confirmed.body)).to.equal(200);
     const followUpsAtConfirm = t.inbox.find(mailFor(ticket, 'Please confirm')).length;
-    await t.inbox.waitFor(mailFor(ticket, 'Reminder', engineer.email), 10_000);
+    await t.inbox.waitFor(mailFor(ticket, 'Reminder', engineer.email), 25_000);
     // No more follow-ups once confirmed.
     expect(t.inbox.find(mailFor(ticket, 'Please confirm')).length).to.equal(followUpsAtConfirm);
 

@@ -13,7 +13,7 @@ export function createClient(baseUrl: string, maxSockets = 64) {
   if (base.hostname !== '127.0.0.1') throw new Error(`bench traffic stays on 127.0.0.1, not ${base.hostname}`);
   const agent = new http.Agent({ keepAlive: true, maxSockets });
 
-  function call<T = any>(method: string, path: string, token: string | null, body?: unknown): Promise<Reply<T>> {
+  function call<T = any>(method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const t0 = performance.now();
     return new Promise((resolve, reject) => {
@@ -27,6 +27,7 @@ export function createClient(baseUrl: string, maxSockets = 64) {
           headers: {
             ...(token ? { authorization: `Bearer ${token}` } : {}),
             ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
+            ...headers,
           },
         },
         (res) => {

@@ -16,7 +16,7 @@ import { devServerSearchAttributeArgs } from '../temporal/search-attributes';
 import { buildEngine } from './build';
 import { cfg } from './config';
 import type { EngineMessage, EngineOptions } from './engine-process';
-import { createClient, type HttpClient } from './http';
+import { createClient, type HttpClient, type Reply } from './http';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
 import { sleep } from './stats';
 
@@ -448,7 +448,18 @@ export async function createTickets(
           started++;
           const r = rs[i % rs.length];
           try {
-            const reply = await stack.http.call('POST', '/api/tickets', r.token, ticketBody(r, (o.offset ?? 0) + i, o.impact(i)));
+            // Keyed, so a call lost to a reset keep-alive socket is retried without a second ticket.
+            const key = `bench-${stack.name}-${(o.offset ?? 0) + i}`;
+            const body = ticketBody(r, (o.offset ?? 0) + i, o.impact(i));
+            let reply: Reply;
+            for (let attempt = 1; ; attempt++) {
+              try {
+                reply = await stack.http.call('POST', '/api/tickets', r.token, body, { 'idempotency-key': key });
+                break;
+              } catch (err) {
+                if (attempt >= 3 || !/ECONNRESET|socket hang up/.test(String(err))) throw err;
+              }
+            }
             if (reply.status === 201) {
               res.created++;
               res.latency.push(reply.ms);

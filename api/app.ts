@@ -17,6 +17,7 @@ import { createUserService } from '../services/users';
 import { ticketRoutes } from './routes/tickets';
 import { sessionRoutes } from './routes/sessions';
 import { brandRoutes } from './routes/brands';
+import { reportRoutes } from './routes/reports';
 import { createSessionService } from '../services/sessions';
 import { createBrandService } from '../services/brands';
 import { webRouter, type WebDeps } from '../web';
@@ -87,6 +88,7 @@ export function createApp(deps: AppDeps): Express {
   api.use('/customers', customerRoutes(createCustomerService(deps.sequelize), users));
   api.use('/users', userRoutes(users));
   api.use('/audit-log', auditRoutes());
+  api.use('/reports', reportRoutes(deps.sequelize));
   app.use('/api', api);
   // After /api, so the API keeps its JSON answers and its one error shape.
   if (deps.web) app.use(webRouter({ ...deps.web, tickets: deps.tickets, sessions, log: deps.log }));

@@ -5,6 +5,7 @@ import { isValidTimezone, TERMS } from '../domain/entitlements';
 import { ROLES, STAFF_ROLES } from '../domain/roles';
 import { TICKET_STATUSES } from '../domain/ticket-lifecycle';
 import { SESSION_OUTCOMES } from '../domain/sessions';
+import { REPORT_GROUPS } from '../domain/sla-report';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const person = z.object({ name: text(200).optional(), email: z.string().trim().toLowerCase().email().max(320) }).strict();
@@ -125,3 +126,22 @@ export const sessionActionBodies = {
 
 export const brandContactBody = z.object({ name: text(200), email, phone: text(40).optional() }).strict();
 export const brandParam = text(100);
+
+/** GET /api/reports/sla (and the report page): a period (month, or from/to), a slice, filters. */
+export const reportQuery = z
+  .object({
+    month: z.string().regex(/^\d{4}-\d{2}$/, 'a month as YYYY-MM').optional(),
+    from: text(40).optional(),
+    to: text(40).optional(),
+    groupBy: z.enum(REPORT_GROUPS).default('none'),
+    timezone: timezone.optional(),
+    customerId: z.uuid().optional(),
+    plan: z.enum(PLANS).optional(),
+    impact: z.enum(IMPACTS).optional(),
+    type: z.enum(TICKET_TYPES).optional(),
+    channel: z.enum(CHANNELS).optional(),
+    technician: email.optional(),
+    format: z.enum(['json', 'csv']).optional(),
+  })
+  .strict();
+export type ReportQuery = z.infer<typeof reportQuery>;

@@ -1,0 +1,94 @@
+// What an SLA compliance report means, with no I/O: its slices, periods (in a time zone), the
+// backlog's age buckets and the compliance arithmetic. The SQL that counts lives in
+// services/reports.ts; the API, the report page and the monthly report e-mail all read this.
+import { DateTime } from 'luxon';
+import { DEFAULT_TIMEZONE } from './entitlements';
+
+/** Slices a report can be cut by. Time slices count a ticket in the bucket it was received in. */
+export const REPORT_GROUPS = ['none', 'customer', 'plan', 'impact', 'type', 'channel', 'technician', 'day', 'week', 'month'] as const;
+export type ReportGroup = (typeof REPORT_GROUPS)[number];
+export const TIME_GROUPS: readonly ReportGroup[] = ['day', 'week', 'month'];
+
+export interface ReportFilters {
+  customerId?: string;
+  plan?: string;
+  impact?: string;
+  type?: string;
+  channel?: string;
+  /** The assignee's e-mail (the technician who has the ticket now). */
+  technician?: string;
+}
+
+export interface ReportPeriod {
+  /** Inclusive. */
+  from: Date;
+  /** Exclusive. */
+  to: Date;
+  timezone: string;
+}
+
+/** A date (YYYY-MM-DD, the start of that day in `tz`), a month (YYYY-MM) or a full ISO instant. */
+export function parseReportInstant(text: string, tz: string): Date | null {
+  const s = text.trim();
+  const dt = /^\d{4}-\d{2}$/.test(s)
+    ? DateTime.fromFormat(s, 'yyyy-MM', { zone: tz })
+    : /^\d{4}-\d{2}-\d{2}$/.test(s)
+      ? DateTime.fromISO(s, { zone: tz })
+      : DateTime.fromISO(s, { setZone: true });
+  return dt.isValid ? dt.toJSDate() : null;
+}
+
+/** `to` given as a bare date or month means through the end of that day or month. */
+export function parseReportEnd(text: string, tz: string): Date | null {
+  const s = text.trim();
+  const start = parseReportInstant(s, tz);
+  if (!start) return null;
+  const unit = /^\d{4}-\d{2}$/.test(s) ? 'month' : /^\d{4}-\d{2}-\d{2}$/.test(s) ? 'day' : null;
+  return unit ? DateTime.fromJSDate(start, { zone: tz }).plus({ [unit + 's']: 1 }).toJSDate() : start;
+}
+
+/** The calendar month before the one `at` falls in, in `tz`: what the report e-mail of the 1st covers. */
+export function previousMonth(at: number, tz = DEFAULT_TIMEZONE): ReportPeriod & { label: string } {
+  const thisMonth = DateTime.fromMillis(at, { zone: tz }).startOf('month');
+  const from = thisMonth.minus({ months: 1 });
+  return { from: from.toJSDate(), to: thisMonth.toJSDate(), timezone: tz, label: from.toFormat('yyyy-MM') };
+}
+
+/** This month so far, in `tz`: the report's default period. */
+export function monthToDate(at: number, tz = DEFAULT_TIMEZONE): ReportPeriod {
+  const start = DateTime.fromMillis(at, { zone: tz }).startOf('month');
+  return { from: start.toJSDate(), to: start.plus({ months: 1 }).toJSDate(), timezone: tz };
+}
+
+/** The local calendar day before `at` and the day `at` falls in: the lead's daily digest. */
+export function digestDays(at: number, tz = DEFAULT_TIMEZONE): { yesterday: ReportPeriod & { label: string }; today: ReportPeriod & { label: string } } {
+  const today = DateTime.fromMillis(at, { zone: tz }).startOf('day');
+  const yesterday = today.minus({ days: 1 });
+  return {
+    yesterday: { from: yesterday.toJSDate(), to: today.toJSDate(), timezone: tz, label: yesterday.toISODate()! },
+    today: { from: today.toJSDate(), to: today.plus({ days: 1 }).toJSDate(), timezone: tz, label: today.toISODate()! },
+  };
+}
+
+/** Open backlog by age. Upper bounds in ms; the last bucket is open-ended. */
+export const BACKLOG_BUCKETS: readonly { key: string; label: string; upToMs: number | null }[] = [
+  { key: 'lt1h', label: '< 1 h', upToMs: 3_600_000 },
+  { key: '1h-4h', label: '1–4 h', upToMs: 4 * 3_600_000 },
+  { key: '4h-1d', label: '4–24 h', upToMs: 24 * 3_600_000 },
+  { key: '1d-3d', label: '1–3 days', upToMs: 3 * 86_400_000 },
+  { key: '3d-7d', label: '3–7 days', upToMs: 7 * 86_400_000 },
+  { key: 'gt7d', label: '> 7 days', upToMs: null },
+];
+
+export function backlogBucket(ageMs: number): string {
+  return BACKLOG_BUCKETS.find((b) => b.upToMs === null || ageMs < b.upToMs)!.key;
+}
+
+/**
+ * Share of decided targets that were met, in percent with one decimal; null when none is decided
+ * yet (a report of only running tickets has no compliance, not 0 % or 100 %).
+ */
+export function compliancePct(met: number, breached: number): number | null {
+  const decided = met + breached;
+  return decided === 0 ? null : Math.round((met / decided) * 1000) / 10;
+}

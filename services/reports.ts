@@ -1,0 +1,345 @@
+// SLA compliance reports, counted in SQL from the recorded ticket events (never from what a
+// workflow holds in memory), so a report for last October reads what was recorded then.
+//
+// Per ticket received in the period:
+//   response   breached if an sla_breached(response) was recorded; met if an sla_met(response); else running
+//   resolution breached if an sla_breached(resolution) was recorded (a breach is never undone);
+//              met if its latest sla_met(resolution) came after its latest reopen; else running
+//   time to first response: first "responded" (or a resolve that was the first answer) − received
+//   time to resolution: the last "resolved" − received, for tickets resolved now (not reopened since)
+//   waiting on the customer: each waiting_on_customer until the next reply, resolve, reopen or close
+import { QueryTypes, type Sequelize } from 'sequelize';
+import { DateTime } from 'luxon';
+import { ApiError, notFound } from '../api/errors';
+import type { ReportQuery } from '../api/schemas';
+import { Customer } from '../db/models';
+import { DEFAULT_TIMEZONE } from '../domain/entitlements';
+import type { Principal } from './access';
+import {
+  BACKLOG_BUCKETS,
+  TIME_GROUPS,
+  compliancePct,
+  monthToDate,
+  parseReportEnd,
+  parseReportInstant,
+  type ReportFilters,
+  type ReportGroup,
+  type ReportPeriod,
+} from '../domain/sla-report';
+
+export interface TargetFigures {
+  met: number;
+  breached: number;
+  running: number;
+  compliancePct: number | null;
+  medianMs: number | null;
+  p90Ms: number | null;
+}
+
+export interface ReportRow {
+  key: string;
+  label: string;
+  received: number;
+  response: TargetFigures;
+  resolution: TargetFigures;
+  /** All decided targets of the row, both clocks. */
+  compliancePct: number | null;
+  waitingOnCustomerMs: number;
+  /** Of the row's tickets, how many are not resolved or closed now. */
+  openNow: number;
+}
+
+export interface SlaReport {
+  period: { from: string; to: string; timezone: string };
+  groupBy: ReportGroup;
+  filters: ReportFilters;
+  totals: ReportRow;
+  groups: ReportRow[];
+  backlog: { asOf: string; total: number; buckets: { key: string; label: string; count: number }[] };
+  generatedAt: string;
+}
+
+const GROUP_SQL: Record<ReportGroup, { key: string; label: string }> = {
+  none: { key: `'all'`, label: `'all tickets'` },
+  customer: { key: 't.customer_id::text', label: 'c.name' },
+  plan: { key: 't.plan', label: 't.plan' },
+  impact: { key: 't.impact', label: 't.impact' },
+  type: { key: 't.type', label: 't.type' },
+  channel: { key: 't.channel', label: 't.channel' },
+  technician: { key: `coalesce(t.assignee->>'email', '')`, label: `coalesce(t.assignee->>'email', 'unassigned')` },
+  day: { key: `to_char(date_trunc('day', t.received_at AT TIME ZONE :tz), 'YYYY-MM-DD')`, label: `to_char(date_trunc('day', t.received_at AT TIME ZONE :tz), 'YYYY-MM-DD')` },
+  week: { key: `to_char(date_trunc('week', t.received_at AT TIME ZONE :tz), 'YYYY-MM-DD')`, label: `to_char(date_trunc('week', t.received_at AT TIME ZONE :tz), 'IYYY-"W"IW')` },
+  month: { key: `to_char(date_trunc('month', t.received_at AT TIME ZONE :tz), 'YYYY-MM')`, label: `to_char(date_trunc('month', t.received_at AT TIME ZONE :tz), 'YYYY-MM')` },
+};
+
+const FILTER_SQL: Record<keyof ReportFilters, string> = {
+  customerId: 't.customer_id = :customerId',
+  plan: 't.plan = :plan',
+  impact: 't.impact = :impact',
+  type: 't.type = :type',
+  channel: 't.channel = :channel',
+  technician: `t.assignee->>'email' = :technician`,
+};
+
+function filterSql(filters: ReportFilters): string {
+  return (Object.keys(FILTER_SQL) as (keyof ReportFilters)[])
+    .filter((k) => filters[k] !== undefined)
+    .map((k) => ` AND ${FILTER_SQL[k]}`)
+    .join('');
+}
+
+interface RawRow {
+  total: boolean;
+  key: string | null;
+  label: string | null;
+  received: number;
+  resp_met: number;
+  resp_breached: number;
+  resp_running: number;
+  resp_p50: number | null;
+  resp_p90: number | null;
+  res_met: number;
+  res_breached: number;
+  res_running: number;
+  res_p50: number | null;
+  res_p90: number | null;
+  waited_ms: number | null;
+  open_now: number;
+}
+
+function figureSql(group: ReportGroup): string {
+  const g = GROUP_SQL[group];
+  return `
+WITH t AS (
+  SELECT t.id, t.status, t.received_at, ${g.key} AS gkey, ${g.label} AS glabel
+  FROM tickets t JOIN customers c ON c.id = t.customer_id
+  WHERE t.received_at >= :from AND t.received_at < :to :filters
+),
+ev AS (
+  SELECT e.ticket_id,
+    bool_or(e.type = 'sla_breached' AND e.data->>'clock' = 'response') AS resp_breached,
+    bool_or(e.type = 'sla_met' AND e.data->>'clock' = 'response') AS resp_met,
+    min(e.at) FILTER (WHERE e.type = 'responded' OR (e.type = 'resolved' AND (e.data->>'firstResponse')::boolean)) AS first_response_at,
+    bool_or(e.type = 'sla_breached' AND e.data->>'clock' = 'resolution') AS res_breached,
+    max(e.seq) FILTER (WHERE e.type = 'sla_met' AND e.data->>'clock' = 'resolution') AS res_met_seq,
+    max(e.seq) FILTER (WHERE e.type = 'resolved') AS resolved_seq,
+    max(e.at) FILTER (WHERE e.type = 'resolved') AS resolved_at,
+    max(e.seq) FILTER (WHERE e.type = 'reopened') AS reopened_seq
+  FROM ticket_events e JOIN t ON t.id = e.ticket_id
+  WHERE e.type IN ('sla_breached', 'sla_met', 'responded', 'resolved', 'reopened')
+  GROUP BY e.ticket_id
+),
+pauses AS (
+  SELECT ticket_id, sum(extract(epoch FROM (coalesce(until, CAST(:asOf AS timestamptz)) - at)) * 1000) AS waited_ms
+  FROM (
+    SELECT e.ticket_id, e.type, e.at, lead(e.at) OVER (PARTITION BY e.ticket_id ORDER BY e.seq) AS until
+    FROM ticket_events e JOIN t ON t.id = e.ticket_id
+    WHERE e.type IN ('waiting_on_customer', 'customer_replied', 'resolved', 'reopened', 'closed')
+  ) x
+  WHERE type = 'waiting_on_customer'
+  GROUP BY ticket_id
+),
+per AS (
+  SELECT t.gkey, t.glabel, t.status,
+    CASE WHEN ev.resp_breached THEN 'breached' WHEN ev.resp_met THEN 'met' ELSE 'running' END AS resp,
+    CASE WHEN ev.res_breached THEN 'breached' WHEN ev.res_met_seq > coalesce(ev.reopened_seq, 0) THEN 'met' ELSE 'running' END AS res,
+    extract(epoch FROM (ev.first_response_at - t.received_at)) * 1000 AS ttfr_ms,
+    CASE WHEN ev.resolved_seq > coalesce(ev.reopened_seq, 0) THEN extract(epoch FROM (ev.resolved_at - t.received_at)) * 1000 END AS ttr_ms,
+    coalesce(p.waited_ms, 0) AS waited_ms
+  FROM t LEFT JOIN ev ON ev.ticket_id = t.id LEFT JOIN pauses p ON p.ticket_id = t.id
+)
+SELECT GROUPING(gkey) = 1 AS total, gkey AS key, glabel AS label,
+  count(*)::int AS received,
+  count(*) FILTER (WHERE resp = 'met')::int AS resp_met,
+  count(*) FILTER (WHERE resp = 'breached')::int AS resp_breached,
+  count(*) FILTER (WHERE resp = 'running')::int AS resp_running,
+  percentile_cont(0.5) WITHIN GROUP (ORDER BY ttfr_ms) AS resp_p50,
+  percentile_cont(0.9) WITHIN GROUP (ORDER BY ttfr_ms) AS resp_p90,
+  count(*) FILTER (WHERE res = 'met')::int AS res_met,
+  count(*) FILTER (WHERE res = 'breached')::int AS res_breached,
+  count(*) FILTER (WHERE res = 'running')::int AS res_running,
+  percentile_cont(0.5) WITHIN GROUP (ORDER BY ttr_ms) AS res_p50,
+  percentile_cont(0.9) WITHIN GROUP (ORDER BY ttr_ms) AS res_p90,
+  sum(waited_ms)::float8 AS waited_ms,
+  count(*) FILTER (WHERE status NOT IN ('resolved', 'closed'))::int AS open_now
+FROM per
+GROUP BY GROUPING SETS ((gkey, glabel), ())
+ORDER BY total, key`;
+}
+
+/**
+ * Open tickets at `asOf` by age. For the present the ticket's status says it; for a moment in the
+ * past its last resolve/reopen/close event at or before that moment does.
+ */
+function backlogSql(past: boolean): string {
+  const buckets = BACKLOG_BUCKETS.map((b) => (b.upToMs === null ? `ELSE '${b.key}'` : `WHEN age_ms < ${b.upToMs} THEN '${b.key}'`)).join(' ');
+  const openAt = past
+    ? `AND coalesce((SELECT e.type FROM ticket_events e WHERE e.ticket_id = t.id AND e.type IN ('resolved', 'reopened', 'closed') AND e.at <= CAST(:asOf AS timestamptz)
+                     ORDER BY e.seq DESC LIMIT 1), 'reopened') = 'reopened'`
+    : `AND t.status NOT IN ('resolved', 'closed')`;
+  return `
+SELECT CASE ${buckets} END AS bucket, count(*)::int AS count
+FROM (
+  SELECT extract(epoch FROM (CAST(:asOf AS timestamptz) - t.received_at)) * 1000 AS age_ms
+  FROM tickets t
+  WHERE t.received_at < CAST(:asOf AS timestamptz) :filters ${openAt}
+) x
+GROUP BY 1`;
+}
+
+const round = (n: number | null) => (n === null || n === undefined ? null : Math.round(Number(n)));
+
+function toRow(r: RawRow): ReportRow {
+  const response: TargetFigures = {
+    met: r.resp_met,
+    breached: r.resp_breached,
+    running: r.resp_running,
+    compliancePct: compliancePct(r.resp_met, r.resp_breached),
+    medianMs: round(r.resp_p50),
+    p90Ms: round(r.resp_p90),
+  };
+  const resolution: TargetFigures = {
+    met: r.res_met,
+    breached: r.res_breached,
+    running: r.res_running,
+    compliancePct: compliancePct(r.res_met, r.res_breached),
+    medianMs: round(r.res_p50),
+    p90Ms: round(r.res_p90),
+  };
+  return {
+    key: r.total ? 'total' : (r.key ?? ''),
+    label: r.total ? 'total' : (r.label ?? ''),
+    received: r.received,
+    response,
+    resolution,
+    compliancePct: compliancePct(r.resp_met + r.res_met, r.resp_breached + r.res_breached),
+    waitingOnCustomerMs: round(r.waited_ms) ?? 0,
+    openNow: r.open_now,
+  };
+}
+
+const EMPTY_RAW: RawRow = {
+  total: true, key: null, label: null, received: 0,
+  resp_met: 0, resp_breached: 0, resp_running: 0, resp_p50: null, resp_p90: null,
+  res_met: 0, res_breached: 0, res_running: 0, res_p50: null, res_p90: null,
+  waited_ms: 0, open_now: 0,
+};
+
+/** Every bucket of a time slice, so a chart shows the empty days too. */
+export function timeBucketKeys(period: ReportPeriod, group: ReportGroup): string[] {
+  if (!TIME_GROUPS.includes(group)) return [];
+  const unit = group as 'day' | 'week' | 'month';
+  const fmt = unit === 'month' ? 'yyyy-MM' : 'yyyy-MM-dd';
+  const keys: string[] = [];
+  let at = DateTime.fromJSDate(period.from, { zone: period.timezone }).startOf(unit);
+  const end = DateTime.fromJSDate(period.to, { zone: period.timezone });
+  while (at < end && keys.length < 1000) {
+    keys.push(at.toFormat(fmt));
+    at = at.plus({ [unit + 's']: 1 });
+  }
+  return keys;
+}
+
+function weekLabel(key: string): string {
+  const d = DateTime.fromISO(key);
+  return `${d.weekYear}-W${String(d.weekNumber).padStart(2, '0')}`;
+}
+
+export async function slaReport(
+  sequelize: Sequelize,
+  period: ReportPeriod,
+  groupBy: ReportGroup,
+  filters: ReportFilters = {},
+  now = Date.now(),
+): Promise<SlaReport> {
+  const asOf = new Date(Math.min(now, period.to.getTime()));
+  const replacements = { ...filters, from: period.from, to: period.to, tz: period.timezone, asOf };
+  const figures = await sequelize.query<RawRow>(figureSql(groupBy).replace(':filters', filterSql(filters)), { replacements, type: QueryTypes.SELECT });
+  const backlogRows = await sequelize.query<{ bucket: string; count: number }>(backlogSql(asOf.getTime() < now).replace(':filters', filterSql(filters)), {
+    replacements,
+    type: QueryTypes.SELECT,
+  });
+
+  const totals = toRow(figures.find((r) => r.total) ?? EMPTY_RAW);
+  let groups = groupBy === 'none' ? [] : figures.filter((r) => !r.total).map(toRow);
+  // Time slices list every bucket of the period, empty ones as zero rows.
+  const keys = timeBucketKeys(period, groupBy);
+  if (keys.length) {
+    const byKey = new Map(groups.map((g) => [g.key, g]));
+    groups = keys.map((k) => byKey.get(k) ?? toRow({ ...EMPTY_RAW, total: false, key: k, label: groupBy === 'week' ? weekLabel(k) : k }));
+  }
+  const counts = new Map(backlogRows.map((b) => [b.bucket, b.count]));
+  const buckets = BACKLOG_BUCKETS.map((b) => ({ key: b.key, label: b.label, count: counts.get(b.key) ?? 0 }));
+  return {
+    period: { from: period.from.toISOString(), to: period.to.toISOString(), timezone: period.timezone },
+    groupBy,
+    filters,
+    totals,
+    groups,
+    backlog: { asOf: asOf.toISOString(), total: buckets.reduce((s, b) => s + b.count, 0), buckets },
+    generatedAt: new Date(now).toISOString(),
+  };
+}
+
+const hours = (ms: number | null) => (ms === null ? '' : (ms / 3_600_000).toFixed(2));
+const pct = (p: number | null) => (p === null ? '' : p.toFixed(1));
+
+/** One line per group and a last "total" line; times in hours. */
+export function reportCsvRecords(report: SlaReport): (string | number)[][] {
+  const header = [
+    'group', 'key', 'label', 'received',
+    'response_met', 'response_breached', 'response_running', 'response_compliance_pct', 'response_median_hours', 'response_p90_hours',
+    'resolution_met', 'resolution_breached', 'resolution_running', 'resolution_compliance_pct', 'resolution_median_hours', 'resolution_p90_hours',
+    'compliance_pct', 'waiting_on_customer_hours', 'open_now',
+  ];
+  const line = (group: string, r: ReportRow) => [
+    group, r.key, r.label, r.received,
+    r.response.met, r.response.breached, r.response.running, pct(r.response.compliancePct), hours(r.response.medianMs), hours(r.response.p90Ms),
+    r.resolution.met, r.resolution.breached, r.resolution.running, pct(r.resolution.compliancePct), hours(r.resolution.medianMs), hours(r.resolution.p90Ms),
+    pct(r.compliancePct), hours(r.waitingOnCustomerMs), r.openNow,
+  ];
+  return [header, ...report.groups.map((g) => line(report.groupBy, g)), line('total', report.totals)];
+}
+
+/** A report request as the API and the report page receive it, resolved for one person. */
+export async function reportFor(sequelize: Sequelize, who: Principal, q: ReportQuery, now = Date.now()): Promise<SlaReport> {
+  let customerId = q.customerId;
+  if (who.role === 'requester') {
+    // A requester's report is its own customer's; another customer's id is a customer that does not exist.
+    if (customerId !== undefined && customerId !== who.customerId) throw notFound(`customer ${customerId}`);
+    customerId = who.customerId!;
+  }
+  const customer = customerId ? await Customer.findByPk(customerId) : null;
+  if (customerId && !customer) throw notFound(`customer ${customerId}`);
+  const timezone = q.timezone ?? customer?.timezone ?? DEFAULT_TIMEZONE;
+  const period = resolvePeriod(q, timezone, now);
+  const filters: ReportFilters = { customerId, plan: q.plan, impact: q.impact, type: q.type, channel: q.channel, technician: q.technician };
+  for (const k of Object.keys(filters) as (keyof ReportFilters)[]) if (filters[k] === undefined) delete filters[k];
+  return slaReport(sequelize, period, q.groupBy, filters, now);
+}
+
+const MAX_TIME_BUCKETS = 400;
+
+export function resolvePeriod(q: Pick<ReportQuery, 'month' | 'from' | 'to' | 'groupBy'>, timezone: string, now: number): ReportPeriod {
+  const invalid = (message: string) => new ApiError(400, 'INVALID_PERIOD', message, { month: q.month, from: q.from, to: q.to });
+  if (q.month && (q.from || q.to)) throw invalid('give a month, or from and to, not both');
+  let period: ReportPeriod;
+  if (q.month) {
+    const from = parseReportInstant(q.month, timezone);
+    const to = parseReportEnd(q.month, timezone);
+    if (!from || !to) throw invalid(`${q.month} is not a month (YYYY-MM)`);
+    period = { from, to, timezone };
+  } else {
+    const fallback = monthToDate(now, timezone);
+    const from = q.from ? parseReportInstant(q.from, timezone) : fallback.from;
+    const to = q.to ? parseReportEnd(q.to, timezone) : fallback.to;
+    if (!from) throw invalid(`from: ${q.from} is not a date (YYYY-MM-DD), a month (YYYY-MM) or an ISO instant`);
+    if (!to) throw invalid(`to: ${q.to} is not a date (YYYY-MM-DD), a month (YYYY-MM) or an ISO instant`);
+    period = { from, to, timezone };
+  }
+  if (period.from >= period.to) throw invalid('the period is empty: from must come before to');
+  if (timeBucketKeys(period, q.groupBy).length >= MAX_TIME_BUCKETS) {
+    throw new ApiError(400, 'PERIOD_TOO_LONG', `at most ${MAX_TIME_BUCKETS} ${q.groupBy}s in one report; group by a longer unit`, { groupBy: q.groupBy });
+  }
+  return period;
+}

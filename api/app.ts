@@ -35,7 +35,7 @@ export interface AppDeps {
   /** True once shutdown began: readiness fails first so traffic moves away before the server stops. */
   draining?: () => boolean;
   /** The people's pages (web/); without it the app serves the API alone. */
-  web?: Omit<WebDeps, 'tickets' | 'sessions' | 'log'>;
+  web?: Omit<WebDeps, 'tickets' | 'sessions' | 'log' | 'sequelize'>;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -91,7 +91,7 @@ export function createApp(deps: AppDeps): Express {
   api.use('/reports', reportRoutes(deps.sequelize));
   app.use('/api', api);
   // After /api, so the API keeps its JSON answers and its one error shape.
-  if (deps.web) app.use(webRouter({ ...deps.web, tickets: deps.tickets, sessions, log: deps.log }));
+  if (deps.web) app.use(webRouter({ ...deps.web, tickets: deps.tickets, sessions, log: deps.log, sequelize: deps.sequelize }));
 
   app.use(unknownRoute);
   app.use(errorHandler);

@@ -5,6 +5,7 @@ import express, { Router, type ErrorRequestHandler, type NextFunction, type Requ
 import cookieParser from 'cookie-parser';
 import { doubleCsrf } from 'csrf-csrf';
 import type { Logger } from 'pino';
+import type { Sequelize } from 'sequelize';
 import type { TicketService } from '../services/tickets';
 import type { SessionService } from '../services/sessions';
 import type { WebAuth } from '../services/web-auth';
@@ -16,9 +17,11 @@ import { render, webDir, locals } from './render';
 import { signInRoutes } from './routes/sign-in';
 import { requesterRoutes } from './routes/requester';
 import { consoleRoutes } from './routes/console';
+import { reportPages } from './routes/reports';
 
 export interface WebDeps {
   tickets: TicketService;
+  sequelize: Sequelize;
   sessions: SessionService;
   auth: WebAuth;
   /** Sends sign-in links; without it only token sign-in is offered. */
@@ -35,7 +38,7 @@ export interface WebDeps {
 
 export const SESSION_COOKIE = 'lc_session';
 const LANG_COOKIE = 'lc_lang';
-const WEB_PATHS = /^\/(?:$|(?:sign-in|sign-out|tickets|console)(?:\/|$)|static\/)/;
+const WEB_PATHS = /^\/(?:$|(?:sign-in|sign-out|tickets|console|reports)(?:\/|$)|static\/)/;
 
 export function webRouter(deps: WebDeps): Router {
   const r = Router();
@@ -76,6 +79,7 @@ export function webRouter(deps: WebDeps): Router {
   r.use(signInRoutes(deps, SESSION_COOKIE));
   r.use('/tickets', requesterRoutes(deps));
   r.use('/console', consoleRoutes(deps));
+  r.use('/reports', reportPages(deps.sequelize));
   r.use((req, res) => render(req, res, 'error', { message: 'error.notFound' }, 404));
   r.use(pageErrors(deps.log));
   return r;

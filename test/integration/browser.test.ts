@@ -7,6 +7,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { secondsPolicy, sleep, startTestSystem, type TestSystem } from '../support/harness';
+import { octoberTickets, seedTickets } from '../support/report-seed';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = path.resolve(__dirname, '..', '..', 'test-artifacts', 'screenshots');
@@ -142,5 +143,44 @@ describe('in a real browser', function () {
     expect(await requester.locator('#status').innerText()).to.equal('En curso');
     expect(await requester.locator('tr[data-event="responded"]').innerText()).to.contain('the SMTP relay was down');
     await shot(requester, 'requester-ticket-answered');
+  });
+
+  it('a lead reads October\'s SLA report with its charts; a requester sees only its own customer', async () => {
+    const acme = await t.createCustomerFixture('advanced');
+    const beta = await t.createCustomerFixture('standard');
+    await seedTickets(t.sys.sequelize, octoberTickets(acme.id, beta.id));
+    const lead = await t.admin('POST', '/api/users', { name: 'Lea Lead', email: `lead.browser.${Date.now()}@lastcall.test`, role: 'lead' });
+    expect(lead.status).to.equal(201);
+
+    const page = await signIn(lead.body.token, 'en');
+    await page.waitForURL(/\/console$/);
+    await page.getByRole('link', { name: 'Reports' }).first().click();
+    await page.getByLabel('Month', { exact: true }).fill('2026-10');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.waitForURL(/month=2026-10/);
+    const kpis = await page.locator('.kpis').innerText();
+    expect(kpis).to.contain('Received\n6');
+    expect(kpis).to.contain('77.8 %');
+    expect(kpis).to.contain('4 met · 1 breached · 1 running');
+    // Three charts, each an image with its name; October's days on the compliance chart.
+    expect(await page.locator('svg.chart[role="img"]').count()).to.equal(3);
+    expect(await page.locator('svg.chart').first().locator('rect.bar-response:has(title)').count()).to.equal(5); // Oct 5, 10, 15, 20, 25: the days with a decided response
+    expect(await page.getByRole('img', { name: 'Targets met and breached by impact' }).count()).to.equal(1);
+    const total = page.locator('table.report tbody tr').last();
+    expect(await total.innerText()).to.match(/^Total\s+6\s+4\/1\/1\s+80\.0 %/);
+    await shot(page, 'report-lead-october');
+
+    const csv = await page.request.get(await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href').then((h) => `${t.url}${h}`));
+    expect(csv.status()).to.equal(200);
+    expect((await csv.text()).split('\n')[0]).to.match(/^group,key,label,received,/);
+
+    const requester = await signIn(beta.requesterToken, 'es');
+    await requester.goto(`${t.url}/reports?month=2026-10`);
+    expect(await requester.locator('h1').innerText()).to.contain('Informe de SLA');
+    expect(await requester.locator('.kpis').innerText()).to.contain('Recibidos\n2');
+    // Another customer's report is not found for them.
+    const other = await requester.goto(`${t.url}/reports?month=2026-10&customerId=${acme.id}`);
+    expect(other!.status()).to.equal(404);
+    await shot(requester, 'report-requester-own');
   });
 });

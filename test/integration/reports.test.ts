@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
 import { secondsPolicy, sleep, startTestSystem, eventually, type CustomerFixture, type TestSystem } from '../support/harness';
-import { seedTickets, type SeedTicket } from '../support/report-seed';
+import { octoberTickets, seedTickets } from '../support/report-seed';
 
 const MIN = 60_000;
 const H = 60 * MIN;
@@ -22,33 +22,7 @@ describe('SLA reports', function () {
     const lead = await t.admin('POST', '/api/users', { name: 'Lea Lead', email: `lead.${Date.now()}@lastcall.test`, role: 'lead' });
     expect(lead.status).to.equal(201);
     leadToken = lead.body.token;
-    // October 2026 in Santiago is UTC-3: it runs from 2026-10-01T03:00Z to 2026-11-01T03:00Z.
-    const tickets: SeedTicket[] = [
-      { name: 'T1', customerId: acme.id, plan: 'advanced', impact: 'A', receivedAt: '2026-10-05T12:00:00Z', status: 'closed', assignee: 'tech1@lastcall.test',
-        events: [['assigned', '2026-10-05T12:10:00Z'], ['responded', '2026-10-05T12:30:00Z'], ['sla_met', '2026-10-05T12:30:00Z', { clock: 'response' }],
-          ['resolved', '2026-10-05T15:00:00Z', { firstResponse: false }], ['sla_met', '2026-10-05T15:00:00Z', { clock: 'resolution' }], ['closed', '2026-10-06T10:00:00Z']] },
-      { name: 'T2', customerId: acme.id, plan: 'advanced', impact: 'A', receivedAt: '2026-10-10T10:00:00Z', status: 'resolved', assignee: 'tech1@lastcall.test',
-        events: [['sla_warning', '2026-10-10T10:45:00Z', { clock: 'response' }], ['sla_breached', '2026-10-10T11:00:00Z', { clock: 'response' }],
-          ['responded', '2026-10-10T11:30:00Z'], ['waiting_on_customer', '2026-10-10T12:00:00Z'], ['customer_replied', '2026-10-10T14:00:00Z'],
-          ['resolved', '2026-10-10T15:00:00Z', { firstResponse: false }], ['sla_met', '2026-10-10T15:00:00Z', { clock: 'resolution' }]] },
-      { name: 'T3', customerId: acme.id, plan: 'advanced', impact: 'B', type: 'query', channel: 'web', receivedAt: '2026-10-20T09:00:00Z', status: 'in_progress', assignee: 'tech2@lastcall.test',
-        events: [['responded', '2026-10-20T09:45:00Z'], ['sla_met', '2026-10-20T09:45:00Z', { clock: 'response' }], ['sla_breached', '2026-10-20T17:00:00Z', { clock: 'resolution' }]] },
-      // Oct 31, 23:30 in Santiago: October there, November in UTC.
-      { name: 'T4', customerId: beta.id, plan: 'standard', impact: 'C', receivedAt: '2026-11-01T02:30:00Z', status: 'open', events: [] },
-      // Nov 1, 01:00 in Santiago: not October.
-      { name: 'T5', customerId: beta.id, plan: 'standard', impact: 'B', receivedAt: '2026-11-01T04:00:00Z', status: 'open', events: [] },
-      // Sep 30, 23:00 in Santiago: September there (October in UTC); still open, so in October's backlog.
-      { name: 'T6', customerId: beta.id, plan: 'standard', impact: 'A', receivedAt: '2026-10-01T02:00:00Z', status: 'open', events: [] },
-      // Resolved as its first answer, reopened, resolved again: 26 h to its final resolution.
-      { name: 'T7', customerId: acme.id, plan: 'advanced', impact: 'C', receivedAt: '2026-10-15T12:00:00Z', status: 'closed', assignee: 'tech2@lastcall.test',
-        events: [['resolved', '2026-10-15T13:00:00Z', { firstResponse: true }], ['sla_met', '2026-10-15T13:00:00Z', { clock: 'response' }],
-          ['sla_met', '2026-10-15T13:00:00Z', { clock: 'resolution' }], ['reopened', '2026-10-16T12:00:00Z'],
-          ['resolved', '2026-10-16T14:00:00Z', { firstResponse: false }], ['sla_met', '2026-10-16T14:00:00Z', { clock: 'resolution' }], ['closed', '2026-10-20T00:00:00Z']] },
-      // Still waiting on the customer at the end of October: 157 h of waiting by then.
-      { name: 'T8', customerId: beta.id, plan: 'standard', impact: 'A', receivedAt: '2026-10-25T12:00:00Z', status: 'waiting_on_customer', assignee: 'tech1@lastcall.test',
-        events: [['responded', '2026-10-25T13:00:00Z'], ['sla_met', '2026-10-25T13:00:00Z', { clock: 'response' }], ['waiting_on_customer', '2026-10-25T14:00:00Z']] },
-    ];
-    await seedTickets(t.sys.sequelize, tickets);
+    await seedTickets(t.sys.sequelize, octoberTickets(acme.id, beta.id));
   });
   after(async () => t?.stop());
 

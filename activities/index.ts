@@ -4,6 +4,8 @@ import { log } from '@temporalio/activity';
 import { NotificationRow, Ticket, TicketEventRow } from '../db/models';
 import { leadRecipients, managerRecipients } from './recipients';
 import { createSessionActivities } from './sessions';
+import { createScheduledActivities } from './scheduled';
+import { DEFAULT_TIMEZONE } from '../domain/entitlements';
 import { sendOnce } from './send-log';
 import type { Notification } from '../domain/notifications';
 import { dueAt } from '../domain/sla-clock';
@@ -19,6 +21,10 @@ export interface ActivityDeps {
   /** Builds the link to a ticket in mails, e.g. http://localhost:3000/tickets/<id> (its page). */
   ticketUrl?: (ticketId: string) => string;
   mailDomain?: string;
+  /** Where links in scheduled mail point (reports, the console). */
+  publicUrl?: string;
+  /** The support team's time zone (the lead's digest). */
+  staffTimezone?: string;
 }
 
 const runningDue = (c: { runningSince: number | null } & Parameters<typeof dueAt>[0]) => (c.runningSince !== null ? dueAt(c) : null);
@@ -112,7 +118,12 @@ export function createActivities(deps: ActivityDeps) {
     return result;
   }
 
-  return { recordTicket, notify, ...createSessionActivities({ mailer, boxes, mailDomain }) };
+  return {
+    recordTicket,
+    notify,
+    ...createSessionActivities({ mailer, boxes, mailDomain }),
+    ...createScheduledActivities({ sequelize, mailer, boxes, mailDomain, publicUrl: deps.publicUrl, staffTimezone: deps.staffTimezone ?? DEFAULT_TIMEZONE }),
+  };
 }
 
 export type TicketActivities = ReturnType<typeof createActivities>;

@@ -8,7 +8,8 @@ import type { Mailer, OutgoingMail } from '../mail/mailer';
 
 export interface LoggedMail extends OutgoingMail {
   key: string;
-  ticketId: string;
+  /** Null for mail about no single ticket (reports, term reminders, digests). */
+  ticketId: string | null;
   kind: string;
 }
 

@@ -26,6 +26,10 @@ const schema = z.object({
   INBOUND_ATTACHMENT_MAX_BYTES: z.coerce.number().int().min(0).default(10 * 1024 * 1024),
   WEB_SECRET: z.string().min(32, 'WEB_SECRET must be at least 32 characters').optional(),
   PUBLIC_URL: z.string().url().optional(),
+  SCHEDULES: z.enum(['on', 'off']).default('on'),
+  SCHEDULE_TIMEZONE: z.string().min(1).default('America/Santiago'),
+  SCHEDULE_HOUR: z.coerce.number().int().min(0).max(23).default(8),
+  TERM_CHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -40,6 +44,8 @@ export interface Config {
   adminToken?: string;
   inbound: { port: number; host: string; maxMessageBytes: number; attachmentMaxBytes: number };
   web: { secret?: string; publicUrl?: string };
+  /** The Temporal Schedules of the scheduled work; null = not managed by this process. */
+  schedules: { timezone: string; hour: number; termCheckEvery: number } | null;
   logLevel: Env['LOG_LEVEL'];
   /** Unset: the caller's default (standalone processes drain, npm start does not). */
   shutdownDrainMs?: number;
@@ -68,6 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: e.ADMIN_TOKEN,
     inbound: { port: e.INBOUND_SMTP_PORT, host: e.INBOUND_SMTP_HOST, maxMessageBytes: e.INBOUND_MAX_MESSAGE_BYTES, attachmentMaxBytes: e.INBOUND_ATTACHMENT_MAX_BYTES },
     web: { secret: e.WEB_SECRET, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, '') },
+    schedules: e.SCHEDULES === 'on' ? { timezone: e.SCHEDULE_TIMEZONE, hour: e.SCHEDULE_HOUR, termCheckEvery: e.TERM_CHECK_SECONDS * 1000 } : null,
     logLevel: e.LOG_LEVEL,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
   };

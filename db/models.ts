@@ -77,7 +77,7 @@ export class TicketEventRow extends Model<InferAttributes<TicketEventRow>, Infer
 
 export class NotificationRow extends Model<InferAttributes<NotificationRow>, InferCreationAttributes<NotificationRow>> {
   declare key: string;
-  declare ticketId: string;
+  declare ticketId: string | null;
   declare kind: string;
   declare recipient: string;
   declare subject: string;
@@ -301,7 +301,8 @@ export function initModels(sequelize: Sequelize) {
   NotificationRow.init(
     {
       key: { type: DataTypes.TEXT, primaryKey: true },
-      ticketId: { type: DataTypes.UUID, allowNull: false },
+      // Null for mail that belongs to no ticket (monthly reports, term reminders, the lead's digest).
+      ticketId: { type: DataTypes.UUID, allowNull: true },
       kind: { type: DataTypes.TEXT, allowNull: false },
       recipient: { type: DataTypes.TEXT, allowNull: false },
       subject: { type: DataTypes.TEXT, allowNull: false },

@@ -13,6 +13,8 @@ export interface OutgoingMail {
   headers?: Record<string, string>;
   /** A calendar invitation (iTIP): mail clients show it as an event to accept or decline. */
   icalEvent?: { method: 'REQUEST' | 'CANCEL'; filename: string; content: string };
+  /** Files sent along, e.g. a report's CSV. */
+  attachments?: { filename: string; content: string; contentType: string }[];
 }
 
 export interface Mailer {

@@ -41,6 +41,8 @@ export async function runServerProcess(role: 'api' | 'worker'): Promise<void> {
     webSecret: config.web.secret,
     api: role === 'api',
     worker: role === 'worker',
+    // The worker keeps the schedules of the scheduled work up to date.
+    schedules: config.schedules ?? undefined,
     // Behind a load balancer: time for it to see /readyz fail before the port closes.
     shutdownDrainMs: config.shutdownDrainMs ?? 5_000,
     workflowBundle: process.env.WORKFLOW_BUNDLE_PATH ? { codePath: process.env.WORKFLOW_BUNDLE_PATH } : undefined,

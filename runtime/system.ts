@@ -17,6 +17,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { startInboundSmtp, type InboundSmtp } from '../mail/inbound';
 import { createInboundMailService } from '../services/inbound-mail';
 import { createWebAuth } from '../services/web-auth';
+import { ensureSchedules, type SchedulesConfig } from '../temporal/schedules';
 
 export interface SystemOptions {
   databaseUrl: string;
@@ -52,6 +53,8 @@ export interface SystemOptions {
   attachmentMaxBytes?: number;
   /** Signs the pages' session cookie and CSRF tokens; default derived from adminToken, else random. */
   webSecret?: string;
+  /** Create or update the Temporal Schedules of the scheduled work (with the worker); off unless given. */
+  schedules?: Omit<SchedulesConfig, 'taskQueue'>;
 }
 
 export interface System {
@@ -104,6 +107,8 @@ export async function startSystem(o: SystemOptions): Promise<System> {
         supportManagerEmail: o.supportManagerEmail,
         // The ticket's page: requesters see theirs, the support team is sent on to the console.
         ticketUrl: o.publicUrl ? (id) => `${o.publicUrl}/tickets/${id}` : undefined,
+        publicUrl: o.publicUrl,
+        staffTimezone: o.schedules?.timezone,
       },
     });
     const w = worker;
@@ -121,6 +126,10 @@ export async function startSystem(o: SystemOptions): Promise<System> {
 
   const sys: System = { sequelize, temporal, tickets, startWorker, stopWorker, stop: async () => {} };
   if (o.worker !== false) await startWorker();
+  if (o.worker !== false && o.schedules) {
+    const ids = await ensureSchedules(temporal, { ...o.schedules, taskQueue: o.taskQueue });
+    o.log.info({ schedules: ids }, 'schedules ready');
+  }
 
   let sweepTimer: NodeJS.Timeout | undefined;
   let draining = false;

@@ -92,6 +92,7 @@ async function main() {
     inboundMaxMessageBytes: config.inbound.maxMessageBytes,
     attachmentMaxBytes: config.inbound.attachmentMaxBytes,
     webSecret: config.web.secret,
+    schedules: config.schedules ?? undefined,
   });
   const base = config.web.publicUrl ?? `http://localhost:${config.port}`;
   lines.unshift(

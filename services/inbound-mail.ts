@@ -139,8 +139,9 @@ export function createInboundMailService(deps: InboundMailDeps) {
   async function threadOf(parsed: ParsedMail, subject: string): Promise<Ticket | null> {
     const refs = [parsed.inReplyTo, ...[parsed.references ?? []].flat()].filter((x): x is string => typeof x === 'string' && x.length > 0);
     if (refs.length) {
-      const sent = await NotificationRow.findOne({ where: { messageId: { [Op.in]: refs } } });
-      if (sent) return Ticket.findByPk(sent.ticketId);
+      // A reply to a report or reminder (no ticket) starts a new ticket, as a fresh message would.
+      const sent = await NotificationRow.findOne({ where: { messageId: { [Op.in]: refs }, ticketId: { [Op.ne]: null } } });
+      if (sent) return Ticket.findByPk(sent.ticketId!);
       const earlier = await InboundMessage.findOne({ where: { messageId: { [Op.in]: refs }, ticketId: { [Op.ne]: null } } });
       if (earlier) return Ticket.findByPk(earlier.ticketId!);
       for (const r of refs) {

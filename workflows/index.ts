@@ -1,2 +1,3 @@
 export { ticketWorkflow } from './ticket';
 export { brandMeetingWorkflow, remoteSessionWorkflow, specialistSessionWorkflow } from './session';
+export { advancedTermsWorkflow, leadDigestWorkflow, monthlySlaReportsWorkflow } from './scheduled';

@@ -10,6 +10,7 @@ import { dueAt } from '../domain/sla-clock';
 import type { Mailer } from '../mail/mailer';
 import { renderNotification } from '../mail/templates';
 import type { RecordInput } from './types';
+import { findAssignee } from '../services/assignees';
 
 export interface ActivityDeps {
   sequelize: Sequelize;
@@ -112,7 +113,8 @@ export function createActivities(deps: ActivityDeps) {
     return result;
   }
 
-  return { recordTicket, notify, ...createSessionActivities({ mailer, boxes, mailDomain }) };
+  // An ops signal names its assignee; the directory decides, as it does for the API's assign step.
+  return { recordTicket, notify, findAssignee, ...createSessionActivities({ mailer, boxes, mailDomain }) };
 }
 
 export type TicketActivities = ReturnType<typeof createActivities>;

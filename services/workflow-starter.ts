@@ -22,6 +22,8 @@ export async function startTicketWorkflow(client: Client, taskQueue: string, tic
     number,
     customerId: ticket.customerId,
     customerName: customer?.name ?? ticket.customerId,
+    channel: ticket.channel,
+    type: ticket.type,
     plan: ticket.plan,
     impact: ticket.impact,
     subject: ticket.subject,
@@ -49,8 +51,13 @@ export async function startTicketWorkflow(client: Client, taskQueue: string, tic
         { key: SA.impact, value: ticket.impact },
         { key: SA.status, value: 'open' },
         { key: SA.customer, value: ticket.customerId },
+        { key: SA.customerName, value: input.customerName },
+        { key: SA.channel, value: ticket.channel },
+        { key: SA.type, value: ticket.type },
         { key: SA.breached, value: false },
         { key: SA.number, value: number },
+        // Findable as "at risk" before its first task runs; the workflow keeps it current from then on.
+        ...(ticket.nextDueAt ? [{ key: SA.nextDueAt, value: ticket.nextDueAt }] : []),
       ],
     }));
   } catch (err) {

@@ -7,11 +7,16 @@ export const SA = {
   impact: defineSearchAttributeKey('SlaImpact', SearchAttributeType.KEYWORD),
   status: defineSearchAttributeKey('TicketStatus', SearchAttributeType.KEYWORD),
   customer: defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD),
+  customerName: defineSearchAttributeKey('CustomerName', SearchAttributeType.KEYWORD),
+  channel: defineSearchAttributeKey('TicketChannel', SearchAttributeType.KEYWORD),
+  type: defineSearchAttributeKey('TicketType', SearchAttributeType.KEYWORD),
   breached: defineSearchAttributeKey('SlaBreached', SearchAttributeType.BOOL),
   number: defineSearchAttributeKey('TicketNumber', SearchAttributeType.INT),
   assignee: defineSearchAttributeKey('Assignee', SearchAttributeType.KEYWORD),
   responseDueAt: defineSearchAttributeKey('ResponseDueAt', SearchAttributeType.DATETIME),
   resolutionDueAt: defineSearchAttributeKey('ResolutionDueAt', SearchAttributeType.DATETIME),
+  /** The earliest due time of a running clock: "at risk in the next hour" is one condition. */
+  nextDueAt: defineSearchAttributeKey('NextDueAt', SearchAttributeType.DATETIME),
   // On session workflows (children of a ticket): which kind, and where it stands.
   sessionKind: defineSearchAttributeKey('SessionKind', SearchAttributeType.KEYWORD),
   sessionStatus: defineSearchAttributeKey('SessionStatus', SearchAttributeType.KEYWORD),

@@ -56,8 +56,6 @@ export async function startTicketWorkflow(client: Client, taskQueue: string, tic
         { key: SA.type, value: ticket.type },
         { key: SA.breached, value: false },
         { key: SA.number, value: number },
-        // Findable as "at risk" before its first task runs; the workflow keeps it current from then on.
-        ...(ticket.nextDueAt ? [{ key: SA.nextDueAt, value: ticket.nextDueAt }] : []),
       ],
     }));
   } catch (err) {

@@ -29,17 +29,21 @@ const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'
 const instant = (d: Date) => quote(d.toISOString().replace(/\.\d{3}Z$/, 'Z'));
 const inHours = (ctx: FilterContext, h: number) => instant(new Date(ctx.now.getTime() + h * HOUR));
 const stillOpen = `${SA.status.name} IN (${OPEN_STATUSES.map(quote).join(', ')})`;
+// Each due time is set only while its clock runs (null once met, while paused): a ticket with a
+// target due before `at` is one whose response or resolution due time is before it. (One NextDueAt
+// attribute would be simpler, but SQL visibility stores allow only 3 Datetime attributes.)
+const dueBefore = (at: string) => `(${SA.responseDueAt.name} < ${at} OR ${SA.resolutionDueAt.name} < ${at})`;
 
 export const OPS_FILTERS: readonly OpsFilter[] = [
   {
     id: 'advanced-critical-at-risk',
     title: 'Advanced critical (A) tickets with a target due in the next hour, or already overdue',
-    query: (ctx) => `${SA.plan.name} = 'advanced' AND ${SA.impact.name} = 'A' AND ${SA.nextDueAt.name} < ${inHours(ctx, 1)} AND ${stillOpen}`,
+    query: (ctx) => `${SA.plan.name} = 'advanced' AND ${SA.impact.name} = 'A' AND ${dueBefore(inHours(ctx, 1))} AND ${stillOpen}`,
   },
   {
     id: 'at-risk-next-hour',
     title: 'Every ticket with a target due in the next hour, or already overdue',
-    query: (ctx) => `${SA.nextDueAt.name} < ${inHours(ctx, 1)} AND ${stillOpen}`,
+    query: (ctx) => `${dueBefore(inHours(ctx, 1))} AND ${stillOpen}`,
   },
   {
     id: 'responses-due-next-hour',

@@ -15,14 +15,16 @@ export const SA = {
   assignee: defineSearchAttributeKey('Assignee', SearchAttributeType.KEYWORD),
   responseDueAt: defineSearchAttributeKey('ResponseDueAt', SearchAttributeType.DATETIME),
   resolutionDueAt: defineSearchAttributeKey('ResolutionDueAt', SearchAttributeType.DATETIME),
-  /** The earliest due time of a running clock: "at risk in the next hour" is one condition. */
-  nextDueAt: defineSearchAttributeKey('NextDueAt', SearchAttributeType.DATETIME),
   // On session workflows (children of a ticket): which kind, and where it stands.
   sessionKind: defineSearchAttributeKey('SessionKind', SearchAttributeType.KEYWORD),
   sessionStatus: defineSearchAttributeKey('SessionStatus', SearchAttributeType.KEYWORD),
   sessionStartsAt: defineSearchAttributeKey('SessionStartsAt', SearchAttributeType.DATETIME),
 } as const;
 
+// Mind the per-type limits of SQL visibility stores (the dev server's SQLite, Postgres, MySQL): at
+// most 3 Datetime and 10 Keyword attributes per namespace. Datetime is full (two due times, one
+// session start); Keyword is full too. Both due times are set only while their clock runs, so
+// "due before X" is `ResponseDueAt < X OR ResolutionDueAt < X` (temporal/ops-filters.ts).
 export const ALL_SEARCH_ATTRIBUTES = Object.values(SA);
 
 const CLI_TYPE_NAMES: Record<string, string> = {

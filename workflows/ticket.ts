@@ -153,14 +153,12 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   function publish(): void {
     const responseDue = state.response.runningSince !== null ? dueAt(state.response) : null;
     const resolutionDue = state.resolution.runningSince !== null ? dueAt(state.resolution) : null;
-    const dues = [responseDue, resolutionDue].filter((d): d is number => d !== null);
     upsertSearchAttributes([
       { key: SA.status, value: state.status },
       { key: SA.breached, value: isBreached(state) },
       { key: SA.assignee, value: state.assignee ? state.assignee.email : null },
       { key: SA.responseDueAt, value: responseDue !== null ? new Date(responseDue) : null },
       { key: SA.resolutionDueAt, value: resolutionDue !== null ? new Date(resolutionDue) : null },
-      { key: SA.nextDueAt, value: dues.length ? new Date(Math.min(...dues)) : null },
     ]);
     setCurrentDetails(currentDetails(state, lastRefusal));
   }

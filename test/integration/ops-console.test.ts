@@ -161,6 +161,18 @@ describe('the Temporal UI as the ops console', function () {
       await t.inbox.waitFor((m) => m.subject.includes(`#${viaOps.number}`) && m.subject.includes('Response'));
     });
 
+    it('the API assigns by e-mail too, through the same directory lookup as ops.assign', async () => {
+      const customer = await t.createCustomer('standard');
+      const ticket = await t.createTicket(customer);
+      const unknown = await t.api('POST', `/api/tickets/${ticket.id}/assign`, { assigneeEmail: 'nobody@lastcall.test' });
+      expect([unknown.status, unknown.body.error.code]).to.deep.equal([422, 'UNKNOWN_TECHNICIAN']);
+      const both = await t.api('POST', `/api/tickets/${ticket.id}/assign`, { assigneeEmail: t.techEmail, assigneeId: t.techId });
+      expect(both.status).to.equal(400);
+      const ok = await t.api('POST', `/api/tickets/${ticket.id}/assign`, { assigneeEmail: t.techEmail.toUpperCase() });
+      expect(ok.status, JSON.stringify(ok.body)).to.equal(200);
+      expect(ok.body.assignee).to.deep.equal({ name: 'Tomás Tech', email: t.techEmail });
+    });
+
     it('a refused signal records step_refused with why, and changes nothing else', async () => {
       const customer = await t.createCustomer('standard');
       const ticket = await t.createTicket(customer);

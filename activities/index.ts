@@ -12,6 +12,7 @@ import { dueAt } from '../domain/sla-clock';
 import type { Mailer } from '../mail/mailer';
 import { renderNotification } from '../mail/templates';
 import type { RecordInput } from './types';
+import { findAssignee } from '../services/assignees';
 
 export interface ActivityDeps {
   sequelize: Sequelize;
@@ -121,6 +122,8 @@ export function createActivities(deps: ActivityDeps) {
   return {
     recordTicket,
     notify,
+    // An ops signal names its assignee; the directory decides, as it does for the API's assign step.
+    findAssignee,
     ...createSessionActivities({ mailer, boxes, mailDomain }),
     ...createScheduledActivities({ sequelize, mailer, boxes, mailDomain, publicUrl: deps.publicUrl, staffTimezone: deps.staffTimezone ?? DEFAULT_TIMEZONE }),
   };

@@ -1,6 +1,6 @@
 // Request bodies the API accepts. zod turns anything else into a 400 VALIDATION_FAILED.
 import { z } from 'zod';
-import { CHANNELS, IMPACTS, PLANS, STEP_RESPONSE_VIAS, TICKET_TYPES } from '../domain/plans';
+import { CHANNELS, IMPACTS, PLANS, TICKET_TYPES } from '../domain/plans';
 import { isValidTimezone, TERMS } from '../domain/entitlements';
 import { ROLES, STAFF_ROLES } from '../domain/roles';
 import { TICKET_STATUSES } from '../domain/ticket-lifecycle';
@@ -78,15 +78,8 @@ export const idempotencyKey = z
   .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
   .optional();
 
-export const stepBodies = {
-  assign: z.object({ assigneeId: z.string().uuid() }).strict(),
-  respond: z.object({ via: z.enum(STEP_RESPONSE_VIAS), message: text(20_000) }).strict(),
-  'wait-for-customer': z.object({ message: text(20_000).optional() }).strict(),
-  'customer-replied': z.object({ message: text(20_000).optional() }).strict(),
-  resolve: z.object({ resolution: text(20_000) }).strict(),
-  reopen: z.object({ reason: text(2_000).optional() }).strict(),
-  close: z.object({ reason: text(2_000).optional() }).strict(),
-} as const;
+// One set of step schemas for the API and for ops signals in the workflow (see domain/step-bodies).
+export { stepBodies } from '../domain/step-bodies';
 
 const csv = <T extends readonly [string, ...string[]]>(values: T) =>
   z

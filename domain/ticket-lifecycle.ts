@@ -48,6 +48,7 @@ export type EventType =
   | 'sla_met'
   | 'flagged_complex'
   | 'session_requested'
+  | 'step_refused'
   | `session_${SessionEvent['type']}`;
 
 export interface TicketEvent {
@@ -247,6 +248,25 @@ export function applyStep(state: TicketState, step: Step, at: number, actor: str
       s = emit(s, events, 'closed', at, actor, { reason: step.reason ?? null, automatic: false });
       break;
   }
+  return { state: s, events };
+}
+
+/** A step sent where no answer can go back (an ops signal) and refused: why, for the history. */
+export interface StepRefusal {
+  step: StepKind;
+  /** How it came in, e.g. the signal's name. */
+  via: string;
+  reason: string;
+  issues?: string[];
+}
+
+/**
+ * Put a refused step on record. Only the history grows: status, clocks and assignee stay as they
+ * were, and no alarm is caught up (the refusal is not a step).
+ */
+export function applyStepRefused(state: TicketState, refusal: StepRefusal, at: number, actor: string): Transition {
+  const events: TicketEvent[] = [];
+  const s = emit(state, events, 'step_refused', at, actor, { step: refusal.step, via: refusal.via, reason: refusal.reason, issues: refusal.issues ?? [], status: state.status });
   return { state: s, events };
 }
 

@@ -26,6 +26,8 @@ import { NOT_IN_PLAN, STEP_NOT_ALLOWED, STEP_UPDATES, customerMessageUpdate, tic
 import type { UpdateDefinition } from '@temporalio/common';
 import { currentPolicy } from './sla-policy';
 import { startTicketWorkflow } from './workflow-starter';
+import { describeAssignee, findAssignee } from './assignees';
+import type { AssigneeRef } from '../domain/step-bodies';
 
 export interface TicketServiceDeps {
   sequelize: Sequelize;
@@ -265,7 +267,7 @@ export function createTicketService(deps: TicketServiceDeps) {
 
   async function step(idOrNumber: string, kind: StepKind, body: Record<string, unknown>, p: Principal, idempotencyKey?: string) {
     const ticket = await findTicket(idOrNumber, p);
-    const args = kind === 'assign' ? { assignee: await assignee(String(body.assigneeId)) } : body;
+    const args = kind === 'assign' ? { assignee: await assignee(body as AssigneeRef) } : body;
     let version: number;
     try {
       version = (await runUpdate(ticket, ticket.workflowId, STEP_UPDATES[kind] as (typeof STEP_UPDATES)['close'], { ...args, actor: p.label } as { actor: string }, kind, idempotencyKey)).version;
@@ -309,10 +311,10 @@ export function createTicketService(deps: TicketServiceDeps) {
     }
   }
 
-  async function assignee(userId: string) {
-    const u = await User.findOne({ where: { id: userId, role: { [Op.in]: ['technician', 'lead'] } } });
-    if (!u || !u.enabled) throw new ApiError(422, 'UNKNOWN_TECHNICIAN', `${userId} is not an active technician or lead`);
-    return { name: u.name, email: u.email };
+  async function assignee(ref: AssigneeRef) {
+    const person = await findAssignee(ref);
+    if (!person) throw new ApiError(422, 'UNKNOWN_TECHNICIAN', `${describeAssignee(ref)} is not an active technician or lead`);
+    return person;
   }
 
   function stepError(err: unknown, ticket: Ticket, kind: string): ApiError {

@@ -7,6 +7,9 @@ export const SA = {
   impact: defineSearchAttributeKey('SlaImpact', SearchAttributeType.KEYWORD),
   status: defineSearchAttributeKey('TicketStatus', SearchAttributeType.KEYWORD),
   customer: defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD),
+  customerName: defineSearchAttributeKey('CustomerName', SearchAttributeType.KEYWORD),
+  channel: defineSearchAttributeKey('TicketChannel', SearchAttributeType.KEYWORD),
+  type: defineSearchAttributeKey('TicketType', SearchAttributeType.KEYWORD),
   breached: defineSearchAttributeKey('SlaBreached', SearchAttributeType.BOOL),
   number: defineSearchAttributeKey('TicketNumber', SearchAttributeType.INT),
   assignee: defineSearchAttributeKey('Assignee', SearchAttributeType.KEYWORD),
@@ -18,6 +21,10 @@ export const SA = {
   sessionStartsAt: defineSearchAttributeKey('SessionStartsAt', SearchAttributeType.DATETIME),
 } as const;
 
+// Mind the per-type limits of SQL visibility stores (the dev server's SQLite, Postgres, MySQL): at
+// most 3 Datetime and 10 Keyword attributes per namespace. Datetime is full (two due times, one
+// session start); Keyword is full too. Both due times are set only while their clock runs, so
+// "due before X" is `ResponseDueAt < X OR ResolutionDueAt < X` (temporal/ops-filters.ts).
 export const ALL_SEARCH_ATTRIBUTES = Object.values(SA);
 
 const CLI_TYPE_NAMES: Record<string, string> = {

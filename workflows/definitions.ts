@@ -1,7 +1,8 @@
 // The ticket workflow's contract: its input, its updates (technician steps) and its query.
 // Shared by the workflow, the API and the tests so the names live in one place.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Impact, Plan, ResponseVia } from '../domain/plans';
+import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
+import type { Channel, Impact, Plan, ResponseVia, TicketType } from '../domain/plans';
 import type { SessionTimingsMs, TicketTargets } from '../domain/sla-policy';
 import type { SessionAction, SessionEvent, SessionKind, SessionOutcome, SessionParty, SessionStatus, SessionSummary } from '../domain/sessions';
 import type { CustomerMessage, Person, SlaView, StepKind, TicketStatus } from '../domain/ticket-lifecycle';
@@ -15,6 +16,9 @@ export interface TicketWorkflowInput {
   number: number;
   customerId: string;
   customerName: string;
+  /** Absent on tickets started before they were search attributes. */
+  channel?: Channel;
+  type?: TicketType;
   plan: Plan;
   impact: Impact;
   subject: string;
@@ -69,6 +73,34 @@ export const STEP_UPDATES = {
   reopen: reopenUpdate,
   close: closeUpdate,
 } as const;
+
+// ---- Ops: technician steps sent from the Temporal UI or CLI -------------------------------------
+
+/**
+ * One name per step, as a Signal (the UI's "Send a Signal": no answer, a refusal is recorded as a
+ * `step_refused` event) and as an Update of the same name (an answer, or the refusal as an error).
+ * The payload is the API's request body plus `actor`, the staff member's e-mail.
+ */
+export const OPS_STEP_NAMES: Record<StepKind, string> = {
+  assign: 'ops.assign',
+  respond: 'ops.respond',
+  'wait-for-customer': 'ops.wait-for-customer',
+  'customer-replied': 'ops.customer-replied',
+  resolve: 'ops.resolve',
+  reopen: 'ops.reopen',
+  close: 'ops.close',
+};
+
+/** Loose on purpose: the workflow checks the payload with the API's own schemas (domain/step-bodies). */
+export type OpsStepPayload = Record<string, unknown>;
+
+export const OPS_STEP_SIGNALS = Object.fromEntries(
+  Object.entries(OPS_STEP_NAMES).map(([kind, name]) => [kind, defineSignal<[OpsStepPayload]>(name)]),
+) as Record<StepKind, SignalDefinition<[OpsStepPayload]>>;
+
+export const OPS_STEP_UPDATES = Object.fromEntries(
+  Object.entries(OPS_STEP_NAMES).map(([kind, name]) => [kind, defineUpdate<StepResult, [OpsStepPayload]>(name)]),
+) as Record<StepKind, UpdateDefinition<StepResult, [OpsStepPayload]>>;
 
 /** The customer wrote to the ticket (inbound e-mail); not a technician step, so not in STEP_UPDATES. */
 export const customerMessageUpdate = defineUpdate<StepResult, [Actor & CustomerMessage]>('customerMessage');
@@ -143,6 +175,12 @@ export const sessionStateQuery = defineQuery<SessionView>('sessionState');
 
 /** ApplicationFailure type for a request the ticket's plan does not include. */
 export const NOT_IN_PLAN = 'NOT_IN_PLAN';
+
+/** ApplicationFailure type for a payload the step's schema refuses (an ops update). */
+export const VALIDATION_FAILED = 'VALIDATION_FAILED';
+
+/** ApplicationFailure type for an assignee who is not an enabled technician or lead (an ops update). */
+export const UNKNOWN_TECHNICIAN = 'UNKNOWN_TECHNICIAN';
 
 /** ApplicationFailure type for a step the ticket's state does not allow. */
 export const STEP_NOT_ALLOWED = 'STEP_NOT_ALLOWED';

@@ -34,6 +34,7 @@ import {
   type SessionWorkflowInput,
 } from './definitions';
 
+// Call sites add a summary with executeWithOptions (user metadata); timeouts and retries stay these.
 const acts = proxyActivities<SessionActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
@@ -113,7 +114,7 @@ async function runSession(input: SessionWorkflowInput): Promise<SessionResult> {
         `Host: ${host ? host.email : input.kind === 'brand' ? engineers.map((e) => e.email).join(', ') || 'no engineer contact yet' : 'not chosen yet'}`,
       ].join('\n\n'),
     );
-    await acts.recordSession({
+    await acts.recordSession.executeWithOptions({ summary: `#${input.number} ${label} record: ${lastEvent}, ${status}` }, [{
       sessionId: input.sessionId,
       ticketId: input.ticketId,
       kind: input.kind,
@@ -128,7 +129,7 @@ async function runSession(input: SessionWorkflowInput): Promise<SessionResult> {
       notes,
       requestedBy: input.requestedBy,
       lastEvent,
-    });
+    }]);
   }
 
   /** Record, and tell the ticket, which keeps the one history of everything that happened. */
@@ -179,7 +180,8 @@ async function runSession(input: SessionWorkflowInput): Promise<SessionResult> {
         notes,
       },
     };
-    mails.push(CancellationScope.nonCancellable(() => mail.sendSessionMail(m)).catch((err) => log.error('session e-mail failed for good', { key, err: String(err) })));
+    const summary = `#${input.number} ${label} e-mail ${type} to ${opts.lead ? ['the lead', ...m.to].join(', ') : m.to.join(', ') || 'nobody'}`.slice(0, 200);
+    mails.push(CancellationScope.nonCancellable(() => mail.sendSessionMail.executeWithOptions({ summary }, [m])).catch((err) => log.error('session e-mail failed for good', { key, err: String(err) })));
   }
 
   function take(): Command {
@@ -252,16 +254,16 @@ async function runSession(input: SessionWorkflowInput): Promise<SessionResult> {
       wake = false;
       if (input.kind === 'specialist') {
         if (!(keepHost && host)) {
-          host = await acts.findSpecialist({ technology: input.technology!, exclude: excluded });
+          host = await acts.findSpecialist.executeWithOptions({ summary: `#${input.number} find a ${input.technology} specialist` }, [{ technology: input.technology!, exclude: excluded }]);
           // Everyone declined or lapsed: start again from the least loaded.
           if (!host && excluded.length) {
             excluded.length = 0;
-            host = await acts.findSpecialist({ technology: input.technology!, exclude: [] });
+            host = await acts.findSpecialist.executeWithOptions({ summary: `#${input.number} find a ${input.technology} specialist, again from the least loaded` }, [{ technology: input.technology!, exclude: [] }]);
           }
         }
         if (host) return;
       } else if (input.kind === 'brand') {
-        engineers = await acts.findBrandContacts({ brand: input.brand! });
+        engineers = await acts.findBrandContacts.executeWithOptions({ summary: `#${input.number} find ${input.brand} engineer contacts` }, [{ brand: input.brand! }]);
         if (engineers.length) return;
       } else {
         return;

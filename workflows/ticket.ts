@@ -34,10 +34,12 @@ import {
   NotInPlan,
   sessionCount,
   applyAutoClose,
+  autoCloseAt,
   applyCustomerReminder,
   customerReminderAt,
   applyDueAlarms,
   applyStep,
+  applyStepRefused,
   checkStep,
   isBreached,
   nextWakeUp,
@@ -47,6 +49,7 @@ import {
   slaView,
   StepNotAllowed,
   type Step,
+  type StepKind,
   type TicketEvent,
   type TicketState,
   type Transition,
@@ -54,7 +57,12 @@ import {
 import type { TicketSnapshot } from '../activities/types';
 import {
   NOT_IN_PLAN,
+  OPS_STEP_NAMES,
+  OPS_STEP_SIGNALS,
+  OPS_STEP_UPDATES,
   SESSION_WORKFLOW_TYPES,
+  UNKNOWN_TECHNICIAN,
+  VALIDATION_FAILED,
   STEP_NOT_ALLOWED,
   STEP_UPDATES,
   WAIT_FOR_HANDLERS,
@@ -64,6 +72,7 @@ import {
   slaStateQuery,
   ticketWorkflowId,
   type Actor,
+  type OpsStepPayload,
   type SessionRequestArgs,
   type SessionWorkflowInput,
   type StepResult,
@@ -71,8 +80,12 @@ import {
   type TicketWorkflowInput,
 } from './definitions';
 import { SA } from '../temporal/search-attributes';
+import { parseOpsStep, stepUpdateIssues, type AssigneeRef } from '../domain/step-bodies';
+import type { Notification } from '../domain/notifications';
 
-const { recordTicket } = proxyActivities<TicketActivities>({
+// Activities are called through executeWithOptions only to add a summary (user metadata, outside
+// the determinism check); their timeouts and retries stay those of the proxy.
+const { recordTicket, findAssignee } = proxyActivities<TicketActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
@@ -125,10 +138,17 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     if (t.events.length === 0) return;
     publish();
     for (const n of notificationsFor(state.ticketId, t.events)) {
-      emails.push(notify(n).catch((err) => log.error('notification failed for good', { key: n.key, err: String(err) })));
+      emails.push(
+        notify
+          .executeWithOptions({ summary: notifySummary(state.number, n) }, [n])
+          .catch((err) => log.error('notification failed for good', { key: n.key, err: String(err) })),
+      );
     }
-    await recordTicket({ ticketId: state.ticketId, events: t.events, snapshot: snapshot() });
+    await recordTicket.executeWithOptions({ summary: recordSummary(state.number, t.events) }, [{ ticketId: state.ticketId, events: t.events, snapshot: snapshot() }]);
   }
+
+  /** The last step refused without an answer to its sender (an ops signal), shown in the details. */
+  let lastRefusal: string | null = null;
 
   function publish(): void {
     const responseDue = state.response.runningSince !== null ? dueAt(state.response) : null;
@@ -140,15 +160,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
       { key: SA.responseDueAt, value: responseDue !== null ? new Date(responseDue) : null },
       { key: SA.resolutionDueAt, value: resolutionDue !== null ? new Date(resolutionDue) : null },
     ]);
-    const sla = slaView(state, Date.now());
-    setCurrentDetails(
-      [
-        `**Ticket #${state.number}** · ${state.plan} · impact ${state.impact} (${IMPACT_LABELS[state.impact]}) · **${state.status}**`,
-        `Assignee: ${state.assignee ? state.assignee.email : 'unassigned'}`,
-        `Response: ${sla.response.status}${sla.response.dueAt ? ` · due ${sla.response.dueAt}` : ''}`,
-        `Resolution: ${sla.resolution.status}${sla.resolution.dueAt ? ` · due ${sla.resolution.dueAt}` : ''}`,
-      ].join('\n\n'),
-    );
+    setCurrentDetails(currentDetails(state, lastRefusal));
   }
 
   // A step that reaches a workflow before its first task ran (a busy server) is handled before the
@@ -167,7 +179,86 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
         await commit(applyStep(state, toStep(args), Date.now(), args.actor));
         return view();
       },
-      { validator: (args: A) => refuse(() => checkStep(state, toStep(args))) },
+      {
+        // The API checked the body already; a caller straight from the Temporal CLI or UI has not.
+        // Validators do not run on replay, so this refuses nothing a running ticket already took.
+        validator: (args: A) => {
+          const kind = (Object.keys(STEP_UPDATES) as StepKind[]).find((k) => STEP_UPDATES[k].name === def.name)!;
+          const issues = stepUpdateIssues(kind, args);
+          if (issues) throw invalidPayload(kind, issues);
+          refuse(() => checkStep(state, toStep(args)));
+        },
+      },
+    );
+  }
+
+  // ---- Ops steps from the Temporal UI or CLI: the API's schema and the same checkStep/applyStep.
+  // They run one at a time, in arrival order: an assign waits for the directory, and the step after
+  // it must see its result.
+  let opsQueue: Promise<unknown> = Promise.resolve();
+  function serialised<T>(fn: () => Promise<T>): Promise<T> {
+    const run = opsQueue.then(fn);
+    opsQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  type OpsOutcome = { ok: true; result: StepResult } | { ok: false; type: string; actor: string; reason: string; issues: string[] };
+
+  async function opsStep(kind: StepKind, payload: OpsStepPayload): Promise<OpsOutcome> {
+    await receivedFirst();
+    return serialised(async () => {
+      const parsed = parseOpsStep(kind, payload);
+      if (!parsed.ok) return { ok: false, type: VALIDATION_FAILED, actor: parsed.actor, reason: parsed.reason, issues: parsed.issues };
+      let step = parsed.step;
+      try {
+        checkStep(state, step);
+      } catch (err) {
+        if (err instanceof StepNotAllowed) return { ok: false, type: STEP_NOT_ALLOWED, actor: parsed.actor, reason: err.message, issues: [] };
+        throw err;
+      }
+      if (parsed.assignee) {
+        const person = await findAssignee.executeWithOptions({ summary: `#${state.number} look up assignee ${assigneeLabel(parsed.assignee)}` }, [parsed.assignee]);
+        if (!person) return { ok: false, type: UNKNOWN_TECHNICIAN, actor: parsed.actor, reason: `${assigneeLabel(parsed.assignee)} is not an active technician or lead`, issues: [] };
+        step = { kind: 'assign', assignee: person };
+      }
+      // The state may have moved while the directory answered.
+      try {
+        checkStep(state, step);
+      } catch (err) {
+        if (err instanceof StepNotAllowed) return { ok: false, type: STEP_NOT_ALLOWED, actor: parsed.actor, reason: err.message, issues: [] };
+        throw err;
+      }
+      await commit(applyStep(state, step, Date.now(), parsed.actor));
+      return { ok: true, result: view() };
+    });
+  }
+
+  for (const kind of Object.keys(OPS_STEP_NAMES) as StepKind[]) {
+    // A signal has nobody to answer: a refusal goes on the ticket's record, in its details and in the log.
+    setHandler(OPS_STEP_SIGNALS[kind], async (payload) => {
+      const outcome = await opsStep(kind, payload);
+      if (outcome.ok) return;
+      const via = `signal ${OPS_STEP_NAMES[kind]}`;
+      log.warn('ops step refused', { ticket: state.number, via, actor: outcome.actor, reason: outcome.reason });
+      lastRefusal = `${new Date(Date.now()).toISOString()} ${OPS_STEP_NAMES[kind]} by ${outcome.actor}: ${outcome.reason}`;
+      await commit(applyStepRefused(state, { step: kind, via, reason: outcome.reason, issues: outcome.issues }, Date.now(), outcome.actor));
+    });
+    // The Update of the same name answers its caller, like the API: refused before it is accepted
+    // when the payload or the state says no, so nothing is recorded then.
+    setHandler(
+      OPS_STEP_UPDATES[kind],
+      async (payload) => {
+        const outcome = await opsStep(kind, payload);
+        if (outcome.ok) return outcome.result;
+        throw ApplicationFailure.create({ type: outcome.type, message: outcome.reason, nonRetryable: true, details: [{ step: kind, status: state.status, issues: outcome.issues }] });
+      },
+      {
+        validator: (payload) => {
+          const parsed = parseOpsStep(kind, payload);
+          if (!parsed.ok) throw invalidPayload(kind, parsed.issues);
+          refuse(() => checkStep(state, parsed.step));
+        },
+      },
     );
   }
 
@@ -302,6 +393,9 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     { key: SA.impact, value: input.impact },
     { key: SA.customer, value: input.customerId },
     { key: SA.number, value: input.number },
+    { key: SA.customerName, value: input.customerName },
+    ...(input.channel ? [{ key: SA.channel, value: input.channel }] : []),
+    ...(input.type ? [{ key: SA.type, value: input.type }] : []),
   ]);
   const receiving = commit(receivedEvent(state, input.receivedAt, input.actor, { subject: input.subject, customerName: input.customerName }));
   received = true;
@@ -355,6 +449,44 @@ function refuse(check: () => void): void {
     }
     throw err;
   }
+}
+
+/** An Update's argument the step's schema refuses, in the failure type the API maps to 400. */
+function invalidPayload(kind: StepKind, issues: string[]): ApplicationFailure {
+  return ApplicationFailure.create({ type: VALIDATION_FAILED, message: `invalid payload for "${kind}": ${issues.join('; ')}`, nonRetryable: true, details: issues.map((message) => ({ message })) });
+}
+
+const assigneeLabel = (ref: AssigneeRef) => ('assigneeId' in ref ? ref.assigneeId : ref.assigneeEmail);
+
+/** The activity summaries a person reads in the ticket's history. */
+function recordSummary(number: number, events: TicketEvent[]): string {
+  return `#${number} record: ${events.map((e) => e.type).join(', ')}`.slice(0, 200);
+}
+
+function notifySummary(number: number, n: Notification): string {
+  return `#${number} e-mail ${n.kind} to ${n.audience}`;
+}
+
+/** What ops read on the workflow's page: its state, who has it, what falls due next. */
+function currentDetails(state: TicketState, lastRefusal: string | null): string {
+  const sla = slaView(state, Date.now());
+  const [next] = pendingAlarms(state);
+  const close = autoCloseAt(state);
+  const nextLine = next
+    ? `Next: ${next.clock} ${next.kind} at ${new Date(next.at).toISOString()}`
+    : close !== null
+      ? `Next: closes by itself at ${new Date(close).toISOString()}`
+      : state.status === 'waiting_on_customer'
+        ? 'Next: the customer\'s reply (resolution clock paused)'
+        : 'Next: nothing due';
+  return [
+    `**Ticket #${state.number}** · ${state.plan} · impact ${state.impact} (${IMPACT_LABELS[state.impact]}) · **${state.status}**`,
+    `Assignee: ${state.assignee ? state.assignee.email : 'unassigned'}`,
+    `Response: ${sla.response.status}${sla.response.dueAt ? ` · due ${sla.response.dueAt}` : ''}`,
+    `Resolution: ${sla.resolution.status}${sla.resolution.dueAt ? ` · due ${sla.resolution.dueAt}` : ''}`,
+    nextLine,
+    ...(lastRefusal ? [`Last refused step: ${lastRefusal}`] : []),
+  ].join('\n\n');
 }
 
 /** What the pending timer waits for, as ops read it in the Temporal UI. */

@@ -10,6 +10,7 @@ import pino from 'pino';
 import { installTemporalRuntime } from '../../runtime/temporal-runtime';
 import { eventually, secondsPolicy, sleep, startTestSystem } from '../support/harness';
 import { Ticket } from '../../db/models';
+import { OPS_STEP_SIGNALS, OPS_STEP_UPDATES } from '../../workflows/definitions';
 
 const HISTORIES = path.join(__dirname, '..', 'histories');
 
@@ -150,6 +151,32 @@ describe('workflow replay', function () {
         await eventually(async () => (await t.api('GET', `/api/tickets/${brandTicket.id}`)).body.events.some((e: any) => e.type === 'session_cancelled'), 15_000);
         await t.api('POST', `/api/tickets/${brandTicket.id}/close`, {});
         await keep('brand-meeting-cancelled', b.body.id);
+      } finally {
+        await t.stop();
+      }
+    });
+  }
+
+  if (process.env.RECORD_HISTORIES) {
+    it('records the history of a ticket worked by ops from the Temporal UI or CLI', async () => {
+      const file = path.join(HISTORIES, 'ops-signals.json');
+      if (existsSync(file)) return;
+      const t = await startTestSystem({ label: 'record-ops', policy: secondsPolicy({ A: { response: 'PT30S', resolution: 'PT60S' } }) });
+      try {
+        const customerId = await t.createCustomer('standard');
+        const ticket = await t.createTicket(customerId);
+        const handle = t.sys.temporal.workflow.getHandle(ticket.workflowId);
+        const actor = 'olga.ops@lastcall.test';
+        const types = async () => (await t.api('GET', `/api/tickets/${ticket.id}`)).body.events.map((e: any) => e.type);
+        // A refused signal, an assign resolved through the directory, a response, then an ops update and the API.
+        await handle.signal(OPS_STEP_SIGNALS.close, { actor });
+        await handle.signal(OPS_STEP_SIGNALS.assign, { actor, assigneeEmail: t.techEmail });
+        await handle.signal(OPS_STEP_SIGNALS.respond, { actor, via: 'phone', message: 'Called the customer' });
+        await eventually(async () => (await types()).includes('responded'));
+        await handle.executeUpdate(OPS_STEP_UPDATES.resolve, { args: [{ actor, resolution: 'Restarted the service' }] });
+        expect((await t.api('POST', `/api/tickets/${ticket.id}/close`, {})).status).to.equal(200);
+        await handle.result();
+        writeFileSync(file, historyToJSON(await handle.fetchHistory()));
       } finally {
         await t.stop();
       }

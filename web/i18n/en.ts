@@ -149,6 +149,7 @@ export const en = {
   'event.sla_escalated': '{clock} target escalated',
   'event.sla_met': '{clock} target met',
   'event.flagged_complex': 'Flagged as highly complex',
+  'event.step_refused': 'Step refused ({via})',
   'event.session': 'Session {id}: {type}',
   'event.clock.response': 'First response',
   'event.clock.resolution': 'Resolution',

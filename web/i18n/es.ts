@@ -150,6 +150,7 @@ export const es: Messages = {
   'event.sla_escalated': 'Plazo de {clock} escalado',
   'event.sla_met': 'Plazo de {clock} cumplido',
   'event.flagged_complex': 'Marcado como altamente complejo',
+  'event.step_refused': 'Paso rechazado ({via})',
   'event.session': 'Sesión {id}: {type}',
   'event.clock.response': 'primera respuesta',
   'event.clock.resolution': 'resolución',

@@ -1,0 +1,116 @@
+// What a technician step carries, as one set of zod schemas shared by the API (request bodies) and
+// the ticket workflow (ops signals and updates sent from the Temporal UI or CLI), so a step is
+// checked the same way whichever door it comes through. zod is pure JavaScript: it runs inside the
+// workflow sandbox and decides the same on every replay.
+import { z } from 'zod';
+import { STEP_RESPONSE_VIAS, type ResponseVia } from './plans';
+import type { Person, Step, StepKind } from './ticket-lifecycle';
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const email = z.string().trim().toLowerCase().email().max(320);
+
+/** The assignee by id (the console, the API) or by e-mail (what ops see in the Temporal UI). */
+const assignBody = z.union([z.object({ assigneeId: z.string().uuid() }).strict(), z.object({ assigneeEmail: email }).strict()]);
+
+export const stepBodies = {
+  assign: assignBody,
+  respond: z.object({ via: z.enum(STEP_RESPONSE_VIAS), message: text(20_000) }).strict(),
+  'wait-for-customer': z.object({ message: text(20_000).optional() }).strict(),
+  'customer-replied': z.object({ message: text(20_000).optional() }).strict(),
+  resolve: z.object({ resolution: text(20_000) }).strict(),
+  reopen: z.object({ reason: text(2_000).optional() }).strict(),
+  close: z.object({ reason: text(2_000).optional() }).strict(),
+} as const;
+
+export type StepBody<K extends StepKind> = z.infer<(typeof stepBodies)[K]>;
+
+/** Who the assign step names, before the directory says whether they may work tickets. */
+export type AssigneeRef = { assigneeId: string } | { assigneeEmail: string };
+
+// ---- Ops: the same bodies plus who did it ---------------------------------------------------------
+
+/** The staff member behind an ops signal or update (their e-mail); recorded as `ops:<email>`. */
+const opsActor = { actor: email };
+
+const withActor = <S extends z.ZodObject>(s: S) => s.extend(opsActor);
+
+export const opsStepPayloads = {
+  assign: z.union([withActor(assignBody.options[0]), withActor(assignBody.options[1])]),
+  respond: withActor(stepBodies.respond),
+  'wait-for-customer': withActor(stepBodies['wait-for-customer']),
+  'customer-replied': withActor(stepBodies['customer-replied']),
+  resolve: withActor(stepBodies.resolve),
+  reopen: withActor(stepBodies.reopen),
+  close: withActor(stepBodies.close),
+} as const;
+
+export const OPS_ACTOR_PREFIX = 'ops:';
+
+export type ParsedOpsStep =
+  /** `assignee` is set for an assign step: the directory must confirm the person before it applies. */
+  | { ok: true; actor: string; step: Step; assignee?: AssigneeRef }
+  | { ok: false; actor: string; reason: string; issues: string[] };
+
+/** The actor a refusal is recorded under when the payload did not name a usable one. */
+const UNKNOWN_OPS_ACTOR = `${OPS_ACTOR_PREFIX}unknown`;
+
+function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(payload)'}: ${i.message}`);
+}
+
+/**
+ * Check an ops payload for a step. An assign step comes back with a placeholder assignee (the
+ * e-mail when given) and the reference the workflow resolves through the directory.
+ */
+export function parseOpsStep(kind: StepKind, raw: unknown): ParsedOpsStep {
+  const parsed = opsStepPayloads[kind].safeParse(raw);
+  if (!parsed.success) {
+    const actor = email.safeParse((raw as { actor?: unknown } | null)?.actor);
+    const issues = describeIssues(parsed.error);
+    return { ok: false, actor: actor.success ? OPS_ACTOR_PREFIX + actor.data : UNKNOWN_OPS_ACTOR, reason: `invalid payload: ${issues.join('; ')}`, issues };
+  }
+  const body = parsed.data as Record<string, unknown> & { actor: string };
+  const actor = OPS_ACTOR_PREFIX + body.actor;
+  switch (kind) {
+    case 'assign': {
+      const ref: AssigneeRef = 'assigneeId' in body ? { assigneeId: String(body.assigneeId) } : { assigneeEmail: String(body.assigneeEmail) };
+      const placeholder: Person = { email: 'assigneeEmail' in ref ? ref.assigneeEmail : ref.assigneeId };
+      return { ok: true, actor, step: { kind, assignee: placeholder }, assignee: ref };
+    }
+    case 'respond':
+      return { ok: true, actor, step: { kind, via: body.via as ResponseVia, message: String(body.message) } };
+    case 'wait-for-customer':
+    case 'customer-replied':
+      return { ok: true, actor, step: { kind, message: body.message as string | undefined } };
+    case 'resolve':
+      return { ok: true, actor, step: { kind, resolution: String(body.resolution) } };
+    case 'reopen':
+    case 'close':
+      return { ok: true, actor, step: { kind, reason: body.reason as string | undefined } };
+  }
+}
+
+// ---- The step Updates themselves (what the API sends, after it resolved the assignee) ------------
+
+const updateActor = { actor: text(400) };
+const person = z.object({ name: z.string().max(200).nullish(), email }).strict();
+
+/**
+ * The argument of each step Update. The API sends exactly this; a caller going straight to the
+ * workflow (the Temporal CLI or UI) is held to it by the Update's validator.
+ */
+export const stepUpdatePayloads = {
+  assign: z.object({ ...updateActor, assignee: person }).strict(),
+  respond: stepBodies.respond.extend(updateActor),
+  'wait-for-customer': stepBodies['wait-for-customer'].extend(updateActor),
+  'customer-replied': stepBodies['customer-replied'].extend(updateActor),
+  resolve: stepBodies.resolve.extend(updateActor),
+  reopen: stepBodies.reopen.extend(updateActor),
+  close: stepBodies.close.extend(updateActor),
+} as const;
+
+/** The problems with an Update's argument, or null when it is acceptable. */
+export function stepUpdateIssues(kind: StepKind, raw: unknown): string[] | null {
+  const parsed = stepUpdatePayloads[kind].safeParse(raw);
+  return parsed.success ? null : describeIssues(parsed.error);
+}

@@ -1,0 +1,62 @@
+import { expect } from 'chai';
+import { parseOpsStep, stepBodies, stepUpdateIssues } from '../../domain/step-bodies';
+import { applyStepRefused, openTicket } from '../../domain/ticket-lifecycle';
+
+const MIN = 60_000;
+const T0 = Date.UTC(2026, 10, 25, 9, 0, 0);
+
+describe('step payloads shared by the API and ops signals (unit)', () => {
+  it('an ops payload is the API body plus the actor, recorded as ops:<email>', () => {
+    const body = { resolution: '  Restarted the service ' };
+    expect(stepBodies.resolve.parse(body)).to.deep.equal({ resolution: 'Restarted the service' });
+    expect(parseOpsStep('resolve', { ...body, actor: 'Olga@LastCall.example' })).to.deep.equal({
+      ok: true,
+      actor: 'ops:olga@lastcall.example',
+      step: { kind: 'resolve', resolution: 'Restarted the service' },
+    });
+  });
+
+  it('assign names the person by id or by e-mail, for the directory to confirm', () => {
+    const byEmail = parseOpsStep('assign', { actor: 'olga@lastcall.example', assigneeEmail: 'Tom@lastcall.example' });
+    expect(byEmail.ok && byEmail.assignee).to.deep.equal({ assigneeEmail: 'tom@lastcall.example' });
+    const id = '6f1c2d3e-4a5b-4c6d-8e7f-8091a2b3c4d5';
+    const byId = parseOpsStep('assign', { actor: 'olga@lastcall.example', assigneeId: id });
+    expect(byId.ok && byId.assignee).to.deep.equal({ assigneeId: id });
+    expect(parseOpsStep('assign', { actor: 'olga@lastcall.example', assigneeId: id, assigneeEmail: 'tom@lastcall.example' }).ok).to.equal(false);
+  });
+
+  it('refuses what the API refuses, saying why, under the actor when there is one', () => {
+    const unknownField = parseOpsStep('close', { actor: 'olga@lastcall.example', force: true });
+    expect(unknownField).to.include({ ok: false, actor: 'ops:olga@lastcall.example' });
+    expect(stepBodies.close.safeParse({ force: true }).success).to.equal(false);
+    const noActor = parseOpsStep('respond', { via: 'fax', message: 'hi' });
+    expect(noActor.ok).to.equal(false);
+    if (!noActor.ok) {
+      expect(noActor.actor).to.equal('ops:unknown');
+      expect(noActor.issues.join(' ')).to.contain('actor').and.to.contain('via');
+      expect(noActor.reason).to.match(/^invalid payload: /);
+    }
+    expect(parseOpsStep('resolve', null).ok).to.equal(false);
+    expect(parseOpsStep('resolve', { actor: 'olga@lastcall.example', resolution: '   ' }).ok).to.equal(false);
+  });
+
+  it('holds a step Update to what the API sends', () => {
+    expect(stepUpdateIssues('respond', { actor: 'tech@lastcall.example', via: 'email', message: 'On it' })).to.equal(null);
+    expect(stepUpdateIssues('assign', { actor: 'tech@lastcall.example', assignee: { name: 'Tom', email: 'tom@lastcall.example' } })).to.equal(null);
+    expect(stepUpdateIssues('respond', { actor: 'tech@lastcall.example', via: 'email' })).to.be.an('array').that.is.not.empty;
+    expect(stepUpdateIssues('assign', { actor: 'tech@lastcall.example', assignee: { email: 'not an e-mail' } })).to.be.an('array').that.is.not.empty;
+  });
+
+  it('a refused step adds its event and changes nothing else', () => {
+    const s = openTicket({ ticketId: 't1', number: 1001, plan: 'advanced', impact: 'A', receivedAt: T0, targets: { responseMs: 60 * MIN, resolutionMs: 240 * MIN, warningThreshold: 0.75, autoCloseAfterMs: 60 * MIN } });
+    // Late enough that alarms are due: a refusal must not record them (it is not a step).
+    const r = applyStepRefused(s, { step: 'close', via: 'signal ops.close', reason: 'only a resolved ticket can be closed' }, T0 + 120 * MIN, 'ops:olga@lastcall.example');
+    expect(r.events).to.have.length(1);
+    expect(r.events[0]).to.deep.include({ type: 'step_refused', seq: s.nextSeq, actor: 'ops:olga@lastcall.example' });
+    expect(r.events[0].data).to.deep.include({ step: 'close', via: 'signal ops.close', status: 'open' });
+    const { version, nextSeq, ...rest } = r.state;
+    const { version: v0, nextSeq: n0, ...rest0 } = s;
+    expect(rest).to.deep.equal(rest0);
+    expect([version, nextSeq]).to.deep.equal([v0 + 1, n0 + 1]);
+  });
+});

@@ -183,6 +183,33 @@ describe('workflow replay', function () {
     });
   }
 
+  if (process.env.RECORD_HISTORIES) {
+    it('records histories of the scheduled work (a monthly report run, a digest, a term keeper run)', async () => {
+      const names = ['monthly-reports', 'lead-digest', 'advanced-terms'];
+      if (names.every((n) => existsSync(path.join(HISTORIES, `${n}.json`)))) return;
+      const t = await startTestSystem({ label: 'record-scheduled', policy: secondsPolicy() });
+      try {
+        // A customer on Advanced since September, with a requester to receive October's report.
+        const c = await t.admin('POST', '/api/customers', { name: 'Recorded' });
+        await t.admin('POST', `/api/customers/${c.body.id}/products`, { brand: 'Veeam', name: 'Backup', technology: 'backup', purchaseConfirmedAt: '2026-01-01T00:00:00Z', licensesDeliveredAt: '2026-01-01T00:00:00Z' });
+        expect((await t.admin('POST', `/api/customers/${c.body.id}/subscriptions`, { plan: 'advanced', term: 'annual', startsAt: '2026-09-15T12:00:00Z' })).status).to.equal(201);
+        expect((await t.admin('POST', `/api/customers/${c.body.id}/users`, { name: 'Rita', email: `rita.${Date.now()}@customer.test` })).status).to.equal(201);
+        const runs: [string, string, number][] = [
+          ['monthly-reports', 'monthlySlaReportsWorkflow', Date.parse('2026-11-01T11:00:00Z')],
+          ['lead-digest', 'leadDigestWorkflow', Date.parse('2026-10-21T11:00:00Z')],
+          ['advanced-terms', 'advancedTermsWorkflow', Date.now()],
+        ];
+        for (const [name, type, asOf] of runs) {
+          const handle = await t.sys.temporal.workflow.start(type, { taskQueue: t.taskQueue, workflowId: `record-${name}-${Date.now()}`, args: [{ asOf }] });
+          await handle.result();
+          writeFileSync(path.join(HISTORIES, `${name}.json`), historyToJSON(await handle.fetchHistory()));
+        }
+      } finally {
+        await t.stop();
+      }
+    });
+  }
+
   const files = () => readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
   const histories = () => files().map((f) => ({ workflowId: f, history: historyFromJSON(JSON.parse(readFileSync(path.join(HISTORIES, f), 'utf8'))) }));
   async function replay(workflowBundle: Parameters<typeof Worker.runReplayHistories>[0]['workflowBundle']) {

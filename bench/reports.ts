@@ -70,7 +70,7 @@ export async function reportsBench(r: BenchResult): Promise<void> {
 }
 
 /** A year of tickets over 200 customers: most closed in time, some breached, some still open, some waiting on customers. */
-async function seed(sequelize: ReturnType<typeof connectDatabase>): Promise<void> {
+export async function seed(sequelize: ReturnType<typeof connectDatabase>): Promise<void> {
   const q = (sql: string) => sequelize.query(sql, { replacements: { n: N, start: YEAR_START } });
   await q(`INSERT INTO customers (id, name, timezone, created_at, updated_at)
            SELECT gen_random_uuid(), 'Customer ' || i, 'America/Santiago', now(), now() FROM generate_series(1, 200) i`);
@@ -100,5 +100,9 @@ async function seed(sequelize: ReturnType<typeof connectDatabase>): Promise<void
       (8, 'closed', (30 + t.k % 20) * interval '1 hour', '{}'::jsonb, t.status = 'closed')
     ) AS s(seq, type, after, data, present)
     WHERE s.present`);
+  // As recordTicket leaves them: when each closed ticket was resolved and closed.
+  await q(`UPDATE tickets SET resolved_at = received_at + (4 + (number % 1000000) % 20) * interval '1 hour',
+                              closed_at = received_at + (30 + (number % 1000000) % 20) * interval '1 hour'
+           WHERE status = 'closed'`);
   await q('ANALYZE');
 }

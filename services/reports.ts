@@ -173,8 +173,13 @@ ORDER BY total, key`;
  */
 function backlogSql(past: boolean): string {
   const buckets = BACKLOG_BUCKETS.map((b) => (b.upToMs === null ? `ELSE '${b.key}'` : `WHEN age_ms < ${b.upToMs} THEN '${b.key}'`)).join(' ');
+  // In the past: a ticket closed, or resolved for good, by then was not open then (closed is final,
+  // and a ticket resolved now whose last resolve came before was not reopened since); only the rest
+  // need their events read.
   const openAt = past
-    ? `AND coalesce((SELECT e.type FROM ticket_events e WHERE e.ticket_id = t.id AND e.type IN ('resolved', 'reopened', 'closed') AND e.at <= CAST(:asOf AS timestamptz)
+    ? `AND NOT (t.status = 'closed' AND t.closed_at <= CAST(:asOf AS timestamptz))
+       AND NOT (t.status = 'resolved' AND t.resolved_at <= CAST(:asOf AS timestamptz))
+       AND coalesce((SELECT e.type FROM ticket_events e WHERE e.ticket_id = t.id AND e.type IN ('resolved', 'reopened', 'closed') AND e.at <= CAST(:asOf AS timestamptz)
                      ORDER BY e.seq DESC LIMIT 1), 'reopened') = 'reopened'`
     : `AND t.status NOT IN ('resolved', 'closed')`;
   return `
@@ -254,10 +259,17 @@ export async function slaReport(
 ): Promise<SlaReport> {
   const asOf = new Date(Math.min(now, period.to.getTime()));
   const replacements = { ...filters, from: period.from, to: period.to, tz: period.timezone, asOf };
-  const figures = await sequelize.query<RawRow>(figureSql(groupBy).replace(':filters', filterSql(filters)), { replacements, type: QueryTypes.SELECT });
-  const backlogRows = await sequelize.query<{ bucket: string; count: number }>(backlogSql(asOf.getTime() < now).replace(':filters', filterSql(filters)), {
-    replacements,
-    type: QueryTypes.SELECT,
+  const { figures, backlogRows } = await sequelize.transaction({ readOnly: true }, async (transaction) => {
+    // Postgres would JIT-compile these queries on a large table, which costs more than running them
+    // (measured: a month of 100,000 tickets in a third of the time without it).
+    await sequelize.query('SET LOCAL jit = off', { transaction });
+    const figures = await sequelize.query<RawRow>(figureSql(groupBy).replace(':filters', filterSql(filters)), { replacements, type: QueryTypes.SELECT, transaction });
+    const backlogRows = await sequelize.query<{ bucket: string; count: number }>(backlogSql(asOf.getTime() < now).replace(':filters', filterSql(filters)), {
+      replacements,
+      type: QueryTypes.SELECT,
+      transaction,
+    });
+    return { figures, backlogRows };
   });
 
   const totals = toRow(figures.find((r) => r.total) ?? EMPTY_RAW);

@@ -26,6 +26,8 @@ const schema = z.object({
   INBOUND_ATTACHMENT_MAX_BYTES: z.coerce.number().int().min(0).default(10 * 1024 * 1024),
   WEB_SECRET: z.string().min(32, 'WEB_SECRET must be at least 32 characters').optional(),
   PUBLIC_URL: z.string().url().optional(),
+  TEMPORAL_METRICS_ADDRESS: z.string().regex(/^(?:\[[0-9a-fA-F:]+\]|[^\s:[\]]+):\d{1,5}$/, 'TEMPORAL_METRICS_ADDRESS must be host:port').optional(),
+  METRICS_PORT: port.default(9464),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -40,6 +42,8 @@ export interface Config {
   adminToken?: string;
   inbound: { port: number; host: string; maxMessageBytes: number; attachmentMaxBytes: number };
   web: { secret?: string; publicUrl?: string };
+  /** temporalAddress: where the Temporal worker's exporter binds; port: the standalone worker's /metrics. */
+  metrics: { temporalAddress?: string; port: number };
   logLevel: Env['LOG_LEVEL'];
   /** Unset: the caller's default (standalone processes drain, npm start does not). */
   shutdownDrainMs?: number;
@@ -68,6 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: e.ADMIN_TOKEN,
     inbound: { port: e.INBOUND_SMTP_PORT, host: e.INBOUND_SMTP_HOST, maxMessageBytes: e.INBOUND_MAX_MESSAGE_BYTES, attachmentMaxBytes: e.INBOUND_ATTACHMENT_MAX_BYTES },
     web: { secret: e.WEB_SECRET, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, '') },
+    metrics: { temporalAddress: e.TEMPORAL_METRICS_ADDRESS, port: e.METRICS_PORT },
     logLevel: e.LOG_LEVEL,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
   };

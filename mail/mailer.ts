@@ -1,4 +1,5 @@
 import nodemailer, { type Transporter } from 'nodemailer';
+import { emails } from '../observability/metrics';
 
 export interface OutgoingMail {
   /** One address, or several separated by commas. */
@@ -13,6 +14,8 @@ export interface OutgoingMail {
   headers?: Record<string, string>;
   /** A calendar invitation (iTIP): mail clients show it as an event to accept or decline. */
   icalEvent?: { method: 'REQUEST' | 'CANCEL'; filename: string; content: string };
+  /** What the message is (a notification kind, `sign_in_link`, …): counted by it, never sent. */
+  kind?: string;
 }
 
 export interface Mailer {
@@ -23,9 +26,15 @@ export interface Mailer {
 export function createMailer(smtpUrl: string, from: string): Mailer {
   const transport: Transporter = nodemailer.createTransport(smtpUrl);
   return {
-    async send(mail) {
-      const info = await transport.sendMail({ from, ...mail, headers: { 'Auto-Submitted': 'auto-generated', ...mail.headers } });
-      return { messageId: info.messageId };
+    async send({ kind = 'other', ...mail }) {
+      try {
+        const info = await transport.sendMail({ from, ...mail, headers: { 'Auto-Submitted': 'auto-generated', ...mail.headers } });
+        emails.inc({ kind, outcome: 'sent' });
+        return { messageId: info.messageId };
+      } catch (err) {
+        emails.inc({ kind, outcome: 'failed' });
+        throw err;
+      }
     },
     close: () => transport.close(),
   };

@@ -14,6 +14,8 @@ export const REDACT_PATHS = [
   'req.headers.cookie',
   'req.headers["x-csrf-token"]',
   'req.headers["x-admin-token"]',
+  'req.params.token',
+  'req.query.token',
   'res.headers["set-cookie"]',
   'headers["set-cookie"]',
 ];

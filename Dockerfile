@@ -16,5 +16,6 @@ COPY --from=build /app/web/views ./web/views
 COPY --from=build /app/web/static ./web/static
 COPY package.json ./
 USER node
-EXPOSE 3000 2525
+# 9464: the worker's metrics port (METRICS_PORT).
+EXPOSE 3000 2525 9464
 CMD ["node", "dist/api/main.js"]

@@ -1,7 +1,8 @@
 // All of the ticket workflow's I/O: the ticket record in Postgres and the e-mails.
-import { Op, type Sequelize } from 'sequelize';
+import { Op, QueryTypes, type Sequelize } from 'sequelize';
 import { log } from '@temporalio/activity';
-import { NotificationRow, Ticket, TicketEventRow } from '../db/models';
+import { NotificationRow, Ticket } from '../db/models';
+import { countRecordedEvents, type RecordedEvent } from '../observability/metrics';
 import { leadRecipients, managerRecipients } from './recipients';
 import { createSessionActivities } from './sessions';
 import { createScheduledActivities } from './scheduled';
@@ -38,13 +39,24 @@ export function createActivities(deps: ActivityDeps) {
 
   /** Append the events and move the ticket row to the snapshot; safe to retry. */
   async function recordTicket({ ticketId, events, snapshot }: RecordInput): Promise<void> {
-    await sequelize.transaction(async (transaction) => {
-      if (events.length) {
-        await TicketEventRow.bulkCreate(
-          events.map((e) => ({ ticketId, seq: e.seq, type: e.type, actor: e.actor, at: new Date(e.at), data: e.data })),
-          { transaction, ignoreDuplicates: true },
-        );
-      }
+    const recorded = await sequelize.transaction(async (transaction) => {
+      // Only the rows this attempt inserted come back: a retried attempt counts nothing twice.
+      const inserted = events.length
+        ? await sequelize.query<RecordedEvent>(
+            `INSERT INTO ticket_events (ticket_id, seq, type, actor, at, data, recorded_at)
+             SELECT CAST(:ticketId AS uuid), e.seq, e.type, e.actor, e.at, e.data, now()
+               FROM jsonb_to_recordset(CAST(:events AS jsonb)) AS e(seq integer, type text, actor text, at timestamptz, data jsonb)
+              ORDER BY e.seq
+             ON CONFLICT (ticket_id, seq) DO NOTHING
+             RETURNING type, data`,
+            {
+              replacements: { ticketId, events: JSON.stringify(events.map((e) => ({ seq: e.seq, type: e.type, actor: e.actor, at: new Date(e.at).toISOString(), data: e.data ?? {} }))) },
+              type: QueryTypes.SELECT,
+              transaction,
+            },
+          )
+        : [];
+      const ticket = inserted.length ? await Ticket.findByPk(ticketId, { attributes: ['number', 'plan', 'impact'], transaction }) : null;
       const responseDue = runningDue(snapshot.response);
       const resolutionDue = runningDue(snapshot.resolution);
       const dues = [responseDue, resolutionDue].filter((d): d is number => d !== null);
@@ -65,7 +77,17 @@ export function createActivities(deps: ActivityDeps) {
         },
         { where: { id: ticketId, snapshotVersion: { [Op.lt]: snapshot.version } }, transaction },
       );
+      return ticket ? { ticket, inserted } : null;
     });
+    // Counted once committed: a rolled-back attempt inserts (and counts) again on its retry.
+    if (!recorded) return;
+    const { ticket, inserted } = recorded;
+    countRecordedEvents(ticket, inserted);
+    for (const e of inserted) {
+      if (e.type === 'sla_breached' || e.type === 'sla_escalated') {
+        log.warn(e.type === 'sla_breached' ? 'SLA target breached' : 'SLA breach escalated', { ticketNumber: Number(ticket.number), clock: e.data?.clock, level: e.data?.level });
+      }
+    }
   }
 
   /** Send one notification once (the send log is keyed by ticket, event and kind). */
@@ -115,7 +137,7 @@ export function createActivities(deps: ActivityDeps) {
       ...(row.sourceMessageId ? { inReplyTo: row.sourceMessageId, references: [row.sourceMessageId] } : {}),
       headers: { 'X-Ticket-Number': String(number) },
     });
-    if (result.sent) log.info('notification sent', { key: n.key, to: who.to, kind: n.kind });
+    if (result.sent) log.info('notification sent', { ticketNumber: number, key: n.key, to: who.to, kind: n.kind });
     return result;
   }
 

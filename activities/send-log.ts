@@ -32,7 +32,7 @@ export async function sendOnce(mailer: Mailer, m: LoggedMail): Promise<{ sent: b
   if (!previous) {
     await NotificationRow.create({ key: m.key, ticketId: m.ticketId, kind: m.kind, recipient: m.to, subject: m.subject, messageId: m.messageId ?? null, sentAt: null });
   }
-  const { key: _key, ticketId: _ticketId, kind: _kind, ...mail } = m;
+  const { key: _key, ticketId: _ticketId, ...mail } = m;
   try {
     await mailer.send(mail);
   } catch (err) {

@@ -9,6 +9,9 @@ import type { TicketService } from '../services/tickets';
 import { requireAuth } from './auth';
 import { ApiError, errorHandler, unknownRoute } from './errors';
 import { requireContentType } from './middleware';
+import { metricsRoute, requestMetrics } from './observability';
+import { REDACT_PATHS, redactUrl } from '../runtime/logger';
+import { runWithRequestLog } from '../observability/log-context';
 import { auditRoutes, slaPolicyRoutes } from './routes/admin';
 import { customerRoutes } from './routes/customers';
 import { meRoute, userRoutes } from './routes/users';
@@ -36,12 +39,15 @@ export interface AppDeps {
   draining?: () => boolean;
   /** The people's pages (web/); without it the app serves the API alone. */
   web?: Omit<WebDeps, 'tickets' | 'sessions' | 'log' | 'sequelize'>;
+  /** Where this process's Temporal worker serves its metrics, appended to /metrics (none: ours only). */
+  temporalMetricsAddress?: () => string | undefined;
 }
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(requestMetrics());
   app.use(
     pinoHttp({
       logger: deps.log,
@@ -50,15 +56,28 @@ export function createApp(deps: AppDeps): Express {
         res.setHeader('x-request-id', id);
         return id;
       },
-      // Never log credentials.
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      // req.log carries just the request id; the access-log line also has the request and response.
+      quietReqLogger: true,
+      // Never log credentials: headers, cookies, and secrets in URLs (one-time sign-in links).
+      redact: REDACT_PATHS,
+      serializers: {
+        req: (req: { url?: string }) => Object.assign(req, { url: redactUrl(req.url) }),
+      },
+      // Filled in while the request runs (tagRequest): e.g. the ticket it touched.
+      customProps: (_req, res) => (res as { locals?: { logFields?: Record<string, unknown> } }).locals?.logFields ?? {},
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
     }),
   );
+  app.use((req, res, next) => {
+    const fields: Record<string, unknown> = {};
+    res.locals.logFields = fields;
+    runWithRequestLog(req.log, fields, next);
+  });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  app.get('/metrics', metricsRoute(deps.temporalMetricsAddress ?? (() => undefined)));
   app.get('/readyz', async (_req, res) => {
     if (deps.draining?.()) throw new ApiError(503, 'NOT_READY', 'shutting down', { draining: true });
     const checks = await Promise.all([

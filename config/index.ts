@@ -30,6 +30,8 @@ const schema = z.object({
   SCHEDULE_TIMEZONE: z.string().min(1).default('America/Santiago'),
   SCHEDULE_HOUR: z.coerce.number().int().min(0).max(23).default(8),
   TERM_CHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  TEMPORAL_METRICS_ADDRESS: z.string().regex(/^(?:\[[0-9a-fA-F:]+\]|[^\s:[\]]+):\d{1,5}$/, 'TEMPORAL_METRICS_ADDRESS must be host:port').optional(),
+  METRICS_PORT: port.default(9464),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -46,6 +48,8 @@ export interface Config {
   web: { secret?: string; publicUrl?: string };
   /** The Temporal Schedules of the scheduled work; null = not managed by this process. */
   schedules: { timezone: string; hour: number; termCheckEvery: number } | null;
+  /** temporalAddress: where the Temporal worker's exporter binds; port: the standalone worker's /metrics. */
+  metrics: { temporalAddress?: string; port: number };
   logLevel: Env['LOG_LEVEL'];
   /** Unset: the caller's default (standalone processes drain, npm start does not). */
   shutdownDrainMs?: number;
@@ -75,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     inbound: { port: e.INBOUND_SMTP_PORT, host: e.INBOUND_SMTP_HOST, maxMessageBytes: e.INBOUND_MAX_MESSAGE_BYTES, attachmentMaxBytes: e.INBOUND_ATTACHMENT_MAX_BYTES },
     web: { secret: e.WEB_SECRET, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, '') },
     schedules: e.SCHEDULES === 'on' ? { timezone: e.SCHEDULE_TIMEZONE, hour: e.SCHEDULE_HOUR, termCheckEvery: e.TERM_CHECK_SECONDS * 1000 } : null,
+    metrics: { temporalAddress: e.TEMPORAL_METRICS_ADDRESS, port: e.METRICS_PORT },
     logLevel: e.LOG_LEVEL,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
   };

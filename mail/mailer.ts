@@ -1,4 +1,5 @@
 import nodemailer, { type Transporter } from 'nodemailer';
+import { emails } from '../observability/metrics';
 
 export interface OutgoingMail {
   /** One address, or several separated by commas. */
@@ -15,6 +16,8 @@ export interface OutgoingMail {
   icalEvent?: { method: 'REQUEST' | 'CANCEL'; filename: string; content: string };
   /** Files sent along, e.g. a report's CSV. */
   attachments?: { filename: string; content: string; contentType: string }[];
+  /** What the message is (a notification kind, `sign_in_link`, …): counted by it, never sent. */
+  kind?: string;
 }
 
 export interface Mailer {
@@ -25,9 +28,15 @@ export interface Mailer {
 export function createMailer(smtpUrl: string, from: string): Mailer {
   const transport: Transporter = nodemailer.createTransport(smtpUrl);
   return {
-    async send(mail) {
-      const info = await transport.sendMail({ from, ...mail, headers: { 'Auto-Submitted': 'auto-generated', ...mail.headers } });
-      return { messageId: info.messageId };
+    async send({ kind = 'other', ...mail }) {
+      try {
+        const info = await transport.sendMail({ from, ...mail, headers: { 'Auto-Submitted': 'auto-generated', ...mail.headers } });
+        emails.inc({ kind, outcome: 'sent' });
+        return { messageId: info.messageId };
+      } catch (err) {
+        emails.inc({ kind, outcome: 'failed' });
+        throw err;
+      }
     },
     close: () => transport.close(),
   };

@@ -4,6 +4,8 @@ import { loadConfig, type Config } from '../config';
 import { createLogger } from './logger';
 import { startSystem, type System } from './system';
 import { registerSearchAttributes } from '../temporal/ensure-search-attributes';
+import { startMetricsServer, type MetricsServer } from '../observability/metrics-server';
+import { temporalMetricsAddress } from './temporal-runtime';
 
 function required(value: string | undefined, name: string): string {
   if (!value) throw new Error(`${name} is required for a standalone server process (npm start provides embedded defaults instead)`);
@@ -46,8 +48,18 @@ export async function runServerProcess(role: 'api' | 'worker'): Promise<void> {
     // Behind a load balancer: time for it to see /readyz fail before the port closes.
     shutdownDrainMs: config.shutdownDrainMs ?? 5_000,
     workflowBundle: process.env.WORKFLOW_BUNDLE_PATH ? { codePath: process.env.WORKFLOW_BUNDLE_PATH } : undefined,
+    temporalMetricsAddress: config.metrics.temporalAddress,
   });
-  log.info({ role, port: role === 'api' ? config.port : undefined }, 'started');
+  // The API serves /metrics on its own port; the worker has no HTTP server but this one. A taken
+  // port costs the metrics, not the worker: the tickets' timers matter more.
+  const metrics: MetricsServer | undefined =
+    role === 'worker'
+      ? await startMetricsServer({ port: config.metrics.port, temporalMetricsAddress }).catch((err) => {
+          log.error({ err, port: config.metrics.port }, 'worker metrics are off: METRICS_PORT could not be opened');
+          return undefined;
+        })
+      : undefined;
+  log.info({ role, port: role === 'api' ? config.port : undefined, metricsPort: metrics?.port }, 'started');
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -55,7 +67,7 @@ export async function runServerProcess(role: 'api' | 'worker'): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     // The worker finishes in-flight activity tasks (shutdownGraceTime) before this resolves.
-    system.stop().then(
+    Promise.all([system.stop(), metrics?.stop()]).then(
       () => process.exit(0),
       (err) => {
         log.error({ err }, 'stop failed');

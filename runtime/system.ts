@@ -12,7 +12,7 @@ import { createTicketService, type TicketService } from '../services/tickets';
 import { connectTemporal } from '../services/temporal';
 import { sweepUnstartedTickets } from '../services/workflow-starter';
 import { createTicketWorker } from '../worker/worker';
-import { installTemporalRuntime } from './temporal-runtime';
+import { installTemporalRuntime, temporalMetricsAddress } from './temporal-runtime';
 import { createHash, randomBytes } from 'node:crypto';
 import { startInboundSmtp, type InboundSmtp } from '../mail/inbound';
 import { createInboundMailService } from '../services/inbound-mail';
@@ -55,6 +55,8 @@ export interface SystemOptions {
   webSecret?: string;
   /** Create or update the Temporal Schedules of the scheduled work (with the worker); off unless given. */
   schedules?: Omit<SchedulesConfig, 'taskQueue'>;
+  /** host:port for the Temporal worker's Prometheus exporter; the API's /metrics appends what it serves. */
+  temporalMetricsAddress?: string;
 }
 
 export interface System {
@@ -72,7 +74,7 @@ export interface System {
 }
 
 export async function startSystem(o: SystemOptions): Promise<System> {
-  installTemporalRuntime(o.log);
+  installTemporalRuntime(o.log, { metricsAddress: o.temporalMetricsAddress });
   const sequelize = connectDatabase(o.databaseUrl, { poolMax: o.dbPoolMax });
   await migrate(sequelize);
   const temporal = await connectTemporal(o.temporalAddress, o.namespace);
@@ -147,6 +149,8 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       temporalUiUrl: o.temporalUiUrl,
       namespace: o.namespace,
       draining: () => draining,
+      // Only a worker in this process has metrics to add (an API-only process has none).
+      temporalMetricsAddress: () => (o.worker !== false ? temporalMetricsAddress() : undefined),
       web: {
         auth: createWebAuth(sequelize, o.adminToken),
         mailer: apiMailer,

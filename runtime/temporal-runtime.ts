@@ -1,9 +1,12 @@
 // Routes the Temporal SDK's own logs (worker, activities, workflows) into our pino logger, so the
-// whole process writes one structured JSON stream.
-import { DefaultLogger, makeTelemetryFilterString, Runtime, type LogLevel } from '@temporalio/worker';
+// whole process writes one structured JSON stream, and optionally turns on the SDK core's
+// Prometheus exporter (the worker's task slots, poll and schedule-to-start latencies, cache).
+import { DefaultLogger, makeTelemetryFilterString, Runtime, type LogLevel, type RuntimeOptions } from '@temporalio/worker';
+import { IllegalStateError } from '@temporalio/common';
 import type { Logger } from 'pino';
 
 let installed = false;
+let metricsAddress: string | undefined;
 
 const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
   TRACE: 'trace',
@@ -13,18 +16,41 @@ const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'
   ERROR: 'error',
 };
 
-export function installTemporalRuntime(log: Logger): void {
+export interface TemporalRuntimeOptions {
+  /** host:port for the core's Prometheus exporter (served at /metrics there); unset = no worker metrics. */
+  metricsAddress?: string;
+}
+
+/**
+ * The runtime is one per process and the first install wins (tests share a process between
+ * systems): callers learn where its metrics are from temporalMetricsAddress(), not from what they asked.
+ */
+export function installTemporalRuntime(log: Logger, opts: TemporalRuntimeOptions = {}): void {
   if (installed) return;
   installed = true;
   const sdkLog = log.child({ component: 'temporal' });
   const level: LogLevel = log.isLevelEnabled('debug') ? 'DEBUG' : log.isLevelEnabled('info') ? 'INFO' : 'WARN';
-  try {
-    Runtime.install({
-      logger: new DefaultLogger(level, (entry) => sdkLog[PINO_LEVEL[entry.level]](entry.meta ?? {}, entry.message)),
+  const options = (metrics?: string): RuntimeOptions => ({
+    logger: new DefaultLogger(level, (entry) => sdkLog[PINO_LEVEL[entry.level]](entry.meta ?? {}, entry.message)),
+    telemetryOptions: {
       // The native core logs to the console by default; forward it so it shares the one JSON stream.
-      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: level }), forward: {} } },
-    });
-  } catch {
+      logging: { filter: makeTelemetryFilterString({ core: level }), forward: {} },
+      ...(metrics ? { metrics: { metricPrefix: 'temporal_', prometheus: { bindAddress: metrics } } } : {}),
+    },
+  });
+  try {
+    Runtime.install(options(opts.metricsAddress));
+    metricsAddress = opts.metricsAddress;
+  } catch (err) {
     // Already instantiated by someone else (e.g. a test environment): keep theirs.
+    if (err instanceof IllegalStateError) return;
+    // The exporter could not bind (port taken): run without worker metrics rather than not at all.
+    log.error({ err, metricsAddress: opts.metricsAddress }, 'Temporal worker metrics are off: the exporter could not start');
+    Runtime.install(options(undefined));
   }
+}
+
+/** Where this process's Temporal core serves its Prometheus metrics, if it does. */
+export function temporalMetricsAddress(): string | undefined {
+  return metricsAddress;
 }

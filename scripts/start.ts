@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config';
 import { createLogger } from '../runtime/logger';
-import { startEmbeddedPostgres } from '../runtime/embedded-postgres';
+import { freePort, startEmbeddedPostgres } from '../runtime/embedded-postgres';
 import { startMailCatcher } from '../runtime/mail-catcher';
 import { startTemporalDevServer } from '../runtime/temporal-dev-server';
 import { startSystem } from '../runtime/system';
@@ -72,6 +72,9 @@ async function main() {
     lines.push(`Admin token           ${file} (set ADMIN_TOKEN to choose your own)`);
   }
 
+  // The worker's own metrics: its exporter listens on loopback only, /metrics appends them.
+  const temporalMetricsAddress = config.metrics.temporalAddress ?? `127.0.0.1:${await freePort()}`;
+
   const system = await startSystem({
     databaseUrl,
     temporalAddress,
@@ -93,12 +96,14 @@ async function main() {
     attachmentMaxBytes: config.inbound.attachmentMaxBytes,
     webSecret: config.web.secret,
     schedules: config.schedules ?? undefined,
+    temporalMetricsAddress,
   });
   const base = config.web.publicUrl ?? `http://localhost:${config.port}`;
   lines.unshift(
     `API                   ${base}/api  (health: /healthz, /readyz)`,
     `Requesters' pages     ${base}/tickets  (sign in at ${base}/sign-in)`,
     `Technicians' console  ${base}/console`,
+    `Metrics (Prometheus)  ${base}/metrics  (with the Temporal worker's, exported on ${temporalMetricsAddress})`,
     `Inbound e-mail        smtp://localhost:${system.inboundSmtp!.port}  (a message from a requester's address becomes a ticket)`,
   );
   process.stdout.write(`\nLast Call SLA engine is up\n  ${lines.join('\n  ')}\n  Stop with Ctrl-C.\n\n`);

@@ -15,6 +15,7 @@ import { IMPACTS, TICKET_TYPES, type Impact, type TicketType } from '../domain/p
 import { principalForUser } from './access';
 import type { TicketService } from './tickets';
 import { en, es, refusalText, type Refusal } from '../web/i18n';
+import { ticketWorkflowId } from '../workflows/definitions';
 
 // The words of a refusal's frame come from the same tables as the pages.
 const refusalWords = { en, es } as const;
@@ -81,7 +82,7 @@ export function createInboundMailService(deps: InboundMailDeps) {
     try {
       const result = await decide(m, row, from, subject);
       await row.update({ outcome: result.outcome, reason: result.reason ?? null });
-      deps.log.info({ messageId, from, ...result }, 'inbound e-mail');
+      deps.log.info({ messageId, from, ...result, ...(result.ticketNumber ? { workflowId: ticketWorkflowId(result.ticketNumber) } : {}) }, 'inbound e-mail');
       return result;
     } catch (err) {
       // Nothing of it stays: the sending server's retry finds a clean slate.
@@ -216,6 +217,7 @@ export function createInboundMailService(deps: InboundMailDeps) {
     const replyId = `<inbound-${row.id}.refusal@${mailDomain}>`;
     try {
       await deps.mailer.send({
+        kind: 'inbound_refusal',
         to,
         subject: `${refusalWords.es['mail.refusal.subject'].replace('{subject}', shown)} / ${refusalWords.en['mail.refusal.subject'].replace('{subject}', shown)}`.slice(0, 400),
         text,

@@ -20,6 +20,7 @@ import {
   sessionOutcomeUpdate,
   type SessionView,
 } from '../workflows/definitions';
+import { logFor } from '../observability/log-context';
 
 export interface SessionRequestBody {
   technology?: string;
@@ -157,7 +158,7 @@ export function createSessionService(deps: { tickets: TicketService; temporal: C
         woken++;
       } catch (err) {
         // Its own retry timer finds the newcomer anyway.
-        deps.log.warn({ err, sessionId: s.id }, 'could not wake a waiting session');
+        logFor(deps.log).warn({ err, sessionId: s.id }, 'could not wake a waiting session');
       }
     }
     return woken;

@@ -28,6 +28,8 @@ import { currentPolicy } from './sla-policy';
 import { startTicketWorkflow } from './workflow-starter';
 import { describeAssignee, findAssignee } from './assignees';
 import type { AssigneeRef } from '../domain/step-bodies';
+import { ticketsReceived } from '../observability/metrics';
+import { ticketLog } from '../observability/log-context';
 
 export interface TicketServiceDeps {
   sequelize: Sequelize;
@@ -193,12 +195,18 @@ export function createTicketService(deps: TicketServiceDeps) {
         { transaction },
       );
     });
+    const log = ticketLog(deps.log, ticket);
+    if (replayed) log.info({ idempotencyKey }, 'ticket intake replayed');
+    else {
+      ticketsReceived.inc({ plan: ticket.plan, impact: ticket.impact, channel: ticket.channel });
+      log.info({ plan: ticket.plan, impact: ticket.impact, type: ticket.type, channel: ticket.channel }, 'ticket received');
+    }
     if (!ticket.workflowStartedAt) {
       try {
         await startTicketWorkflow(deps.temporal, deps.taskQueue, ticket, p.label);
       } catch (err) {
         // Accepted all the same: the outbox sweep starts it, deadlines still count from receivedAt.
-        deps.log.warn({ err, ticketNumber: ticket.number }, 'ticket accepted; workflow start deferred');
+        log.warn({ err }, 'ticket accepted; workflow start deferred');
       }
     }
     return { ticket: toView(await ticket.reload()), replayed };
@@ -267,6 +275,7 @@ export function createTicketService(deps: TicketServiceDeps) {
 
   async function step(idOrNumber: string, kind: StepKind, body: Record<string, unknown>, p: Principal, idempotencyKey?: string) {
     const ticket = await findTicket(idOrNumber, p);
+    const log = ticketLog(deps.log, ticket);
     const args = kind === 'assign' ? { assignee: await assignee(body as AssigneeRef) } : body;
     let version: number;
     try {
@@ -277,6 +286,7 @@ export function createTicketService(deps: TicketServiceDeps) {
       if (kind !== 'close' || !(err instanceof ApiError) || err.code !== 'STEP_FAILED' || (await ticket.reload()).status !== 'closed') throw err;
       version = ticket.snapshotVersion;
     }
+    log.info({ step: kind, workflowVersion: version }, 'step applied');
     return { ...toView(await ticket.reload()), step: kind, workflowVersion: version };
   }
 
@@ -333,7 +343,7 @@ export function createTicketService(deps: TicketServiceDeps) {
     if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || code === 4 || code === 8 || code === 14) {
       return new ApiError(503, 'TICKET_ENGINE_UNAVAILABLE', `ticket #${ticket.number} did not answer in time; the step may not have been applied: retry it with the same Idempotency-Key`);
     }
-    deps.log.error({ err, ticketNumber: ticket.number, step: kind }, 'step failed');
+    ticketLog(deps.log, ticket).error({ err, step: kind }, 'step failed');
     return new ApiError(502, 'STEP_FAILED', `the step could not be applied to ticket #${ticket.number}`, { cause: (err as Error)?.name ?? 'unknown' });
   }
 

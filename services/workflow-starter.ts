@@ -79,7 +79,7 @@ export async function sweepUnstartedTickets(client: Client, taskQueue: string, l
       await startTicketWorkflow(client, taskQueue, ticket, 'system');
       started++;
     } catch (err) {
-      log.warn({ err, ticketNumber: ticket.number }, 'workflow start deferred; will retry');
+      log.warn({ err, ticketNumber: Number(ticket.number), workflowId: ticket.workflowId }, 'workflow start deferred; will retry');
       break;
     }
   }

@@ -12,6 +12,7 @@ import type { WebAuth } from '../services/web-auth';
 import type { Mailer } from '../mail/mailer';
 import type { Principal } from '../services/access';
 import { ApiError } from '../api/errors';
+import { redactUrl } from '../runtime/logger';
 import { isLang, type Lang } from './i18n';
 import { render, webDir, locals } from './render';
 import { signInRoutes } from './routes/sign-in';
@@ -125,7 +126,8 @@ function pageErrors(log: Logger): ErrorRequestHandler {
     // A ticket the person may not see is a page that does not exist, as in the API.
     if (err instanceof ApiError && err.status === 404) return render(req, res, 'error', { message: 'error.notFound' }, 404);
     if (err instanceof ApiError && err.status === 403) return render(req, res, 'error', { message: 'error.forbidden' }, 403);
-    log.error({ err, path: req.path }, 'page failed');
+    // The request's own logger, so the line carries its request id.
+    (req.log ?? log).error({ err, path: redactUrl(req.path) }, 'page failed');
     if (res.headersSent) return;
     try {
       render(req, res, 'error', { message: 'error.internal' }, 500);

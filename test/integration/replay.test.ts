@@ -8,6 +8,7 @@ import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-uti
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { installTemporalRuntime } from '../../runtime/temporal-runtime';
+import { freePort } from '../../runtime/embedded-postgres';
 import { eventually, secondsPolicy, sleep, startTestSystem } from '../support/harness';
 import { Ticket } from '../../db/models';
 import { OPS_STEP_SIGNALS, OPS_STEP_UPDATES } from '../../workflows/definitions';
@@ -15,8 +16,9 @@ import { OPS_STEP_SIGNALS, OPS_STEP_UPDATES } from '../../workflows/definitions'
 const HISTORIES = path.join(__dirname, '..', 'histories');
 
 describe('workflow replay', function () {
-  // Replay needs no system, but the SDK runtime should still log through ours (quietly).
-  before(() => installTemporalRuntime(pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })));
+  // Replay needs no system, but the SDK runtime should still log through ours (quietly), and keep
+  // its worker metrics on as every test process does (a later test file in this process reads them).
+  before(async () => installTemporalRuntime(pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), { metricsAddress: `127.0.0.1:${await freePort()}` }));
 
   if (process.env.RECORD_HISTORIES) {
     it('records histories of full tickets', async () => {

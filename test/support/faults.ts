@@ -36,6 +36,8 @@ export async function startWorkerProcess(t: TestSystem, temporalAddress = proces
       WORKFLOW_BUNDLE_PATH: process.env.TEST_WORKFLOW_BUNDLE,
       LOG_LEVEL: 'info',
       SHUTDOWN_DRAIN_MS: '0',
+      // Parallel test files (and other checkouts) must not fight over the default metrics port.
+      METRICS_PORT: '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -8,7 +8,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import pino from 'pino';
 import { installTemporalRuntime } from '../../runtime/temporal-runtime';
-import { startEmbeddedPostgres, type EmbeddedDb } from '../../runtime/embedded-postgres';
+import { freePort, startEmbeddedPostgres, type EmbeddedDb } from '../../runtime/embedded-postgres';
 import { ensureTemporalBinary } from '../../runtime/temporal-binary';
 import { ALL_SEARCH_ATTRIBUTES } from '../../temporal/search-attributes';
 
@@ -21,8 +21,9 @@ export async function mochaGlobalSetup() {
   // Postgres runs as its own user when the suite runs as root: it must be able to enter the folder.
   chmodSync(workDir, 0o755);
   const binary = ensureTemporalBinary();
-  // Quiet SDK logs in this process; test files that share it (non-parallel runs) inherit this.
-  installTemporalRuntime(pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  // Quiet SDK logs in this process; test files that share it (non-parallel runs) inherit this,
+  // and the worker metrics on a free port (the metrics test reads them through /metrics).
+  installTemporalRuntime(pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), { metricsAddress: `127.0.0.1:${await freePort()}` });
   const [testEnv, db, bundle] = await Promise.all([
     TestWorkflowEnvironment.createLocal({
       server: {

@@ -2,7 +2,8 @@
 // on the shared Temporal dev server, its own SMTP inbox and HTTP port.
 import { randomBytes } from 'node:crypto';
 import { Client as PgClient } from 'pg';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
+import { freePort } from '../../runtime/embedded-postgres';
 import { startSystem, type System } from '../../runtime/system';
 import { DEFAULT_SLA_POLICY, type SlaPolicy } from '../../domain/sla-policy';
 import { Inbox } from './inbox';
@@ -80,6 +81,8 @@ export interface TestSystemOptions {
   pgServerUrl?: string;
   inbox?: Inbox;
   attachmentMaxBytes?: number;
+  /** The system's logger (default: silent, or TEST_LOG_LEVEL); the logging test captures lines with it. */
+  log?: Logger;
 }
 
 export async function startTestSystem(opts: TestSystemOptions): Promise<TestSystem> {
@@ -95,7 +98,7 @@ export async function startTestSystem(opts: TestSystemOptions): Promise<TestSyst
 
   const inbox = opts.inbox ?? (await new Inbox().start());
   const taskQueue = `test-${opts.label}-${suffix}`;
-  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const log = opts.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const sys = await startSystem({
     databaseUrl: databaseUrl.toString(),
     temporalAddress: opts.temporalAddress ?? env('TEST_TEMPORAL_ADDRESS'),
@@ -116,6 +119,8 @@ export async function startTestSystem(opts: TestSystemOptions): Promise<TestSyst
     inboundSmtpPort: 0,
     inboundSmtpHost: '127.0.0.1',
     attachmentMaxBytes: opts.attachmentMaxBytes,
+    // Effective only where this is the first system of its process (the runtime is one per process).
+    temporalMetricsAddress: `127.0.0.1:${await freePort()}`,
   });
   // All test files share one Temporal namespace; distinct ticket numbers keep workflow ids apart.
   const start = 1001 + Math.floor(Math.random() * 1e9) * 1000;

@@ -40,6 +40,7 @@ export function signInRoutes(deps: WebDeps, cookie: string): Router {
       const t = translator(locals(res).lang);
       const url = `${deps.publicUrl()}/sign-in/link/${link.token}`;
       await deps.mailer.send({
+        kind: 'sign_in_link',
         to: link.user.email,
         subject: t('signIn.mail.subject'),
         text: t('signIn.mail.text', { name: link.user.name, minutes: MINUTES, url }),

@@ -135,6 +135,8 @@ export const reportQuery = z
     channel: z.enum(CHANNELS).optional(),
     technician: email.optional(),
     format: z.enum(['json', 'csv']).optional(),
+    /** breaches: also list the tickets whose targets were missed. */
+    include: z.enum(['breaches']).optional(),
   })
   .strict();
 export type ReportQuery = z.infer<typeof reportQuery>;

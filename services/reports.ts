@@ -57,6 +57,8 @@ export interface SlaReport {
   groups: ReportRow[];
   backlog: { asOf: string; total: number; buckets: { key: string; label: string; count: number }[] };
   generatedAt: string;
+  /** With include=breaches: the tickets whose targets were missed (the first 200). */
+  missedTargets?: { total: number; tickets: MissedTarget[] };
 }
 
 const GROUP_SQL: Record<ReportGroup, { key: string; label: string }> = {
@@ -327,7 +329,8 @@ export async function reportFor(sequelize: Sequelize, who: Principal, q: ReportQ
   const period = resolvePeriod(q, timezone, now);
   const filters: ReportFilters = { customerId, plan: q.plan, impact: q.impact, type: q.type, channel: q.channel, technician: q.technician };
   for (const k of Object.keys(filters) as (keyof ReportFilters)[]) if (filters[k] === undefined) delete filters[k];
-  return slaReport(sequelize, period, q.groupBy, filters, now);
+  const report = await slaReport(sequelize, period, q.groupBy, filters, now);
+  return q.include === 'breaches' ? { ...report, missedTargets: await missedTargets(sequelize, period, filters) } : report;
 }
 
 const MAX_TIME_BUCKETS = 400;
@@ -354,4 +357,43 @@ export function resolvePeriod(q: Pick<ReportQuery, 'month' | 'from' | 'to' | 'gr
     throw new ApiError(400, 'PERIOD_TOO_LONG', `at most ${MAX_TIME_BUCKETS} ${q.groupBy}s in one report; group by a longer unit`, { groupBy: q.groupBy });
   }
   return period;
+}
+
+export interface MissedTarget {
+  ticketId: string;
+  number: number;
+  subject: string;
+  customerId: string;
+  customerName: string;
+  impact: string;
+  plan: string;
+  technician: string | null;
+  /** Each clock whose target was missed, with when the breach was recorded. */
+  breaches: { clock: string; at: string }[];
+}
+
+/** "Where did we not?": the tickets of the report whose targets were missed, oldest first. */
+export async function missedTargets(sequelize: Sequelize, period: ReportPeriod, filters: ReportFilters = {}, limit = 200): Promise<{ total: number; tickets: MissedTarget[] }> {
+  const rows = await sequelize.query<Record<string, any>>(
+    `SELECT t.id, t.number, t.subject, t.customer_id, c.name AS customer_name, t.impact, t.plan, t.assignee->>'email' AS technician,
+            jsonb_agg(jsonb_build_object('clock', e.data->>'clock', 'at', e.at) ORDER BY e.at) AS breaches, count(*) OVER () AS total
+     FROM tickets t JOIN customers c ON c.id = t.customer_id JOIN ticket_events e ON e.ticket_id = t.id AND e.type = 'sla_breached'
+     WHERE t.received_at >= :from AND t.received_at < :to ${filterSql(filters)}
+     GROUP BY t.id, c.name ORDER BY min(e.at), t.number LIMIT :limit`,
+    { replacements: { ...filters, from: period.from, to: period.to, limit }, type: QueryTypes.SELECT },
+  );
+  return {
+    total: rows.length ? Number(rows[0].total) : 0,
+    tickets: rows.map((r) => ({
+      ticketId: r.id,
+      number: Number(r.number),
+      subject: r.subject,
+      customerId: r.customer_id,
+      customerName: r.customer_name,
+      impact: r.impact,
+      plan: r.plan,
+      technician: r.technician,
+      breaches: (r.breaches as { clock: string; at: string }[]).map((b) => ({ clock: b.clock, at: new Date(b.at).toISOString() })),
+    })),
+  };
 }

@@ -166,8 +166,12 @@ describe('in a real browser', function () {
     expect(await page.locator('svg.chart[role="img"]').count()).to.equal(3);
     expect(await page.locator('svg.chart').first().locator('rect.bar-response:has(title)').count()).to.equal(5); // Oct 5, 10, 15, 20, 25: the days with a decided response
     expect(await page.getByRole('img', { name: 'Targets met and breached by impact' }).count()).to.equal(1);
-    const total = page.locator('table.report tbody tr').last();
+    const total = page.locator('table.report').first().locator('tbody tr').last();
     expect(await total.innerText()).to.match(/^Total\s+6\s+4\/1\/1\s+80\.0 %/);
+    // Where we did not keep them: T2's response and T3's resolution, each a link to the ticket.
+    const missed = page.locator('#missed-targets tbody tr');
+    expect(await missed.count()).to.equal(2);
+    expect(await missed.first().innerText()).to.match(/seed T2[\s\S]*first response · 10 Oct 2026, 08:00/);
     await shot(page, 'report-lead-october');
 
     const csv = await page.request.get(await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href').then((h) => `${t.url}${h}`));
@@ -178,9 +182,9 @@ describe('in a real browser', function () {
     await requester.goto(`${t.url}/reports?month=2026-10`);
     expect(await requester.locator('h1').innerText()).to.contain('Informe de SLA');
     expect(await requester.locator('.kpis').innerText()).to.contain('Recibidos\n2');
+    await shot(requester, 'report-requester-own');
     // Another customer's report is not found for them.
     const other = await requester.goto(`${t.url}/reports?month=2026-10&customerId=${acme.id}`);
     expect(other!.status()).to.equal(404);
-    await shot(requester, 'report-requester-own');
   });
 });

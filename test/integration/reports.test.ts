@@ -50,6 +50,18 @@ describe('SLA reports', function () {
     expect(Object.fromEntries(r.body.backlog.buckets.map((b: any) => [b.key, b.count]))).to.deep.equal({ lt1h: 1, '1h-4h': 0, '4h-1d': 0, '1d-3d': 0, '3d-7d': 1, gt7d: 2 });
   });
 
+  it('"where did we not?": the tickets whose targets were missed, with each missed clock', async () => {
+    const r = await report(`month=2026-10&customerId=${acme.id}&include=breaches`);
+    expect(r.status).to.equal(200);
+    expect(r.body.missedTargets.total).to.equal(2);
+    expect(r.body.missedTargets.tickets.map((x: any) => [x.subject, x.breaches])).to.deep.equal([
+      ['seed T2', [{ clock: 'response', at: '2026-10-10T11:00:00.000Z' }]],
+      ['seed T3', [{ clock: 'resolution', at: '2026-10-20T17:00:00.000Z' }]],
+    ]);
+    // Without asking, the report stays figures only.
+    expect((await report('month=2026-10')).body.missedTargets).to.equal(undefined);
+  });
+
   it('slices by customer, impact and technician add up to the totals', async () => {
     const byCustomer = await report('month=2026-10&groupBy=customer');
     const rows = Object.fromEntries(byCustomer.body.groups.map((g: any) => [g.key, g]));

@@ -311,6 +311,19 @@ export const en = {
   'reports.group.week': 'week',
   'reports.group.month': 'month',
   'reports.nav': 'Reports',
+  'reports.missed': 'Where targets were missed: {total} tickets',
+  'reports.missedNone': 'No target was missed in this report.',
+  'reports.missedMore': 'The first {shown} are listed; narrow the report to see the others.',
+  'reports.ticket': 'Ticket',
+  'reports.missedWhat': 'Missed',
+  'reports.clock.response': 'first response',
+  'reports.clock.resolution': 'resolution',
+  'reports.bucket.lt1h': '< 1 h',
+  'reports.bucket.1h-4h': '1–4 h',
+  'reports.bucket.4h-1d': '4–24 h',
+  'reports.bucket.1d-3d': '1–3 days',
+  'reports.bucket.3d-7d': '3–7 days',
+  'reports.bucket.gt7d': '> 7 days',
 } as const;
 
 export type MessageKey = keyof typeof en;

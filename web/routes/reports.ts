@@ -38,6 +38,8 @@ export function reportPages(sequelize: Sequelize): Router {
 
   async function load(req: Request, res: Response): Promise<{ q: ReportQuery; report: SlaReport }> {
     const q = reportQuery.parse({ groupBy: 'impact', ...queryOf(req) });
+    // The page always answers "where did we not?" below the figures.
+    if (req.path === '/') q.include = 'breaches';
     return { q, report: await reportFor(sequelize, me(res), q) };
   }
 
@@ -66,8 +68,8 @@ export function reportPages(sequelize: Sequelize): Router {
     const t = translator(locals(res).lang);
     const unit = timeUnit(report);
     const [overTime, byImpact] = await Promise.all([
-      reportFor(sequelize, p, { ...q, groupBy: unit }),
-      reportFor(sequelize, p, { ...q, groupBy: 'impact' }),
+      reportFor(sequelize, p, { ...q, groupBy: unit, include: undefined }),
+      reportFor(sequelize, p, { ...q, groupBy: 'impact', include: undefined }),
     ]);
     const charts = {
       compliance: barChart({
@@ -99,14 +101,14 @@ export function reportPages(sequelize: Sequelize): Router {
       }),
       backlog: barChart({
         label: t('reports.chart.backlog'),
-        categories: report.backlog.buckets.map((b) => b.label),
+        categories: report.backlog.buckets.map((b) => t(`reports.bucket.${b.key}` as 'reports.bucket.lt1h')),
         series: [{ name: t('reports.series.open'), cls: 'bar-backlog' }],
         values: [report.backlog.buckets.map((b) => b.count)],
       }),
     };
     const csvQuery = new URLSearchParams({ ...form, groupBy: q.groupBy }).toString();
     const customerName = report.filters.customerId ? ((await Customer.findByPk(report.filters.customerId))?.name ?? null) : null;
-    render(req, res, 'reports', { form, options, error: null, report, charts, unit, csvHref: `/reports/sla.csv?${csvQuery}`, customerName });
+    render(req, res, 'reports', { form, options, error: null, report, charts, unit, csvHref: `/reports/sla.csv?${csvQuery}`, customerName, ticketHref: (number: number) => (p.role === 'requester' ? `/tickets/${number}` : `/console/tickets/${number}`) });
   });
   return r;
 }

@@ -4,6 +4,7 @@
 // bench/stack.ts with fork(); options in BENCH_ENGINE (JSON), logs to a file, "ready" over IPC.
 import v8 from 'node:v8';
 import pino from 'pino';
+import { createLogger } from '../runtime/logger';
 import { startSystem, type SystemOptions } from '../runtime/system';
 
 export interface EngineOptions {
@@ -30,7 +31,8 @@ export type EngineMessage =
 async function main() {
   const t0 = Date.now();
   const o = JSON.parse(process.env.BENCH_ENGINE ?? '{}') as EngineOptions;
-  const log = pino({ level: o.logLevel, name: `bench-${o.role}` }, pino.destination({ dest: o.logFile, sync: false, mkdir: true }));
+  // The engine's own logger (its redaction included), writing to the bench's log file.
+  const log = createLogger(o.logLevel, `bench-${o.role}`, pino.destination({ dest: o.logFile, sync: false, mkdir: true }));
   const options: SystemOptions & { maxCachedWorkflows?: number } = {
     databaseUrl: o.databaseUrl,
     temporalAddress: o.temporalAddress,

@@ -7,6 +7,7 @@ import * as m003 from './migrations/003-sessions-and-brand-contacts';
 import * as m004 from './migrations/004-idempotent-intake';
 import * as m005 from './migrations/005-web-and-inbound-mail';
 import * as m006 from './migrations/006-scheduled-work';
+import * as m007 from './migrations/007-queue-order-index';
 
 // Listed explicitly so the same code runs from TypeScript sources and from the compiled dist/.
 const MIGRATIONS = [
@@ -16,6 +17,7 @@ const MIGRATIONS = [
   { name: '004-idempotent-intake', module: m004 },
   { name: '005-web-and-inbound-mail', module: m005 },
   { name: '006-scheduled-work', module: m006 },
+  { name: '007-queue-order-index', module: m007 },
 ];
 
 export function migrator(sequelize: Sequelize, logger?: { info: (msg: string) => void }) {

@@ -8,7 +8,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { Op, type Sequelize, type WhereOptions } from 'sequelize';
+import { Op, QueryTypes, type Sequelize, type WhereOptions } from 'sequelize';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { SessionRow, Ticket, TicketEventRow, User } from '../db/models';
@@ -114,6 +114,7 @@ export function createTicketService(deps: TicketServiceDeps) {
     // burst of intakes (each holding a pooled connection, waiting for the lock) starve the pool.
     const { id: policyId, policy } = await currentPolicy();
     let replayed = false;
+    let entitled: Awaited<ReturnType<typeof loadEntitlement>> | undefined;
     // The customer's row lock makes the quota count and the insert one step: concurrent intakes
     // of one customer queue here, so a Standard customer never gets a fourth ticket in a month,
     // and a second copy of a keyed request finds the first one's ticket.
@@ -130,6 +131,7 @@ export function createTicketService(deps: TicketServiceDeps) {
         }
       }
       const e = await loadEntitlement(customer, now, transaction);
+      entitled = e;
       // Disabled, or suspended by a drop to Standard: checked here, against the plan in force.
       const state = requesterState(requester, e.plan);
       if (state !== 'active') throw new ApiError(422, 'REQUESTER_NOT_ACTIVE', `${requester.email} may not file tickets now (${state})`);
@@ -146,11 +148,18 @@ export function createTicketService(deps: TicketServiceDeps) {
       const quota = checkQuota(e.plan, await ticketsInWindow(customerId, e.window, transaction), e.window);
       if (quota) throw new ApiError(422, quota.code, quota.message, quota.details);
 
+      // The number first, so the row is written once with its workflow id and due times.
+      const [{ number }] = await deps.sequelize.query<{ number: string }>(`SELECT nextval('ticket_number_seq') AS number`, { type: QueryTypes.SELECT, transaction });
+      const targets = targetsFor(policy, e.plan, body.impact);
+      const id = randomUUID();
+      const due = slaView(openTicket({ ticketId: id, number: Number(number), plan: e.plan, impact: body.impact, receivedAt: now, targets }), now);
+      const dueDate = (c: { dueAt: string | null }) => (c.dueAt ? new Date(c.dueAt) : null);
       // The row is the durable acceptance: written before the workflow starts, with the plan in
       // force and its targets copied in, so later plan or policy changes never move its deadlines.
-      const row = await Ticket.create(
+      return Ticket.create(
         {
-          id: randomUUID(),
+          id,
+          number,
           customerId,
           requesterId: requester.id,
           requesterName: requester.name,
@@ -165,32 +174,21 @@ export function createTicketService(deps: TicketServiceDeps) {
           subject: body.subject,
           description: body.description,
           receivedAt: new Date(now),
-          targets: targetsFor(policy, e.plan, body.impact),
+          targets,
           slaPolicyId: policyId,
-          responseDueAt: null,
-          resolutionDueAt: null,
-          nextDueAt: null,
+          responseDueAt: dueDate(due.response),
+          resolutionDueAt: dueDate(due.resolution),
+          nextDueAt: dueDate(due.response),
           assignee: null,
           respondedVia: null,
           clocks: null,
-          workflowId: 'pending',
+          workflowId: ticketWorkflowId(number),
           workflowStartedAt: null,
           idempotencyKey: idempotencyKey ?? null,
           requestHash,
           resolvedAt: null,
           closedAt: null,
           sourceMessageId: opts.messageId ?? null,
-        },
-        { transaction },
-      );
-      await row.reload({ transaction });
-      const view0 = toView(row);
-      return row.update(
-        {
-          workflowId: ticketWorkflowId(row.number),
-          responseDueAt: view0.responseDueAt ? new Date(view0.responseDueAt) : null,
-          resolutionDueAt: view0.resolutionDueAt ? new Date(view0.resolutionDueAt) : null,
-          nextDueAt: view0.responseDueAt ? new Date(view0.responseDueAt) : null,
         },
         { transaction },
       );
@@ -203,13 +201,15 @@ export function createTicketService(deps: TicketServiceDeps) {
     }
     if (!ticket.workflowStartedAt) {
       try {
-        await startTicketWorkflow(deps.temporal, deps.taskQueue, ticket, p.label);
+        // What intake already read is handed on, so the start reads nothing again.
+        const product = ticket.productId ? (entitled?.products.find((x) => x.id === ticket.productId) ?? null) : null;
+        await startTicketWorkflow(deps.temporal, deps.taskQueue, ticket, p.label, entitled ? { customerName: entitled.customer.name, product, policy } : undefined);
       } catch (err) {
         // Accepted all the same: the outbox sweep starts it, deadlines still count from receivedAt.
         log.warn({ err }, 'ticket accepted; workflow start deferred');
       }
     }
-    return { ticket: toView(await ticket.reload()), replayed };
+    return { ticket: toView(replayed ? await ticket.reload() : ticket), replayed };
   }
 
   /** The requester a ticket is filed for: the caller, or the one a technician names (e.g. on a phone call). */

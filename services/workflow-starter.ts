@@ -4,7 +4,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { Op } from 'sequelize';
 import type { Logger } from 'pino';
 import { Customer, Product, Ticket } from '../db/models';
-import { sessionTimingsMs } from '../domain/sla-policy';
+import { sessionTimingsMs, type SlaPolicy } from '../domain/sla-policy';
 import { currentPolicy } from './sla-policy';
 import { IMPACT_LABELS } from '../domain/plans';
 import type { ticketWorkflow } from '../workflows/ticket';
@@ -13,15 +13,22 @@ import { SA } from '../temporal/search-attributes';
 
 const START_TIMEOUT_MS = 2_000;
 
-export async function startTicketWorkflow(client: Client, taskQueue: string, ticket: Ticket, actor: string): Promise<void> {
-  const customer = await Customer.findByPk(ticket.customerId);
-  const product = ticket.productId ? await Product.findByPk(ticket.productId) : null;
+/** What the caller may already hold (intake does); anything missing is read here (the outbox sweep). */
+export interface KnownAtStart {
+  customerName: string;
+  product: { brand: string; technology: string } | null;
+  policy: SlaPolicy;
+}
+
+export async function startTicketWorkflow(client: Client, taskQueue: string, ticket: Ticket, actor: string, known?: KnownAtStart): Promise<void> {
+  const customerName = known ? known.customerName : ((await Customer.findByPk(ticket.customerId))?.name ?? ticket.customerId);
+  const product = known ? known.product : ticket.productId ? await Product.findByPk(ticket.productId) : null;
   const number = Number(ticket.number);
   const input: TicketWorkflowInput = {
     ticketId: ticket.id,
     number,
     customerId: ticket.customerId,
-    customerName: customer?.name ?? ticket.customerId,
+    customerName,
     channel: ticket.channel,
     type: ticket.type,
     plan: ticket.plan,
@@ -35,7 +42,7 @@ export async function startTicketWorkflow(client: Client, taskQueue: string, tic
     endUser: ticket.endUser,
     product: product ? { brand: product.brand, technology: product.technology } : null,
     // For a brand meeting the ticket starts by itself on breach; requests through the API read the policy then.
-    sessionTimings: sessionTimingsMs((await currentPolicy()).policy),
+    sessionTimings: sessionTimingsMs(known ? known.policy : (await currentPolicy()).policy),
   };
   try {
     // Bounded: with Temporal unreachable the caller must not hang; the outbox sweep retries.
@@ -67,7 +74,9 @@ export async function startTicketWorkflow(client: Client, taskQueue: string, tic
       throw new Error(`workflow id ${ticket.workflowId} already belongs to another ticket (${String(existing.memo?.ticketId)})`);
     }
   }
-  await Ticket.update({ workflowStartedAt: new Date() }, { where: { id: ticket.id, workflowStartedAt: null } });
+  const startedAt = new Date();
+  await Ticket.update({ workflowStartedAt: startedAt }, { where: { id: ticket.id, workflowStartedAt: null } });
+  ticket.set({ workflowStartedAt: startedAt });
 }
 
 /** Start every accepted ticket whose workflow is not running yet. Returns how many were started. */

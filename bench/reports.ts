@@ -54,6 +54,7 @@ export async function reportsBench(r: BenchResult): Promise<void> {
     ];
     // The list API's own query (soonest deadline first), as a lead sees the open queue.
     const service = createTicketService({ sequelize, temporal: null as never, taskQueue: 'bench', temporalUiUrl: '', namespace: 'default', log: undefined as never });
+    cases.push(['list.all', 'list API query: every ticket, first page (soonest deadline first)', () => service.list({ limit: 50, offset: 0 } as never, BOOTSTRAP_ADMIN), 50]);
     cases.push(['list.open', 'list API query: open tickets, first page', () => service.list({ status: ['open', 'in_progress', 'waiting_on_customer'], limit: 50, offset: 0 } as never, BOOTSTRAP_ADMIN), 50]);
     cases.push(['list.customer', "list API query: one customer's tickets", () => service.list({ customerId, limit: 50, offset: 0 } as never, BOOTSTRAP_ADMIN), 50]);
     for (const [key, label, fn, goalMs] of cases) {

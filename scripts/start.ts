@@ -52,6 +52,7 @@ async function main() {
   const added = await registerSearchAttributes(temporalAddress, config.temporal.namespace);
   if (added.length) log.info({ added }, 'registered search attributes');
   lines.push(`Temporal Web UI       ${uiUrl}/namespaces/${config.temporal.namespace}/workflows`);
+  lines.push(`Scheduled work        ${uiUrl}/namespaces/${config.temporal.namespace}/schedules  (monthly reports, Advanced terms, lead digest)`);
 
   let smtpUrl = config.mail.smtpUrl;
   if (!smtpUrl) {
@@ -103,6 +104,7 @@ async function main() {
     `API                   ${base}/api  (health: /healthz, /readyz)`,
     `Requesters' pages     ${base}/tickets  (sign in at ${base}/sign-in)`,
     `Technicians' console  ${base}/console`,
+    `SLA reports           ${base}/reports  (leads, admins, and requesters for their own customer)`,
     `Metrics (Prometheus)  ${base}/metrics  (with the Temporal worker's, exported on ${temporalMetricsAddress})`,
     `Inbound e-mail        smtp://localhost:${system.inboundSmtp!.port}  (a message from a requester's address becomes a ticket)`,
   );

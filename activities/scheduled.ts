@@ -100,16 +100,19 @@ export function createScheduledActivities(d: ScheduledDeps) {
       const subs = all.filter((s) => s.customerId === customerId);
       const customer = await Customer.findByPk(customerId);
       if (!customer) continue;
+      // Read once per customer, and only when one of its terms has something to say.
+      let cached: Awaited<ReturnType<typeof customerMailbox>> | undefined;
+      const mailbox = async () => (cached === undefined ? (cached = await customerMailbox(customerId)) : cached);
       for (const s of subs) {
         if (reminderDue(s, subs, at)) {
-          const box = await customerMailbox(customerId);
+          const box = await mailbox();
           if (!box) continue;
           const mail = termReminderMail({ customerName: customer.name, term: s.term as Term, endsAt: s.termEndsAt, timezone: customer.timezone, cancelled: s.cancelMode === 'end_of_term', suspended: box.suspendedOnStandard });
           const r = await sendOnce(mailer, { key: `term-reminder:${s.id}`, ticketId: null, kind: 'term_reminder', to: box.to, cc: box.cc, ...mail, messageId: `<term-reminder.${s.id}@${d.mailDomain}>` });
           if (r.sent) reminded.push(s.id);
         }
         if (endedToStandard(s, subs, at) && !successorOf(s, subs)) {
-          const box = await customerMailbox(customerId);
+          const box = await mailbox();
           try {
             // Recorded once (a unique index backs this up), at the moment the term ended.
             await AuditEntry.create({

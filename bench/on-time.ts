@@ -5,7 +5,7 @@
 // every ticket must have exactly one response breach.
 import { cfg } from './config';
 import { fig, type BenchResult } from './report';
-import { createTickets, editPolicy, probeRate, startStack, waitCount, waitFor, waitSettled, type Stack } from './stack';
+import { createStaggeredTickets, probeRate, staggerResponseTargets, startSlaStack, waitCount, waitFor, waitSettled, type Stack } from './stack';
 import { cpuMeter, machineCpu, round, rssSampler, sleep, summarize } from './stats';
 
 /** Lateness of each ticket's response breach in [lo, hi], and how many breaches each ticket got. */
@@ -49,10 +49,7 @@ export async function breachMails(stack: Stack, lo: number, hi: number) {
 
 export async function onTimeBench(r: BenchResult): Promise<void> {
   const N = cfg.tickets;
-  const stack = await startStack('on-time', {
-    apiDbPool: 2 * cfg.createConcurrency + 8,
-    workerOptions: cfg.slaMaxCachedWorkflows ? { maxCachedWorkflows: cfg.slaMaxCachedWorkflows } : {},
-  });
+  const stack = await startSlaStack('on-time');
   try {
     // How fast does this machine create tickets right now? (default policy: deadlines hours away)
     const probe = await probeRate(stack);
@@ -63,16 +60,10 @@ export async function onTimeBench(r: BenchResult): Promise<void> {
     // has caught up, with margin: T_A > C/3 + a quarter of C + 60 s.
     const step = Math.ceil(estCreateS / 3);
     const t0S = cfg.onTimeTargetS || Math.ceil(estCreateS / 3 + 0.25 * estCreateS + 60);
-    const targets = { A: t0S, B: t0S + step, C: t0S + 2 * step };
-    await editPolicy(stack, (p) => {
-      for (const impact of ['A', 'B', 'C'] as const) p.targets.advanced[impact] = { response: `PT${targets[impact]}S`, resolution: 'PT8H' };
-      // Not part of this measure: a breach of an Advanced ticket can start a brand meeting.
-      p.autoBrandMeeting = { plans: [], impacts: [], on: [] };
-    });
-    const third = Math.ceil(N / 3);
+    const targets = await staggerResponseTargets(stack, t0S, step);
 
     const worker = rssSampler(() => stack.worker?.pid);
-    const created = await createTickets(stack, N, { concurrency: cfg.createConcurrency, impact: (i) => (i < third ? 'C' : i < 2 * third ? 'B' : 'A'), offset: 10_000_000, maxBacklog: cfg.createMaxBacklog || undefined });
+    const created = await createStaggeredTickets(stack, N, 10_000_000);
     const createdAt = Date.now();
     if (created.failed > 0) process.stderr.write(`[bench] on-time: ${created.failed} tickets refused: ${created.errors.join(' | ')}\n`);
     const lo = Math.min(...created.numbers);

@@ -10,28 +10,20 @@
 import { cfg } from './config';
 import { fig, type BenchResult } from './report';
 import { breachMails, responseBreaches } from './on-time';
-import { createTickets, editPolicy, probeRate, startStack, waitCount, waitFor, waitSettled } from './stack';
+import { createStaggeredTickets, probeRate, staggerResponseTargets, startSlaStack, waitCount, waitFor, waitSettled } from './stack';
 import { cpuMeter, machineCpu, round, rssSampler, sleep, summarize } from './stats';
 
 export async function recoveryBench(r: BenchResult): Promise<void> {
   const N = cfg.tickets;
-  const stack = await startStack('recovery', {
-    apiDbPool: 2 * cfg.createConcurrency + 8,
-    workerOptions: cfg.slaMaxCachedWorkflows ? { maxCachedWorkflows: cfg.slaMaxCachedWorkflows } : {},
-  });
+  const stack = await startSlaStack('recovery');
   try {
     const probe = await probeRate(stack);
     const estS = N / probe.endToEndPerSecond;
     // Created, settled and the worker stopped before the first deadline (impact C's first ticket).
     const t0S = Math.ceil(estS / 3 + 0.2 * estS + 30);
     const step = Math.ceil(estS / 3);
-    const targets = { A: t0S, B: t0S + step, C: t0S + 2 * step };
-    await editPolicy(stack, (p) => {
-      for (const impact of ['A', 'B', 'C'] as const) p.targets.advanced[impact] = { response: `PT${targets[impact]}S`, resolution: 'PT8H' };
-      p.autoBrandMeeting = { plans: [], impacts: [], on: [] };
-    });
-    const third = Math.ceil(N / 3);
-    const created = await createTickets(stack, N, { concurrency: cfg.createConcurrency, impact: (i) => (i < third ? 'C' : i < 2 * third ? 'B' : 'A'), offset: 20_000_000, maxBacklog: cfg.createMaxBacklog || undefined });
+    const targets = await staggerResponseTargets(stack, t0S, step);
+    const created = await createStaggeredTickets(stack, N, 20_000_000);
     const lo = Math.min(...created.numbers);
     const hi = Math.max(...created.numbers);
     const settleMs = await waitSettled(stack, lo, hi, created.created);

@@ -3,6 +3,7 @@
 // in-process SMTP sink, and the engine as two child processes (API, worker) through startSystem.
 // Everything is torn down by stop().
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { stopChild } from '../runtime/child-process';
 import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -225,13 +226,7 @@ async function startTemporal(binary: string, dir: string): Promise<TemporalServe
     address,
     pid: child.pid,
     mode: 'memory',
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-      }),
+    stop: () => stopChild(child),
   };
 }
 
@@ -564,4 +559,34 @@ export async function probeRate(stack: Stack) {
   await waitSettled(stack, Math.min(...probe.numbers), Math.max(...probe.numbers), probe.created);
   const endToEndPerSecond = probe.created / ((Date.now() - t0) / 1000);
   return { created: probe.created, apiPerSecond: Math.round(probe.perSecond * 10) / 10, endToEndPerSecond: Math.round(endToEndPerSecond * 10) / 10 };
+}
+
+// ---- on-time and recovery: deadlines of many tickets packed into a short window ----
+
+/** A stack whose worker keeps the SLA benchmarks' workflow cache (BENCH_SLA_MAX_CACHED_WORKFLOWS). */
+export function startSlaStack(name: string): Promise<Stack> {
+  return startStack(name, {
+    apiDbPool: 2 * cfg.createConcurrency + 8,
+    workerOptions: cfg.slaMaxCachedWorkflows ? { maxCachedWorkflows: cfg.slaMaxCachedWorkflows } : {},
+  });
+}
+
+/**
+ * Advanced response targets that shrink by `step` from C to A (the shortest, `shortestS`), so
+ * tickets created C first, then B, then A have their deadlines close together. Brand meetings on
+ * breach are off: they are not part of these measures.
+ */
+export async function staggerResponseTargets(stack: Stack, shortestS: number, step: number): Promise<Record<'A' | 'B' | 'C', number>> {
+  const targets = { A: shortestS, B: shortestS + step, C: shortestS + 2 * step };
+  await editPolicy(stack, (p) => {
+    for (const impact of ['A', 'B', 'C'] as const) p.targets.advanced[impact] = { response: `PT${targets[impact]}S`, resolution: 'PT8H' };
+    p.autoBrandMeeting = { plans: [], impacts: [], on: [] };
+  });
+  return targets;
+}
+
+/** N tickets in three groups for staggerResponseTargets: impact C first, then B, then A. */
+export function createStaggeredTickets(stack: Stack, n: number, offset: number) {
+  const third = Math.ceil(n / 3);
+  return createTickets(stack, n, { concurrency: cfg.createConcurrency, impact: (i) => (i < third ? 'C' : i < 2 * third ? 'B' : 'A'), offset, maxBacklog: cfg.createMaxBacklog || undefined });
 }

@@ -1,5 +1,6 @@
 // Starts the Temporal CLI dev server (real server, SQLite file, Web UI) as a child process.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { stopChild } from './child-process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -61,12 +62,6 @@ export async function startTemporalDevServer(o: DevServerOptions): Promise<DevSe
     address,
     uiUrl: `http://localhost:${o.uiPort}`,
     process: child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-      }),
+    stop: () => stopChild(child),
   };
 }

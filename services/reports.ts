@@ -8,7 +8,8 @@
 //   time to first response: first "responded" (or a resolve that was the first answer) − received
 //   time to resolution: the last "resolved" − received, for tickets resolved now (not reopened since)
 //   waiting on the customer: each waiting_on_customer until the next reply, resolve, reopen or close
-import { QueryTypes, type Sequelize } from 'sequelize';
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import { stringify } from 'csv-stringify/sync';
 import { DateTime } from 'luxon';
 import { ApiError, notFound } from '../api/errors';
 import type { ReportQuery } from '../api/schemas';
@@ -196,23 +197,13 @@ GROUP BY 1`;
 
 const round = (n: number | null) => (n === null || n === undefined ? null : Math.round(Number(n)));
 
+function targetFigures(met: number, breached: number, running: number, p50: number | null, p90: number | null): TargetFigures {
+  return { met, breached, running, compliancePct: compliancePct(met, breached), medianMs: round(p50), p90Ms: round(p90) };
+}
+
 function toRow(r: RawRow): ReportRow {
-  const response: TargetFigures = {
-    met: r.resp_met,
-    breached: r.resp_breached,
-    running: r.resp_running,
-    compliancePct: compliancePct(r.resp_met, r.resp_breached),
-    medianMs: round(r.resp_p50),
-    p90Ms: round(r.resp_p90),
-  };
-  const resolution: TargetFigures = {
-    met: r.res_met,
-    breached: r.res_breached,
-    running: r.res_running,
-    compliancePct: compliancePct(r.res_met, r.res_breached),
-    medianMs: round(r.res_p50),
-    p90Ms: round(r.res_p90),
-  };
+  const response = targetFigures(r.resp_met, r.resp_breached, r.resp_running, r.resp_p50, r.resp_p90);
+  const resolution = targetFigures(r.res_met, r.res_breached, r.res_running, r.res_p50, r.res_p90);
   return {
     key: r.total ? 'total' : (r.key ?? ''),
     label: r.total ? 'total' : (r.label ?? ''),
@@ -252,28 +243,18 @@ function weekLabel(key: string): string {
   return `${d.weekYear}-W${String(d.weekNumber).padStart(2, '0')}`;
 }
 
-export async function slaReport(
-  sequelize: Sequelize,
-  period: ReportPeriod,
-  groupBy: ReportGroup,
-  filters: ReportFilters = {},
-  now = Date.now(),
-): Promise<SlaReport> {
-  const asOf = new Date(Math.min(now, period.to.getTime()));
-  const replacements = { ...filters, from: period.from, to: period.to, tz: period.timezone, asOf };
-  const { figures, backlogRows } = await sequelize.transaction({ readOnly: true }, async (transaction) => {
-    // Postgres would JIT-compile these queries on a large table, which costs more than running them
-    // (measured: a month of 100,000 tickets in a third of the time without it).
+/** Postgres would JIT-compile these queries on a large table, which costs more than running them
+ * (measured: a month of 100,000 tickets in a third of the time without it). */
+function withoutJit<T>(sequelize: Sequelize, fn: (transaction: Transaction) => Promise<T>): Promise<T> {
+  return sequelize.transaction({ readOnly: true }, async (transaction) => {
     await sequelize.query('SET LOCAL jit = off', { transaction });
-    const figures = await sequelize.query<RawRow>(figureSql(groupBy).replace(':filters', filterSql(filters)), { replacements, type: QueryTypes.SELECT, transaction });
-    const backlogRows = await sequelize.query<{ bucket: string; count: number }>(backlogSql(asOf.getTime() < now).replace(':filters', filterSql(filters)), {
-      replacements,
-      type: QueryTypes.SELECT,
-      transaction,
-    });
-    return { figures, backlogRows };
+    return fn(transaction);
   });
+}
 
+async function rowsIn(sequelize: Sequelize, transaction: Transaction, period: ReportPeriod, groupBy: ReportGroup, filters: ReportFilters, asOf: Date) {
+  const replacements = { ...filters, from: period.from, to: period.to, tz: period.timezone, asOf };
+  const figures = await sequelize.query<RawRow>(figureSql(groupBy).replace(':filters', filterSql(filters)), { replacements, type: QueryTypes.SELECT, transaction });
   const totals = toRow(figures.find((r) => r.total) ?? EMPTY_RAW);
   let groups = groupBy === 'none' ? [] : figures.filter((r) => !r.total).map(toRow);
   // Time slices list every bucket of the period, empty ones as zero rows.
@@ -282,14 +263,37 @@ export async function slaReport(
     const byKey = new Map(groups.map((g) => [g.key, g]));
     groups = keys.map((k) => byKey.get(k) ?? toRow({ ...EMPTY_RAW, total: false, key: k, label: groupBy === 'week' ? weekLabel(k) : k }));
   }
+  return { totals, groups };
+}
+
+/** A report's figures alone, without its backlog (the page's charts cut the same report another way). */
+export function reportRows(sequelize: Sequelize, period: ReportPeriod, groupBy: ReportGroup, filters: ReportFilters = {}, now = Date.now()) {
+  return withoutJit(sequelize, (transaction) => rowsIn(sequelize, transaction, period, groupBy, filters, new Date(Math.min(now, period.to.getTime()))));
+}
+
+export async function slaReport(
+  sequelize: Sequelize,
+  period: ReportPeriod,
+  groupBy: ReportGroup,
+  filters: ReportFilters = {},
+  now = Date.now(),
+): Promise<SlaReport> {
+  const asOf = new Date(Math.min(now, period.to.getTime()));
+  const { rows, backlogRows } = await withoutJit(sequelize, async (transaction) => ({
+    rows: await rowsIn(sequelize, transaction, period, groupBy, filters, asOf),
+    backlogRows: await sequelize.query<{ bucket: string; count: number }>(backlogSql(asOf.getTime() < now).replace(':filters', filterSql(filters)), {
+      replacements: { ...filters, asOf },
+      type: QueryTypes.SELECT,
+      transaction,
+    }),
+  }));
   const counts = new Map(backlogRows.map((b) => [b.bucket, b.count]));
   const buckets = BACKLOG_BUCKETS.map((b) => ({ key: b.key, label: b.label, count: counts.get(b.key) ?? 0 }));
   return {
     period: { from: period.from.toISOString(), to: period.to.toISOString(), timezone: period.timezone },
     groupBy,
     filters,
-    totals,
-    groups,
+    ...rows,
     backlog: { asOf: asOf.toISOString(), total: buckets.reduce((s, b) => s + b.count, 0), buckets },
     generatedAt: new Date(now).toISOString(),
   };
@@ -297,6 +301,11 @@ export async function slaReport(
 
 const hours = (ms: number | null) => (ms === null ? '' : (ms / 3_600_000).toFixed(2));
 const pct = (p: number | null) => (p === null ? '' : p.toFixed(1));
+
+/** The report as a CSV file (API and page): its name, and one line per group and a last "total" line. */
+export function reportCsv(report: SlaReport): { filename: string; body: string } {
+  return { filename: `sla-report_${report.period.from.slice(0, 10)}_${report.period.to.slice(0, 10)}_${report.groupBy}.csv`, body: stringify(reportCsvRecords(report)) };
+}
 
 /** One line per group and a last "total" line; times in hours. */
 export function reportCsvRecords(report: SlaReport): (string | number)[][] {

@@ -1,8 +1,7 @@
 // SLA compliance reports as JSON, or CSV (?format=csv or Accept: text/csv) for a spreadsheet.
 import { Router } from 'express';
 import type { Sequelize } from 'sequelize';
-import { stringify } from 'csv-stringify/sync';
-import { reportCsvRecords, reportFor } from '../../services/reports';
+import { reportCsv, reportFor } from '../../services/reports';
 import { principal, requirePermission } from '../auth';
 import { reportQuery } from '../schemas';
 
@@ -13,8 +12,8 @@ export function reportRoutes(sequelize: Sequelize): Router {
     const report = await reportFor(sequelize, principal(res), q);
     const csv = q.format === 'csv' || (q.format === undefined && req.accepts(['application/json', 'text/csv']) === 'text/csv');
     if (!csv) return void res.json(report);
-    const name = `sla-report_${report.period.from.slice(0, 10)}_${report.period.to.slice(0, 10)}_${report.groupBy}.csv`;
-    res.type('text/csv; charset=utf-8').attachment(name).send(stringify(reportCsvRecords(report)));
+    const file = reportCsv(report);
+    res.type('text/csv; charset=utf-8').attachment(file.filename).send(file.body);
   });
   return r;
 }

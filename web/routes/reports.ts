@@ -3,14 +3,13 @@
 // slice and its CSV. The figures are the API's (services/reports.ts), for the same query.
 import { Router, type Request, type Response } from 'express';
 import type { Sequelize } from 'sequelize';
-import { stringify } from 'csv-stringify/sync';
 import { ZodError } from 'zod';
 import { requirePage } from '../index';
 import { render, locals } from '../render';
 import { translator } from '../i18n';
 import { ApiError } from '../../api/errors';
 import { reportQuery, type ReportQuery } from '../../api/schemas';
-import { reportCsvRecords, reportFor, type SlaReport } from '../../services/reports';
+import { reportCsv, reportFor, reportRows, type SlaReport } from '../../services/reports';
 import { may } from '../../domain/roles';
 import { CHANNELS, IMPACTS, PLANS, TICKET_TYPES } from '../../domain/plans';
 import { REPORT_GROUPS, type ReportGroup } from '../../domain/sla-report';
@@ -45,8 +44,8 @@ export function reportPages(sequelize: Sequelize): Router {
 
   r.get('/sla.csv', async (req, res) => {
     const { report } = await load(req, res);
-    res.type('text/csv; charset=utf-8').attachment(`sla-report_${report.period.from.slice(0, 10)}_${report.period.to.slice(0, 10)}_${report.groupBy}.csv`);
-    res.send(stringify(reportCsvRecords(report)));
+    const file = reportCsv(report);
+    res.type('text/csv; charset=utf-8').attachment(file.filename).send(file.body);
   });
 
   r.get('/', async (req, res) => {
@@ -67,9 +66,11 @@ export function reportPages(sequelize: Sequelize): Router {
     const { q, report } = loaded;
     const t = translator(locals(res).lang);
     const unit = timeUnit(report);
+    // The charts cut the same report by time and by impact: its period and filters, already resolved for this person.
+    const period = { from: new Date(report.period.from), to: new Date(report.period.to), timezone: report.period.timezone };
     const [overTime, byImpact] = await Promise.all([
-      reportFor(sequelize, p, { ...q, groupBy: unit, include: undefined }),
-      reportFor(sequelize, p, { ...q, groupBy: 'impact', include: undefined }),
+      reportRows(sequelize, period, unit, report.filters),
+      reportRows(sequelize, period, 'impact', report.filters),
     ]);
     const charts = {
       compliance: barChart({

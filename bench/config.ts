@@ -48,10 +48,10 @@ export const cfg = {
   // held-open
   listTotal: num('BENCH_LIST_TOTAL', 100_000),
   listCalls: num('BENCH_LIST_CALLS', 200),
-  /** The worker's maxCachedWorkflows in intake and held-open; 0 = the SDK default (from the heap size). */
+  /** The worker's maxCachedWorkflows in intake and held-open; 0 = the engine's default (worker/worker.ts). */
   maxCachedWorkflows: num('BENCH_MAX_CACHED_WORKFLOWS', 0),
-  /** on-time and recovery: the worker's maxCachedWorkflows (0 = the SDK default); see held-open. */
-  slaMaxCachedWorkflows: num('BENCH_SLA_MAX_CACHED_WORKFLOWS', 150),
+  /** on-time and recovery: the worker's maxCachedWorkflows (0 = the engine's default); see held-open. */
+  slaMaxCachedWorkflows: num('BENCH_SLA_MAX_CACHED_WORKFLOWS', 0),
   /** held-open: when the worker is over 512 MiB, try again with these maxCachedWorkflows, in turn, until under (empty = do not). */
   heldRetryCache: (process.env.BENCH_HELD_RETRY_CACHE ?? '150,50').split(',').map(Number).filter((n) => n > 0),
   /** held-open: new tickets that fill and churn the bounded cache before its RSS is read. */

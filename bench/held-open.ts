@@ -9,6 +9,7 @@ import { initModels } from '../db/models';
 import { listTicketsQuery } from '../api/schemas';
 import { createTicketService } from '../services/tickets';
 import { cfg } from './config';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../worker/worker';
 import { fig, type BenchResult, type Figure } from './report';
 import { ADMIN_TOKEN, createTickets, startStack, waitSettled, type EngineProc, type Stack } from './stack';
 import { round, rssMiB, rssSampler, sleep, summarize } from './stats';
@@ -192,7 +193,7 @@ export async function heldOpenBench(r: BenchResult): Promise<void> {
         unit: 'MiB',
         goal: '< 512 MiB',
         pass: heldRss < 512,
-        beside: `idle ${idle?.rss} MiB, peak ${during.peakMiB} MiB; V8 heap ${mem?.heapUsed} MiB; ${mem?.cachedWorkflows} workflows cached (maxCachedWorkflows ${cfg.maxCachedWorkflows || 'SDK default'})`,
+        beside: `idle ${idle?.rss} MiB, peak ${during.peakMiB} MiB; V8 heap ${mem?.heapUsed} MiB; ${mem?.cachedWorkflows} workflows cached (maxCachedWorkflows ${cfg.maxCachedWorkflows || `engine default (${DEFAULT_MAX_CACHED_WORKFLOWS})`})`,
       }),
       ...bounded,
       fig({ key: 'held.running', label: 'ticket workflows running (timers pending)', value: running, unit: 'workflows', goal: `>= ${created.created}`, pass: running >= created.created }),
@@ -207,7 +208,7 @@ export async function heldOpenBench(r: BenchResult): Promise<void> {
     r.details = {
       temporalDb: stack.temporal.mode,
       tickets: N,
-      maxCachedWorkflows: cfg.maxCachedWorkflows || 'SDK default',
+      maxCachedWorkflows: cfg.maxCachedWorkflows || `engine default (${DEFAULT_MAX_CACHED_WORKFLOWS})`,
       creation: { created: created.created, failed: created.failed, errors: created.errors, seconds: round(created.ms / 1000), perSecond: round(created.perSecond), latency: summarize(created.latency) },
       settleAfterCreationMs: settleMs,
       runningTicketWorkflows: running,

@@ -4,6 +4,7 @@
 // (ticket_events of type sla_breached: data->>'lateByMs', and recorded_at - data->>'dueAt'), and
 // every ticket must have exactly one response breach.
 import { cfg } from './config';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../worker/worker';
 import { fig, type BenchResult } from './report';
 import { createStaggeredTickets, probeRate, staggerResponseTargets, startSlaStack, waitCount, waitFor, waitSettled, type Stack } from './stack';
 import { cpuMeter, machineCpu, round, rssSampler, sleep, summarize } from './stats';
@@ -121,7 +122,7 @@ export async function onTimeBench(r: BenchResult): Promise<void> {
         label: 'deadlines fall within',
         value: round((lastDue - firstDue) / 1000),
         unit: 's',
-        beside: `first ${round((firstDue - createdAt) / 1000)} s after the last ticket was created; ${round(N / Math.max(1, (lastDue - firstDue) / 1000), 1)} deadlines/s; maxCachedWorkflows ${cfg.slaMaxCachedWorkflows || 'SDK default'}`,
+        beside: `first ${round((firstDue - createdAt) / 1000)} s after the last ticket was created; ${round(N / Math.max(1, (lastDue - firstDue) / 1000), 1)} deadlines/s; maxCachedWorkflows ${cfg.slaMaxCachedWorkflows || `engine default (${DEFAULT_MAX_CACHED_WORKFLOWS})`}`,
       }),
       fig({ key: 'ontime.late.p50', label: 'response breach lateness p50 (lateByMs)', value: late.p50, unit: 'ms' }),
       fig({ key: 'ontime.late.p99', label: 'response breach lateness p99 (lateByMs)', value: late.p99, unit: 'ms', goal: '< 1000 ms', pass: late.p99 < 1000 }),
@@ -143,7 +144,7 @@ export async function onTimeBench(r: BenchResult): Promise<void> {
     );
     r.details = {
       temporalDb: stack.temporal.mode,
-      maxCachedWorkflows: cfg.slaMaxCachedWorkflows || 'SDK default',
+      maxCachedWorkflows: cfg.slaMaxCachedWorkflows || `engine default (${DEFAULT_MAX_CACHED_WORKFLOWS})`,
       createMaxBacklog: cfg.createMaxBacklog || 'unbounded',
       tickets: N,
       probe,

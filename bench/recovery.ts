@@ -8,6 +8,7 @@
 // first (longest target), then B, then A (shortest). Their deadlines then fall within about a third
 // of the creation time of each other.
 import { cfg } from './config';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../worker/worker';
 import { fig, type BenchResult } from './report';
 import { breachMails, responseBreaches } from './on-time';
 import { createStaggeredTickets, probeRate, staggerResponseTargets, startSlaStack, waitCount, waitFor, waitSettled } from './stack';
@@ -93,7 +94,7 @@ export async function recoveryBench(r: BenchResult): Promise<void> {
     );
     r.details = {
       temporalDb: stack.temporal.mode,
-      maxCachedWorkflows: cfg.slaMaxCachedWorkflows || 'SDK default',
+      maxCachedWorkflows: cfg.slaMaxCachedWorkflows || `engine default (${DEFAULT_MAX_CACHED_WORKFLOWS})`,
       createMaxBacklog: cfg.createMaxBacklog || 'unbounded',
       tickets: N,
       probe,

@@ -14,6 +14,7 @@ import { freePort, startEmbeddedPostgres, type EmbeddedDb } from '../runtime/emb
 import { startTemporalDevServer, type DevServer } from '../runtime/temporal-dev-server';
 import { ensureTemporalBinary, projectRoot } from '../runtime/temporal-binary';
 import { devServerSearchAttributeArgs } from '../temporal/search-attributes';
+import { bundleWorkflows, WORKFLOWS_PATH } from '../worker/workflow-bundle';
 import { buildEngine } from './build';
 import { cfg } from './config';
 import type { EngineMessage, EngineOptions } from './engine-process';
@@ -26,11 +27,11 @@ export const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
 const bundles = new Map<string, Promise<string>>();
 
-/** Workflow code bundled once per run (bundling takes seconds). */
+/** Workflow code bundled once per run (bundling takes seconds); the engine's as the worker bundles it. */
 export function bundle(workflowsPath: string): Promise<string> {
   let b = bundles.get(workflowsPath);
   if (!b) {
-    b = bundleWorkflowCode({ workflowsPath, logger: quiet }).then((x) => x.code);
+    b = (workflowsPath === WORKFLOWS_PATH ? bundleWorkflows() : bundleWorkflowCode({ workflowsPath, logger: quiet })).then((x) => x.code);
     bundles.set(workflowsPath, b);
   }
   return b;
@@ -245,7 +246,7 @@ export async function startStack(name: string, opts: { worker?: boolean; apiDbPo
     const [pgR, temporalR, codeR] = await Promise.allSettled([
       startEmbeddedPostgres({ dir: path.join(dir, 'pg'), fast: cfg.pgFast }),
       startTemporal(binary, dir),
-      bundle(require.resolve('../workflows')),
+      bundle(WORKFLOWS_PATH),
     ]);
     if (pgR.status === 'fulfilled') undo.push(() => pgR.value.stop());
     if (temporalR.status === 'fulfilled') undo.push(() => temporalR.value.stop());

@@ -32,6 +32,7 @@ const schema = z.object({
   TERM_CHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   TEMPORAL_METRICS_ADDRESS: z.string().regex(/^(?:\[[0-9a-fA-F:]+\]|[^\s:[\]]+):\d{1,5}$/, 'TEMPORAL_METRICS_ADDRESS must be host:port').optional(),
   METRICS_PORT: port.default(9464),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -50,6 +51,8 @@ export interface Config {
   schedules: { timezone: string; hour: number; termCheckEvery: number } | null;
   /** temporalAddress: where the Temporal worker's exporter binds; port: the standalone worker's /metrics. */
   metrics: { temporalAddress?: string; port: number };
+  /** Ticket workflows the worker keeps in memory; unset: worker/worker.ts's default. */
+  workerMaxCachedWorkflows?: number;
   logLevel: Env['LOG_LEVEL'];
   /** Unset: the caller's default (standalone processes drain, npm start does not). */
   shutdownDrainMs?: number;
@@ -80,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     web: { secret: e.WEB_SECRET, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, '') },
     schedules: e.SCHEDULES === 'on' ? { timezone: e.SCHEDULE_TIMEZONE, hour: e.SCHEDULE_HOUR, termCheckEvery: e.TERM_CHECK_SECONDS * 1000 } : null,
     metrics: { temporalAddress: e.TEMPORAL_METRICS_ADDRESS, port: e.METRICS_PORT },
+    workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     logLevel: e.LOG_LEVEL,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
   };

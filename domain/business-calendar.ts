@@ -2,8 +2,7 @@
 // weekend. This module turns a calendar (office hours in a zone, plus holidays) into working
 // milliseconds. It runs inside Temporal workflow code, so every function here is a pure function
 // of its arguments: no clock, no I/O, no randomness. All instants are epoch milliseconds.
-import { IANAZone, Info, type Zone } from 'luxon';
-import { z } from 'zod';
+import { Info, type Zone } from 'luxon';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -25,7 +24,7 @@ const MAX_SEARCH_DAYS = 20 * 366;
 // ---- Reading the calendar -----------------------------------------------------------------------
 
 /** Epoch day number (days since 1970-01-01) of a 'YYYY-MM-DD' date, or undefined when it is no real date. */
-function epochDay(date: string): number | undefined {
+export function epochDay(date: string): number | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   if (!m) return undefined;
   // setUTCFullYear, unlike Date.UTC, keeps years 0–99 as written. It rolls 2026-02-30 over to
@@ -35,60 +34,11 @@ function epochDay(date: string): number | undefined {
 }
 
 /** Minutes since local midnight of 'HH:mm', or undefined when it is not a time of day. */
-function minuteOfDay(hhmm: string, isEnd: boolean): number | undefined {
+export function minuteOfDay(hhmm: string, isEnd: boolean): number | undefined {
   if (isEnd && hhmm === '24:00') return 1440;
   const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(hhmm);
   return m ? Number(m[1]) * 60 + Number(m[2]) : undefined;
 }
-
-const interval = z.tuple([z.string(), z.string()]).superRefine(([start, end], ctx) => {
-  const s = minuteOfDay(start, false);
-  const e = minuteOfDay(end, true);
-  if (s === undefined) ctx.addIssue({ code: 'custom', path: [0], message: `start "${start}" is not a local time HH:mm between 00:00 and 23:59` });
-  if (e === undefined) ctx.addIssue({ code: 'custom', path: [1], message: `end "${end}" is not a local time HH:mm between 00:00 and 23:59, or 24:00` });
-  if (s !== undefined && e !== undefined && s >= e) {
-    ctx.addIssue({ code: 'custom', path: [1], message: `end ${end} must be after start ${start} (an interval cannot cross midnight: end it at 24:00 and open the next day at 00:00)` });
-  }
-});
-
-const dayHours = z.array(interval).superRefine((list, ctx) => {
-  // Sorted, non-overlapping intervals let the engine walk a day once without merging.
-  for (let i = 1; i < list.length; i++) {
-    const prevEnd = minuteOfDay(list[i - 1][1], true);
-    const start = minuteOfDay(list[i][0], false);
-    if (prevEnd === undefined || start === undefined) continue; // reported by the interval itself
-    if (start < prevEnd) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [i],
-        message: `interval ${list[i][0]}–${list[i][1]} starts before the previous one (${list[i - 1][0]}–${list[i - 1][1]}) ends; intervals of a day must be sorted and must not overlap`,
-      });
-    }
-  }
-});
-
-const weekHours = z
-  .object(Object.fromEntries(WEEKDAYS.map((d) => [d, dayHours.optional()])) as Record<Weekday, z.ZodOptional<typeof dayHours>>)
-  .strict();
-
-const holidayDate = z.string().refine((s) => epochDay(s) !== undefined, {
-  message: 'holiday must be a real calendar date written YYYY-MM-DD',
-});
-
-/** Validates a BusinessCalendar; the functions below also run it once per distinct calendar. */
-export const businessCalendarSchema: z.ZodType<BusinessCalendar> = z
-  .object({
-    timezone: z.string().refine((tz) => IANAZone.isValidZone(tz), { message: 'timezone must be an IANA zone name, e.g. America/Santiago' }),
-    hours: weekHours,
-    holidays: z.array(holidayDate),
-  })
-  .strict()
-  .superRefine((cal, ctx) => {
-    // Without a single working interval no budget could ever be consumed.
-    if (!WEEKDAYS.some((d) => (cal.hours[d]?.length ?? 0) > 0)) {
-      ctx.addIssue({ code: 'custom', path: ['hours'], message: 'the calendar has no working hours in the week; give at least one day an interval' });
-    }
-  });
 
 // ---- Compiled calendars -------------------------------------------------------------------------
 
@@ -115,8 +65,11 @@ function compile(cal: BusinessCalendar): Compiled {
   const key = JSON.stringify(cal);
   const hit = compiledByContent.get(key);
   if (hit) return hit;
-  const parsed = businessCalendarSchema.safeParse(cal);
-  if (!parsed.success) throw new Error(`Invalid business calendar:\n${z.prettifyError(parsed.error)}`);
+  // The schema, and zod with it, is loaded on the first calendar compiled, not with this module:
+  // every ticket workflow imports this module, most never need zod (see worker/workflow-bundle.ts).
+  const { calendarProblems } = require('./business-calendar-schema') as typeof import('./business-calendar-schema');
+  const problems = calendarProblems(cal);
+  if (problems) throw new Error(`Invalid business calendar:\n${problems}`);
   const compiled: Compiled = {
     zone: Info.normalizeZone(cal.timezone),
     week: WEEKDAYS.map((d) => (cal.hours[d] ?? []).flatMap(([s, e]) => [minuteOfDay(s, false)!, minuteOfDay(e, true)!])),

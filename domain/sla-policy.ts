@@ -3,7 +3,8 @@
 // targets out of it when they are received, so a later policy change never moves a running deadline.
 import { Duration } from 'luxon';
 import { z } from 'zod';
-import { businessCalendarSchema, type BusinessCalendar } from './business-calendar';
+import type { BusinessCalendar } from './business-calendar';
+import { businessCalendarSchema } from './business-calendar-schema';
 import { IMPACTS, PLANS, type Impact, type Plan } from './plans';
 import { DEFAULT_ESCALATION, ESCALATION_AUDIENCES, legacyChain, type EscalationLevel } from './escalation';
 

@@ -42,7 +42,7 @@ export interface SystemOptions {
   stepTimeoutMs?: number;
   /** Size of the Sequelize connection pool (default: connectDatabase's). */
   dbPoolMax?: number;
-  /** The worker's workflow cache size (default: the SDK's). */
+  /** The worker's workflow cache size (default: worker/worker.ts's). */
   maxCachedWorkflows?: number;
   /** On stop: how long readiness reports false, still serving, before the server closes (load balancers move away). */
   shutdownDrainMs?: number;

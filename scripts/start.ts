@@ -98,6 +98,7 @@ async function main() {
     webSecret: config.web.secret,
     schedules: config.schedules ?? undefined,
     temporalMetricsAddress,
+    maxCachedWorkflows: config.workerMaxCachedWorkflows,
   });
   const base = config.web.publicUrl ?? `http://localhost:${config.port}`;
   lines.unshift(

@@ -11,6 +11,7 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   startChild,
@@ -80,12 +81,20 @@ import {
   type TicketWorkflowInput,
 } from './definitions';
 import { SA } from '../temporal/search-attributes';
-import { parseOpsStep, stepUpdateIssues, type AssigneeRef } from '../domain/step-bodies';
+import type { AssigneeRef } from '../domain/step-bodies';
 import type { Notification } from '../domain/notifications';
 
 // Activities are called through executeWithOptions only to add a summary (user metadata, outside
 // the determinism check); their timeouts and retries stay those of the proxy.
 const { recordTicket, findAssignee } = proxyActivities<TicketActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+// The same record as a local activity: it runs inside the workflow task that decided it, so an alarm
+// costs one workflow task instead of three and no activity task. Running tickets recorded it as a
+// plain activity; histories from before RECORD_LOCALLY_PATCH replay that way.
+const { recordTicket: recordTicketLocally } = proxyLocalActivities<TicketActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
@@ -96,8 +105,15 @@ const { notify } = proxyActivities<TicketActivities>({
   retry: { initialInterval: '2 seconds', maximumInterval: '5 minutes' },
 });
 
+// The step schemas, and zod with them, load on a ticket's first step check rather than with the
+// workflow: every run evaluates the modules it imports (again after each eviction from the worker's
+// cache) and most runs check no step (see worker/workflow-bundle.ts).
+const stepChecks = (): typeof import('../domain/step-bodies') => require('../domain/step-bodies');
+
 /** Marks histories that know customer reminders (see remindersOn). */
 export const CUSTOMER_REMINDERS_PATCH = 'customer-reminders-v1';
+/** Marks histories whose ticket records run as local activities (see recordTicketLocally). */
+export const RECORD_LOCALLY_PATCH = 'record-locally-v1';
 /** Marks histories in which a step waited for the ticket's "received" event (see receivedFirst). */
 export const RECEIVED_FIRST_PATCH = 'received-first-v1';
 
@@ -144,7 +160,8 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
           .catch((err) => log.error('notification failed for good', { key: n.key, err: String(err) })),
       );
     }
-    await recordTicket.executeWithOptions({ summary: recordSummary(state.number, t.events) }, [{ ticketId: state.ticketId, events: t.events, snapshot: snapshot() }]);
+    const record = patched(RECORD_LOCALLY_PATCH) ? recordTicketLocally : recordTicket;
+    await record.executeWithOptions({ summary: recordSummary(state.number, t.events) }, [{ ticketId: state.ticketId, events: t.events, snapshot: snapshot() }]);
   }
 
   /** The last step refused without an answer to its sender (an ops signal), shown in the details. */
@@ -184,7 +201,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
         // Validators do not run on replay, so this refuses nothing a running ticket already took.
         validator: (args: A) => {
           const kind = (Object.keys(STEP_UPDATES) as StepKind[]).find((k) => STEP_UPDATES[k].name === def.name)!;
-          const issues = stepUpdateIssues(kind, args);
+          const issues = stepChecks().stepUpdateIssues(kind, args);
           if (issues) throw invalidPayload(kind, issues);
           refuse(() => checkStep(state, toStep(args)));
         },
@@ -207,7 +224,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   async function opsStep(kind: StepKind, payload: OpsStepPayload): Promise<OpsOutcome> {
     await receivedFirst();
     return serialised(async () => {
-      const parsed = parseOpsStep(kind, payload);
+      const parsed = stepChecks().parseOpsStep(kind, payload);
       if (!parsed.ok) return { ok: false, type: VALIDATION_FAILED, actor: parsed.actor, reason: parsed.reason, issues: parsed.issues };
       let step = parsed.step;
       try {
@@ -254,7 +271,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
       },
       {
         validator: (payload) => {
-          const parsed = parseOpsStep(kind, payload);
+          const parsed = stepChecks().parseOpsStep(kind, payload);
           if (!parsed.ok) throw invalidPayload(kind, parsed.issues);
           refuse(() => checkStep(state, parsed.step));
         },

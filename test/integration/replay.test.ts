@@ -5,7 +5,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
+import { bundleWorkflows } from '../../worker/workflow-bundle';
 import pino from 'pino';
 import { installTemporalRuntime } from '../../runtime/temporal-runtime';
 import { freePort } from '../../runtime/embedded-postgres';
@@ -45,7 +46,8 @@ describe('workflow replay', function () {
         await eventually(async () => (await t.api('GET', `/api/tickets/${breached.id}`)).body.sla.response.breachedAt !== null && (await t.api('GET', `/api/tickets/${breached.id}`)).body.events.some((e: any) => e.type === 'sla_breached'));
         await t.api('POST', `/api/tickets/${breached.id}/resolve`, { resolution: 'Late fix' });
         await t.api('POST', `/api/tickets/${breached.id}/close`, {});
-        for (const [name, ticket] of [['full-life', full], ['response-breach', breached]] as const) {
+        // 'response-breach' predates RECORD_LOCALLY_PATCH (records as activities); the other, after it.
+        for (const [name, ticket] of [['full-life', full], ['response-breach', breached], ['response-breach-recorded-locally', breached]] as const) {
           if (existsSync(path.join(HISTORIES, `${name}.json`))) continue;
           const handle = t.sys.temporal.workflow.getHandle(ticket.workflowId);
           await handle.result();
@@ -228,10 +230,7 @@ describe('workflow replay', function () {
   });
 
   it('fails on a workflow change that would break running tickets (the guard works)', async () => {
-    const bundle = await bundleWorkflowCode({
-      workflowsPath: require.resolve('../fixtures/changed-ticket-workflow'),
-      logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
-    });
+    const bundle = await bundleWorkflows(require.resolve('../fixtures/changed-ticket-workflow'));
     const results = await replay(bundle);
     expect(results).to.have.length(files().length);
     for (const r of results) expect(r.error?.name, r.workflowId).to.match(/DeterminismViolationError/);

@@ -5,12 +5,12 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import pino from 'pino';
 import { installTemporalRuntime } from '../../runtime/temporal-runtime';
 import { freePort, startEmbeddedPostgres, type EmbeddedDb } from '../../runtime/embedded-postgres';
 import { ensureTemporalBinary } from '../../runtime/temporal-binary';
 import { ALL_SEARCH_ATTRIBUTES } from '../../temporal/search-attributes';
+import { bundleWorkflows } from '../../worker/workflow-bundle';
 
 let env: TestWorkflowEnvironment | undefined;
 let pg: EmbeddedDb | undefined;
@@ -35,7 +35,7 @@ export async function mochaGlobalSetup() {
       },
     }),
     process.env.DATABASE_URL ? Promise.resolve(undefined) : startEmbeddedPostgres({ dir: path.join(workDir, 'pg'), fast: true }),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } }),
+    bundleWorkflows(),
   ]);
   env = testEnv;
   pg = db;

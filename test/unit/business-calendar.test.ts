@@ -4,11 +4,11 @@ import {
   CHILE_OFFICE_HOURS,
   WEEKDAYS,
   addWorkingMs,
-  businessCalendarSchema,
   isWorkingTime,
   workingMsBetween,
   type BusinessCalendar,
 } from '../../domain/business-calendar';
+import { businessCalendarSchema } from '../../domain/business-calendar-schema';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;

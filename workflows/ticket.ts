@@ -92,8 +92,8 @@ const { recordTicket, findAssignee } = proxyActivities<TicketActivities>({
 });
 
 // The same record as a local activity: it runs inside the workflow task that decided it, so an alarm
-// costs one workflow task instead of three and no activity task. Running tickets recorded it as a
-// plain activity; histories from before RECORD_LOCALLY_PATCH replay that way.
+// costs two workflow tasks instead of three (the timer's and its e-mail's) and one activity task
+// instead of two. Histories from before RECORD_LOCALLY_PATCH recorded it as an activity and replay so.
 const { recordTicket: recordTicketLocally } = proxyLocalActivities<TicketActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },

@@ -17,12 +17,14 @@ export interface TicketWorkerOptions {
 
 /**
  * Workflows kept in memory between their tasks. The SDK's default follows the heap limit (about
- * 2,300 here, ~0.3 MiB each) and grows the worker past any fixed budget; this one keeps a worker
- * with 10,000 open tickets near 400 MiB (npm run bench held-open). A ticket outside the cache is
- * replayed from its history on its next timer or step: more CPU per alarm, never a lost one.
+ * 2,300 here) and grows the worker past any fixed budget (4.5 GiB with 10,000 open tickets). With
+ * 10,000 open tickets (npm run bench held-open, idle 226 MiB): 400 came to 516 MiB, 250 to 525,
+ * 150 to 424 and 453 in two runs; most of the growth past idle is not the cache itself. 150 is the
+ * largest measured that stays under 512 MiB. A ticket outside the cache is replayed from its
+ * history on its next timer or step: more CPU per alarm, never a lost one.
  * WORKER_MAX_CACHED_WORKFLOWS trades memory for that CPU.
  */
-export const DEFAULT_MAX_CACHED_WORKFLOWS = 400;
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 150;
 
 export function createTicketWorker(o: TicketWorkerOptions): Promise<Worker> {
   return Worker.create({

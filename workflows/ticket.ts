@@ -11,7 +11,6 @@ import {
   log,
   patched,
   proxyActivities,
-  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   startChild,
@@ -91,14 +90,6 @@ const { recordTicket, findAssignee } = proxyActivities<TicketActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 
-// The same record as a local activity: it runs inside the workflow task that decided it, so an alarm
-// costs two workflow tasks instead of three (the timer's and its e-mail's) and one activity task
-// instead of two. Histories from before RECORD_LOCALLY_PATCH recorded it as an activity and replay so.
-const { recordTicket: recordTicketLocally } = proxyLocalActivities<TicketActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-});
-
 // E-mail may be down for a long time; it retries on its own without holding up the SLA clocks.
 const { notify } = proxyActivities<TicketActivities>({
   startToCloseTimeout: '1 minute',
@@ -112,8 +103,6 @@ const stepChecks = (): typeof import('../domain/step-bodies') => require('../dom
 
 /** Marks histories that know customer reminders (see remindersOn). */
 export const CUSTOMER_REMINDERS_PATCH = 'customer-reminders-v1';
-/** Marks histories whose ticket records run as local activities (see recordTicketLocally). */
-export const RECORD_LOCALLY_PATCH = 'record-locally-v1';
 /** Marks histories in which a step waited for the ticket's "received" event (see receivedFirst). */
 export const RECEIVED_FIRST_PATCH = 'received-first-v1';
 
@@ -160,8 +149,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
           .catch((err) => log.error('notification failed for good', { key: n.key, err: String(err) })),
       );
     }
-    const record = patched(RECORD_LOCALLY_PATCH) ? recordTicketLocally : recordTicket;
-    await record.executeWithOptions({ summary: recordSummary(state.number, t.events) }, [{ ticketId: state.ticketId, events: t.events, snapshot: snapshot() }]);
+    await recordTicket.executeWithOptions({ summary: recordSummary(state.number, t.events) }, [{ ticketId: state.ticketId, events: t.events, snapshot: snapshot() }]);
   }
 
   /** The last step refused without an answer to its sender (an ops signal), shown in the details. */

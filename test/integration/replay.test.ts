@@ -46,8 +46,7 @@ describe('workflow replay', function () {
         await eventually(async () => (await t.api('GET', `/api/tickets/${breached.id}`)).body.sla.response.breachedAt !== null && (await t.api('GET', `/api/tickets/${breached.id}`)).body.events.some((e: any) => e.type === 'sla_breached'));
         await t.api('POST', `/api/tickets/${breached.id}/resolve`, { resolution: 'Late fix' });
         await t.api('POST', `/api/tickets/${breached.id}/close`, {});
-        // 'response-breach' predates RECORD_LOCALLY_PATCH (records as activities); the other, after it.
-        for (const [name, ticket] of [['full-life', full], ['response-breach', breached], ['response-breach-recorded-locally', breached]] as const) {
+        for (const [name, ticket] of [['full-life', full], ['response-breach', breached]] as const) {
           if (existsSync(path.join(HISTORIES, `${name}.json`))) continue;
           const handle = t.sys.temporal.workflow.getHandle(ticket.workflowId);
           await handle.result();

@@ -1,5 +1,6 @@
 // Sizes and durations of the benchmarks. Every one can be overridden from the environment, e.g.
 // BENCH_TICKETS=1000 BENCH_INTAKE_S=5 for a quick run.
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../worker/worker';
 
 function num(name: string, def: number): number {
   const v = process.env[name];
@@ -86,3 +87,6 @@ export const cfg = {
 };
 
 export type BenchConfig = typeof cfg;
+
+/** A maxCachedWorkflows setting as the results name it (0 = the engine's default). */
+export const cacheSetting = (n: number): number | string => n || `engine default (${DEFAULT_MAX_CACHED_WORKFLOWS})`;

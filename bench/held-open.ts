@@ -8,8 +8,7 @@ import { Sequelize } from 'sequelize';
 import { initModels } from '../db/models';
 import { listTicketsQuery } from '../api/schemas';
 import { createTicketService } from '../services/tickets';
-import { cfg } from './config';
-import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../worker/worker';
+import { cacheSetting, cfg } from './config';
 import { fig, type BenchResult, type Figure } from './report';
 import { ADMIN_TOKEN, createTickets, startStack, waitSettled, type EngineProc, type Stack } from './stack';
 import { round, rssMiB, rssSampler, sleep, summarize } from './stats';
@@ -193,7 +192,7 @@ export async function heldOpenBench(r: BenchResult): Promise<void> {
         unit: 'MiB',
         goal: '< 512 MiB',
         pass: heldRss < 512,
-        beside: `idle ${idle?.rss} MiB, peak ${during.peakMiB} MiB; V8 heap ${mem?.heapUsed} MiB; ${mem?.cachedWorkflows} workflows cached (maxCachedWorkflows ${cfg.maxCachedWorkflows || `engine default (${DEFAULT_MAX_CACHED_WORKFLOWS})`})`,
+        beside: `idle ${idle?.rss} MiB, peak ${during.peakMiB} MiB; V8 heap ${mem?.heapUsed} MiB; ${mem?.cachedWorkflows} workflows cached (maxCachedWorkflows ${cacheSetting(cfg.maxCachedWorkflows)})`,
       }),
       ...bounded,
       fig({ key: 'held.running', label: 'ticket workflows running (timers pending)', value: running, unit: 'workflows', goal: `>= ${created.created}`, pass: running >= created.created }),
@@ -208,7 +207,7 @@ export async function heldOpenBench(r: BenchResult): Promise<void> {
     r.details = {
       temporalDb: stack.temporal.mode,
       tickets: N,
-      maxCachedWorkflows: cfg.maxCachedWorkflows || `engine default (${DEFAULT_MAX_CACHED_WORKFLOWS})`,
+      maxCachedWorkflows: cacheSetting(cfg.maxCachedWorkflows),
       creation: { created: created.created, failed: created.failed, errors: created.errors, seconds: round(created.ms / 1000), perSecond: round(created.perSecond), latency: summarize(created.latency) },
       settleAfterCreationMs: settleMs,
       runningTicketWorkflows: running,

@@ -3,8 +3,7 @@
 // After the deadlines pass, the lateness of each response breach is read from Postgres
 // (ticket_events of type sla_breached: data->>'lateByMs', and recorded_at - data->>'dueAt'), and
 // every ticket must have exactly one response breach.
-import { cfg } from './config';
-import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../worker/worker';
+import { cacheSetting, cfg } from './config';
 import { fig, type BenchResult } from './report';
 import { createStaggeredTickets, probeRate, staggerResponseTargets, startSlaStack, waitCount, waitFor, waitSettled, type Stack } from './stack';
 import { cpuMeter, machineCpu, round, rssSampler, sleep, summarize } from './stats';
@@ -122,7 +121,7 @@ export async function onTimeBench(r: BenchResult): Promise<void> {
         label: 'deadlines fall within',
         value: round((lastDue - firstDue) / 1000),
         unit: 's',
-        beside: `first ${round((firstDue - createdAt) / 1000)} s after the last ticket was created; ${round(N / Math.max(1, (lastDue - firstDue) / 1000), 1)} deadlines/s; maxCachedWorkflows ${cfg.slaMaxCachedWorkflows || `engine default (${DEFAULT_MAX_CACHED_WORKFLOWS})`}`,
+        beside: `first ${round((firstDue - createdAt) / 1000)} s after the last ticket was created; ${round(N / Math.max(1, (lastDue - firstDue) / 1000), 1)} deadlines/s; maxCachedWorkflows ${cacheSetting(cfg.slaMaxCachedWorkflows)}`,
       }),
       fig({ key: 'ontime.late.p50', label: 'response breach lateness p50 (lateByMs)', value: late.p50, unit: 'ms' }),
       fig({ key: 'ontime.late.p99', label: 'response breach lateness p99 (lateByMs)', value: late.p99, unit: 'ms', goal: '< 1000 ms', pass: late.p99 < 1000 }),
@@ -144,7 +143,7 @@ export async function onTimeBench(r: BenchResult): Promise<void> {
     );
     r.details = {
       temporalDb: stack.temporal.mode,
-      maxCachedWorkflows: cfg.slaMaxCachedWorkflows || `engine default (${DEFAULT_MAX_CACHED_WORKFLOWS})`,
+      maxCachedWorkflows: cacheSetting(cfg.slaMaxCachedWorkflows),
       createMaxBacklog: cfg.createMaxBacklog || 'unbounded',
       tickets: N,
       probe,

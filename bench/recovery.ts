@@ -7,8 +7,7 @@
 // created in three groups with targets that shrink by a third of the creation time each: impact C
 // first (longest target), then B, then A (shortest). Their deadlines then fall within about a third
 // of the creation time of each other.
-import { cfg } from './config';
-import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../worker/worker';
+import { cacheSetting, cfg } from './config';
 import { fig, type BenchResult } from './report';
 import { breachMails, responseBreaches } from './on-time';
 import { createStaggeredTickets, probeRate, staggerResponseTargets, startSlaStack, waitCount, waitFor, waitSettled } from './stack';
@@ -94,7 +93,7 @@ export async function recoveryBench(r: BenchResult): Promise<void> {
     );
     r.details = {
       temporalDb: stack.temporal.mode,
-      maxCachedWorkflows: cfg.slaMaxCachedWorkflows || `engine default (${DEFAULT_MAX_CACHED_WORKFLOWS})`,
+      maxCachedWorkflows: cacheSetting(cfg.slaMaxCachedWorkflows),
       createMaxBacklog: cfg.createMaxBacklog || 'unbounded',
       tickets: N,
       probe,

@@ -9,12 +9,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
 import { Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { freePort, startEmbeddedPostgres, type EmbeddedDb } from '../runtime/embedded-postgres';
 import { startTemporalDevServer, type DevServer } from '../runtime/temporal-dev-server';
 import { ensureTemporalBinary, projectRoot } from '../runtime/temporal-binary';
 import { devServerSearchAttributeArgs } from '../temporal/search-attributes';
-import { bundleWorkflows, WORKFLOWS_PATH } from '../worker/workflow-bundle';
+import { bundleWorkflows, PRELOADED_MODULES, WORKFLOWS_PATH } from '../worker/workflow-bundle';
 import { buildEngine } from './build';
 import { cfg } from './config';
 import type { EngineMessage, EngineOptions } from './engine-process';
@@ -24,14 +23,16 @@ import { sleep } from './stats';
 
 export const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 
-const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
 const bundles = new Map<string, Promise<string>>();
 
-/** Workflow code bundled once per run (bundling takes seconds); the engine's as the worker bundles it. */
+/**
+ * Workflow code bundled once per run (bundling takes seconds): the engine's as the worker bundles
+ * it, anything else (the bare no-op workflow) with nothing preloaded.
+ */
 export function bundle(workflowsPath: string): Promise<string> {
   let b = bundles.get(workflowsPath);
   if (!b) {
-    b = (workflowsPath === WORKFLOWS_PATH ? bundleWorkflows() : bundleWorkflowCode({ workflowsPath, logger: quiet })).then((x) => x.code);
+    b = bundleWorkflows(workflowsPath, workflowsPath === WORKFLOWS_PATH ? PRELOADED_MODULES : []).then((x) => x.code);
     bundles.set(workflowsPath, b);
   }
   return b;

@@ -25,6 +25,7 @@ export const PRELOADED_MODULES = [
 
 const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
 
-export function bundleWorkflows(workflowsPath: string = WORKFLOWS_PATH): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath, preloadModules: PRELOADED_MODULES, logger: quiet });
+/** The engine's workflows by default; other workflow code (a test fixture, the bench's no-op) may preload none. */
+export function bundleWorkflows(workflowsPath: string = WORKFLOWS_PATH, preloadModules: string[] = PRELOADED_MODULES): Promise<WorkflowBundle> {
+  return bundleWorkflowCode({ workflowsPath, preloadModules, logger: quiet });
 }

@@ -1,17 +1,15 @@
 // All of the ticket workflow's I/O: the ticket record in Postgres and the e-mails.
 import { Op, QueryTypes, type Sequelize } from 'sequelize';
 import { log } from '@temporalio/activity';
-import { NotificationRow, Ticket } from '../db/models';
+import { Ticket } from '../db/models';
 import { countRecordedEvents, type RecordedEvent } from '../observability/metrics';
-import { leadRecipients, managerRecipients } from './recipients';
 import { createSessionActivities } from './sessions';
 import { createScheduledActivities } from './scheduled';
 import { DEFAULT_TIMEZONE } from '../domain/entitlements';
-import { sendOnce } from './send-log';
+import { createTicketMail, type TicketMailDeps } from './ticket-mail';
 import type { Notification } from '../domain/notifications';
 import { dueAt } from '../domain/sla-clock';
-import type { Mailer } from '../mail/mailer';
-import { renderNotification } from '../mail/templates';
+import { DEFAULT_MAIL_DOMAIN, type Mailer } from '../mail/mailer';
 import type { RecordInput } from './types';
 import { findAssignee } from '../services/assignees';
 
@@ -27,28 +25,42 @@ export interface ActivityDeps {
   publicUrl?: string;
   /** The support team's time zone (the lead's digest). */
   staffTimezone?: string;
+  /** Told when a record queued e-mails in the mail outbox (the sender starts on them at once). */
+  mailQueued?: () => void;
 }
 
 const runningDue = (c: { runningSince: number | null } & Parameters<typeof dueAt>[0]) => (c.runningSince !== null ? dueAt(c) : null);
 const toDate = (ms: number | null) => (ms === null ? null : new Date(ms));
 
+/** Who ticket e-mails go to and how they are named, for the notify activity and the mail outbox's sender alike. */
+export function ticketMailDeps(deps: ActivityDeps): TicketMailDeps {
+  return {
+    mailer: deps.mailer,
+    boxes: { supportLeadEmail: deps.supportLeadEmail, supportManagerEmail: deps.supportManagerEmail ?? deps.supportLeadEmail },
+    mailDomain: deps.mailDomain ?? DEFAULT_MAIL_DOMAIN,
+    ticketUrl: deps.ticketUrl,
+  };
+}
+
 export function createActivities(deps: ActivityDeps) {
   const { sequelize, mailer } = deps;
-  const mailDomain = deps.mailDomain ?? 'lastcall.example';
-  const boxes = { supportLeadEmail: deps.supportLeadEmail, supportManagerEmail: deps.supportManagerEmail ?? deps.supportLeadEmail };
+  const { mailDomain, boxes } = ticketMailDeps(deps);
 
-  /** Append the events and move the ticket row to the snapshot; safe to retry. */
-  async function recordTicket({ ticketId, events, snapshot }: RecordInput): Promise<void> {
+  /**
+   * Append the events, queue the e-mails they call for, and move the ticket row to the snapshot, in
+   * one transaction; safe to retry.
+   */
+  async function recordTicket({ ticketId, events, snapshot, notifications = [] }: RecordInput): Promise<void> {
     const recorded = await sequelize.transaction(async (transaction) => {
       // Only the rows this attempt inserted come back: a retried attempt counts nothing twice.
       const inserted = events.length
-        ? await sequelize.query<RecordedEvent>(
+        ? await sequelize.query<RecordedEvent & { seq: number }>(
             `INSERT INTO ticket_events (ticket_id, seq, type, actor, at, data, recorded_at)
              SELECT CAST(:ticketId AS uuid), e.seq, e.type, e.actor, e.at, e.data, now()
                FROM jsonb_to_recordset(CAST(:events AS jsonb)) AS e(seq integer, type text, actor text, at timestamptz, data jsonb)
               ORDER BY e.seq
              ON CONFLICT (ticket_id, seq) DO NOTHING
-             RETURNING type, data`,
+             RETURNING seq, type, data`,
             {
               replacements: { ticketId, events: JSON.stringify(events.map((e) => ({ seq: e.seq, type: e.type, actor: e.actor, at: new Date(e.at).toISOString(), data: e.data ?? {} }))) },
               type: QueryTypes.SELECT,
@@ -56,6 +68,18 @@ export function createActivities(deps: ActivityDeps) {
             },
           )
         : [];
+      // E-mails only for the events this attempt inserted: an earlier attempt that committed the
+      // events queued their e-mails with them (and the sender may have sent and deleted them since).
+      const newSeqs = new Set(inserted.map((e) => Number(e.seq)));
+      const queue = notifications.filter((n) => newSeqs.has(n.event.seq));
+      if (queue.length) {
+        await sequelize.query(
+          `INSERT INTO mail_outbox (key, ticket_id, notification)
+           SELECT n.key, CAST(:ticketId AS uuid), n.notification FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS n(key text, notification jsonb)
+           ON CONFLICT (key) DO NOTHING`,
+          { replacements: { ticketId, rows: JSON.stringify(queue.map((n) => ({ key: n.key, notification: n }))) }, transaction },
+        );
+      }
       const ticket = inserted.length ? await Ticket.findByPk(ticketId, { attributes: ['number', 'plan', 'impact'], transaction }) : null;
       const responseDue = runningDue(snapshot.response);
       const resolutionDue = runningDue(snapshot.resolution);
@@ -77,11 +101,12 @@ export function createActivities(deps: ActivityDeps) {
         },
         { where: { id: ticketId, snapshotVersion: { [Op.lt]: snapshot.version } }, transaction },
       );
-      return ticket ? { ticket, inserted } : null;
+      return ticket ? { ticket, inserted, queued: queue.length } : null;
     });
     // Counted once committed: a rolled-back attempt inserts (and counts) again on its retry.
     if (!recorded) return;
-    const { ticket, inserted } = recorded;
+    const { ticket, inserted, queued } = recorded;
+    if (queued) deps.mailQueued?.();
     countRecordedEvents(ticket, inserted);
     for (const e of inserted) {
       if (e.type === 'sla_breached' || e.type === 'sla_escalated') {
@@ -90,54 +115,12 @@ export function createActivities(deps: ActivityDeps) {
     }
   }
 
-  /** Send one notification once (the send log is keyed by ticket, event and kind). */
+  const sendTicketMail = createTicketMail(ticketMailDeps(deps));
+
+  /** Send one notification once: tickets begun before the mail outbox still call this. */
   async function notify(n: Notification): Promise<{ sent: boolean; to?: string }> {
-    const previous = await NotificationRow.findByPk(n.key);
-    if (previous?.state === 'sent') return { sent: false, to: previous.recipient };
-    const row = await Ticket.findByPk(n.ticketId);
-    if (!row) throw new Error(`ticket ${n.ticketId} for notification ${n.key} not found`);
-    const who =
-      n.audience === 'requester'
-        ? // The end user a ticket names (Advanced) hears what its requester hears.
-          { to: row.requesterEmail, cc: row.endUser?.email }
-        : n.audience === 'assignee_or_lead'
-          ? row.assignee
-            ? { to: row.assignee.email }
-            : await leadRecipients(boxes)
-          : n.audience === 'lead'
-            ? await leadRecipients(boxes)
-            : managerRecipients(boxes);
-    const number = Number(row.number);
-    const mail = renderNotification(
-      n.kind,
-      {
-        number,
-        subject: row.subject,
-        plan: row.plan,
-        impact: row.impact,
-        requesterName: row.requesterName,
-        responseDueAt: row.responseDueAt,
-        resolutionDueAt: row.resolutionDueAt,
-        assignee: row.assignee?.email ?? null,
-        ticketUrl: deps.ticketUrl?.(row.id),
-      },
-      n.event,
-    );
-    // A stable Message-ID lets replies thread back to the ticket.
-    const messageId = `<ticket-${number}.${n.event.seq}.${n.kind}@${mailDomain}>`;
-    const result = await sendOnce(mailer, {
-      key: n.key,
-      ticketId: row.id,
-      kind: n.kind,
-      ...who,
-      subject: mail.subject,
-      text: mail.text,
-      messageId,
-      // A ticket written by e-mail gets its answers in the customer's own thread.
-      ...(row.sourceMessageId ? { inReplyTo: row.sourceMessageId, references: [row.sourceMessageId] } : {}),
-      headers: { 'X-Ticket-Number': String(number) },
-    });
-    if (result.sent) log.info('notification sent', { ticketNumber: number, key: n.key, to: who.to, kind: n.kind });
+    const { number, ...result } = await sendTicketMail(n);
+    if (result.sent) log.info('notification sent', { ticketNumber: number, key: n.key, to: result.to, kind: n.kind });
     return result;
   }
 

@@ -3,6 +3,7 @@
 import type { ClockState } from '../domain/sla-clock';
 import type { Person, TicketEvent, TicketStatus } from '../domain/ticket-lifecycle';
 import type { ResponseVia } from '../domain/plans';
+import type { Notification } from '../domain/notifications';
 
 export interface TicketSnapshot {
   version: number;
@@ -20,4 +21,6 @@ export interface RecordInput {
   ticketId: string;
   events: TicketEvent[];
   snapshot: TicketSnapshot;
+  /** The e-mails these events call for, queued in the mail outbox with them (absent: sent by notify). */
+  notifications?: Notification[];
 }

@@ -1,6 +1,9 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import { emails } from '../observability/metrics';
 
+/** The domain of the Message-IDs the engine mints (threading replies back to tickets), unless configured. */
+export const DEFAULT_MAIL_DOMAIN = 'lastcall.example';
+
 export interface OutgoingMail {
   /** One address, or several separated by commas. */
   to: string;

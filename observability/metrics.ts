@@ -2,7 +2,7 @@
 // Counters live in the process that does the work (intake and API latency in the API, SLA events,
 // steps and most e-mails in the worker); Prometheus adds the processes up. Label values are
 // always from small fixed sets (plans, impacts, clocks, route patterns): never ids, e-mails or URLs.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const registry = new Registry();
 
@@ -57,6 +57,12 @@ export const emails = new Counter({
   name: 'lastcall_emails_total',
   help: 'E-mails handed to the SMTP server: sent, or failed (refused or unreachable; retried later)',
   labelNames: ['kind', 'outcome'] as const,
+  registers: [registry],
+});
+
+export const mailOutboxPending = new Gauge({
+  name: 'lastcall_mail_outbox_pending',
+  help: 'Ticket e-mails queued and not yet sent (waiting their turn, or their back-off while SMTP fails); read by the worker every 15 s',
   registers: [registry],
 });
 

@@ -12,6 +12,9 @@ import { createTicketService, type TicketService } from '../services/tickets';
 import { connectTemporal } from '../services/temporal';
 import { sweepUnstartedTickets } from '../services/workflow-starter';
 import { createTicketWorker } from '../worker/worker';
+import { createMailOutbox, type MailOutbox } from '../mail/outbox';
+import { createTicketMail } from '../activities/ticket-mail';
+import { ticketMailDeps, type ActivityDeps } from '../activities';
 import { installTemporalRuntime, temporalMetricsAddress } from './temporal-runtime';
 import { createHash, randomBytes } from 'node:crypto';
 import { startInboundSmtp, type InboundSmtp } from '../mail/inbound';
@@ -92,36 +95,44 @@ export async function startSystem(o: SystemOptions): Promise<System> {
   let nativeConnection: NativeConnection | undefined;
   let worker: Worker | undefined;
   let workerRun: Promise<void> | undefined;
+  let outbox: MailOutbox | undefined;
 
   async function startWorker() {
     mailer ??= createMailer(o.smtpUrl, o.mailFrom);
     nativeConnection ??= await NativeConnection.connect({ address: o.temporalAddress });
+    const activityDeps: ActivityDeps = {
+      sequelize,
+      mailer,
+      supportLeadEmail: o.supportLeadEmail,
+      supportManagerEmail: o.supportManagerEmail,
+      // The ticket's page: requesters see theirs, the support team is sent on to the console.
+      ticketUrl: o.publicUrl ? (id) => `${o.publicUrl}/tickets/${id}` : undefined,
+      publicUrl: o.publicUrl,
+      staffTimezone: o.schedules?.timezone,
+      mailQueued: () => outbox?.kick(),
+    };
+    // The worker sends the e-mails its ticket records queue.
+    outbox ??= createMailOutbox({ sequelize, log: o.log, send: createTicketMail(ticketMailDeps(activityDeps)) });
     worker = await createTicketWorker({
       connection: nativeConnection,
       namespace: o.namespace,
       taskQueue: o.taskQueue,
       workflowBundle: o.workflowBundle,
       maxCachedWorkflows: o.maxCachedWorkflows,
-      activityDeps: {
-        sequelize,
-        mailer,
-        supportLeadEmail: o.supportLeadEmail,
-        supportManagerEmail: o.supportManagerEmail,
-        // The ticket's page: requesters see theirs, the support team is sent on to the console.
-        ticketUrl: o.publicUrl ? (id) => `${o.publicUrl}/tickets/${id}` : undefined,
-        publicUrl: o.publicUrl,
-        staffTimezone: o.schedules?.timezone,
-      },
+      activityDeps,
     });
     const w = worker;
     workerRun = w.run().catch((err) => o.log.error({ err }, 'worker stopped with an error'));
     sys.worker = w;
+    outbox.start();
   }
 
   async function stopWorker() {
     if (!worker) return;
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await workerRun;
+    // After the worker, whose last records may still kick it; what is left queued waits in the table.
+    await outbox?.stop();
     worker = undefined;
     sys.worker = undefined;
   }

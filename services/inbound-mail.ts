@@ -9,7 +9,7 @@ import { InboundMessage, NotificationRow, Product, Ticket, TicketAttachment, Use
 import { ApiError } from '../api/errors';
 import { automatedReason } from '../mail/loop-guard';
 import { TryLater, type InboundEnvelope } from '../mail/inbound';
-import type { Mailer } from '../mail/mailer';
+import { DEFAULT_MAIL_DOMAIN, type Mailer } from '../mail/mailer';
 import { productSupportState } from '../domain/entitlements';
 import { IMPACTS, TICKET_TYPES, type Impact, type TicketType } from '../domain/plans';
 import { principalForUser } from './access';
@@ -62,7 +62,7 @@ export function hintsFromBody(text: string): { impact: Impact; type: TicketType 
 }
 
 export function createInboundMailService(deps: InboundMailDeps) {
-  const mailDomain = deps.mailDomain ?? 'lastcall.example';
+  const mailDomain = deps.mailDomain ?? DEFAULT_MAIL_DOMAIN;
 
   async function handle(m: InboundEnvelope): Promise<InboundResult> {
     const { parsed } = m;

@@ -251,10 +251,10 @@ describe('the Temporal UI as the ops console', function () {
         timeout: Number(e.activityTaskScheduledEventAttributes!.startToCloseTimeout!.seconds),
       }));
       const n = ticket.number;
-      expect(summaries).to.deep.include({ type: 'recordTicket', summary: `#${n} record: received`, timeout: 30 });
-      expect(summaries).to.deep.include({ type: 'notify', summary: `#${n} e-mail received to requester`, timeout: 60 });
-      expect(summaries).to.deep.include({ type: 'recordTicket', summary: `#${n} record: resolved, sla_met, sla_met`, timeout: 30 });
-      expect(summaries).to.deep.include({ type: 'notify', summary: `#${n} e-mail resolved to requester`, timeout: 60 });
+      // The e-mails are queued with the record (the mail outbox), so the record's summary names them.
+      expect(summaries).to.deep.include({ type: 'recordTicket', summary: `#${n} record: received · e-mail received to requester`, timeout: 30 });
+      expect(summaries).to.deep.include({ type: 'recordTicket', summary: `#${n} record: resolved, sla_met, sla_met · e-mail resolved to requester`, timeout: 30 });
+      expect(summaries.filter((x) => x.type === 'notify'), 'no e-mail activity of its own').to.deep.equal([]);
     });
 
     it('the current details say the state, who has it and what is due next, after every change', async () => {

@@ -1,0 +1,127 @@
+// Sends the ticket e-mails that the ticket record queued in `mail_outbox` (migration 008), in the
+// worker process. A row is leased while it is sent, deleted once the send log says it went out,
+// and after a failure waits its back-off (the SMTP server may be down for long). Several workers
+// share the table: SKIP LOCKED hands each row to one of them, and the send log stops a repeat.
+import { QueryTypes, type Sequelize } from 'sequelize';
+import type { Logger } from 'pino';
+import type { Notification } from '../domain/notifications';
+import { mailOutboxPending } from '../observability/metrics';
+
+export interface MailOutbox {
+  /** Look for due rows now (a record just queued some). */
+  kick(): void;
+  start(): void;
+  /** Stops claiming; resolves once the rows already claimed are sent or given back. */
+  stop(): Promise<void>;
+}
+
+export interface MailOutboxOptions {
+  sequelize: Sequelize;
+  /** Renders and sends one notification once (activities/ticket-mail.ts). */
+  send: (n: Notification) => Promise<unknown>;
+  log: Logger;
+  /** Rows claimed and sent at a time. */
+  batch?: number;
+  /** How often due rows are looked for without a kick: retries, rows other processes queued. */
+  pollMs?: number;
+  /** How long a claimed row stays with this process: longer than a send takes, short enough that a killed worker's rows come back soon. */
+  leaseMs?: number;
+}
+
+/** The wait after the n-th failed attempt: 2 s, doubling, at most 5 minutes. */
+export function retryDelayMs(attempts: number): number {
+  return Math.min(300_000, 2_000 * 2 ** Math.max(0, attempts - 1));
+}
+
+interface Claimed {
+  key: string;
+  notification: Notification;
+  attempts: number;
+}
+
+export function createMailOutbox(o: MailOutboxOptions): MailOutbox {
+  const { sequelize, log } = o;
+  const batch = o.batch ?? 16;
+  const leaseS = (o.leaseMs ?? 30_000) / 1000;
+  let stopped = true;
+  let draining: Promise<void> | null = null;
+  let again = false;
+  let poll: NodeJS.Timeout | undefined;
+
+  const claim = () =>
+    sequelize.query<Claimed>(
+      `UPDATE mail_outbox o SET due_at = now() + make_interval(secs => :leaseS), attempts = o.attempts + 1
+         FROM (SELECT key FROM mail_outbox WHERE due_at <= now() ORDER BY due_at LIMIT :batch FOR UPDATE SKIP LOCKED) due
+        WHERE o.key = due.key
+       RETURNING o.key, o.notification, o.attempts`,
+      { replacements: { leaseS, batch }, type: QueryTypes.SELECT },
+    );
+
+  async function deliver(row: Claimed): Promise<void> {
+    try {
+      await o.send(row.notification);
+    } catch (err) {
+      const waitMs = retryDelayMs(row.attempts);
+      log.warn({ err, key: row.key, attempts: row.attempts, retryInMs: waitMs }, 'e-mail not sent; retrying later');
+      // If this fails too, the lease runs out and the row comes back by itself.
+      await sequelize
+        .query('UPDATE mail_outbox SET due_at = now() + make_interval(secs => :s), last_error = :e WHERE key = :key', {
+          replacements: { s: waitMs / 1000, e: String(err).slice(0, 1000), key: row.key },
+        })
+        .catch(() => {});
+      return;
+    }
+    // Sent and in the send log; were this delete lost, the row's next send finds it sent.
+    await sequelize.query('DELETE FROM mail_outbox WHERE key = :key', { replacements: { key: row.key } }).catch(() => {});
+  }
+
+  async function drain(): Promise<void> {
+    do {
+      again = false;
+      while (!stopped) {
+        const rows = await claim();
+        if (rows.length === 0) break;
+        await Promise.all(rows.map(deliver));
+      }
+    } while (again && !stopped);
+  }
+
+  function kick(): void {
+    if (stopped) return;
+    if (draining) {
+      again = true;
+      return;
+    }
+    draining = drain()
+      .catch((err) => log.warn({ err }, 'mail outbox: could not claim e-mails; trying again shortly'))
+      .finally(() => {
+        draining = null;
+      });
+  }
+
+  async function measure(): Promise<void> {
+    const [row] = await sequelize.query<{ n: number }>('SELECT count(*)::int AS n FROM mail_outbox', { type: QueryTypes.SELECT });
+    mailOutboxPending.set(row.n);
+  }
+
+  return {
+    kick,
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      let ticks = 0;
+      poll = setInterval(() => {
+        kick();
+        // The backlog gauge every 15 polls: a count is cheap, but not every second.
+        if (ticks++ % 15 === 0) measure().catch(() => {});
+      }, o.pollMs ?? 1_000);
+      poll.unref();
+      kick();
+    },
+    async stop() {
+      stopped = true;
+      if (poll) clearInterval(poll);
+      await draining;
+    },
+  };
+}

@@ -1,7 +1,6 @@
 // All of the ticket workflow's I/O: the ticket record in Postgres and the e-mails.
-import { Op, QueryTypes, type Sequelize } from 'sequelize';
+import { QueryTypes, type Sequelize } from 'sequelize';
 import { log } from '@temporalio/activity';
-import { Ticket } from '../db/models';
 import { countRecordedEvents, type RecordedEvent } from '../observability/metrics';
 import { createSessionActivities } from './sessions';
 import { createScheduledActivities } from './scheduled';
@@ -48,67 +47,76 @@ export function createActivities(deps: ActivityDeps) {
 
   /**
    * Append the events, queue the e-mails they call for, and move the ticket row to the snapshot, in
-   * one transaction; safe to retry.
+   * one statement (one round trip, atomic like a transaction); safe to retry.
    */
   async function recordTicket({ ticketId, events, snapshot, notifications = [] }: RecordInput): Promise<void> {
-    const recorded = await sequelize.transaction(async (transaction) => {
-      // Only the rows this attempt inserted come back: a retried attempt counts nothing twice.
-      const inserted = events.length
-        ? await sequelize.query<RecordedEvent & { seq: number }>(
-            `INSERT INTO ticket_events (ticket_id, seq, type, actor, at, data, recorded_at)
-             SELECT CAST(:ticketId AS uuid), e.seq, e.type, e.actor, e.at, e.data, now()
-               FROM jsonb_to_recordset(CAST(:events AS jsonb)) AS e(seq integer, type text, actor text, at timestamptz, data jsonb)
-              ORDER BY e.seq
-             ON CONFLICT (ticket_id, seq) DO NOTHING
-             RETURNING seq, type, data`,
-            {
-              replacements: { ticketId, events: JSON.stringify(events.map((e) => ({ seq: e.seq, type: e.type, actor: e.actor, at: new Date(e.at).toISOString(), data: e.data ?? {} }))) },
-              type: QueryTypes.SELECT,
-              transaction,
-            },
-          )
-        : [];
-      // E-mails only for the events this attempt inserted: an earlier attempt that committed the
-      // events queued their e-mails with them (and the sender may have sent and deleted them since).
-      const newSeqs = new Set(inserted.map((e) => Number(e.seq)));
-      const queue = notifications.filter((n) => newSeqs.has(n.event.seq));
-      if (queue.length) {
-        await sequelize.query(
-          `INSERT INTO mail_outbox (key, ticket_id, notification)
-           SELECT n.key, CAST(:ticketId AS uuid), n.notification FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS n(key text, notification jsonb)
-           ON CONFLICT (key) DO NOTHING`,
-          { replacements: { ticketId, rows: JSON.stringify(queue.map((n) => ({ key: n.key, notification: n }))) }, transaction },
-        );
-      }
-      const ticket = inserted.length ? await Ticket.findByPk(ticketId, { attributes: ['number', 'plan', 'impact'], transaction }) : null;
-      const responseDue = runningDue(snapshot.response);
-      const resolutionDue = runningDue(snapshot.resolution);
-      const dues = [responseDue, resolutionDue].filter((d): d is number => d !== null);
-      // Only move forward: a retried older snapshot must not overwrite a newer one.
-      await Ticket.update(
-        {
-          status: snapshot.status,
-          assignee: snapshot.assignee,
-          respondedVia: snapshot.respondedVia,
-          clocks: { response: snapshot.response, resolution: snapshot.resolution },
-          breached: snapshot.breached,
-          responseDueAt: toDate(dueAt(snapshot.response)),
-          resolutionDueAt: toDate(dueAt(snapshot.resolution)),
-          nextDueAt: dues.length ? new Date(Math.min(...dues)) : null,
-          resolvedAt: toDate(snapshot.resolvedAt),
-          closedAt: toDate(snapshot.closedAt),
-          snapshotVersion: snapshot.version,
+    const responseDue = runningDue(snapshot.response);
+    const resolutionDue = runningDue(snapshot.resolution);
+    const dues = [responseDue, resolutionDue].filter((d): d is number => d !== null);
+    const iso = (ms: number | null) => toDate(ms)?.toISOString() ?? null;
+    const row = {
+      version: snapshot.version,
+      status: snapshot.status,
+      assignee: snapshot.assignee,
+      respondedVia: snapshot.respondedVia,
+      clocks: { response: snapshot.response, resolution: snapshot.resolution },
+      breached: snapshot.breached,
+      responseDueAt: iso(dueAt(snapshot.response)),
+      resolutionDueAt: iso(dueAt(snapshot.resolution)),
+      nextDueAt: iso(dues.length ? Math.min(...dues) : null),
+      resolvedAt: iso(snapshot.resolvedAt),
+      closedAt: iso(snapshot.closedAt),
+    };
+    // Only the events this attempt inserted come back, and only their e-mails are queued: an
+    // earlier attempt that committed the events queued their e-mails with them (the sender may have
+    // sent and deleted them since), and a retried attempt counts nothing twice. The row only moves
+    // forward: a retried older snapshot must not overwrite a newer one. All sub-statements read the
+    // ticket as it was before this statement, which is all the counters need (number, plan, impact);
+    // `moved` runs although nothing reads it, as every data-modifying WITH does.
+    const recorded = await sequelize.query<RecordedEvent & { seq: number; number: string; plan: string; impact: string; queued: number }>(
+      `WITH ins AS (
+         INSERT INTO ticket_events (ticket_id, seq, type, actor, at, data, recorded_at)
+         SELECT CAST(:ticketId AS uuid), e.seq, e.type, e.actor, e.at, e.data, now()
+           FROM jsonb_to_recordset(CAST(:events AS jsonb)) AS e(seq integer, type text, actor text, at timestamptz, data jsonb)
+          ORDER BY e.seq
+         ON CONFLICT (ticket_id, seq) DO NOTHING
+         RETURNING seq, type, data
+       ), queued AS (
+         INSERT INTO mail_outbox (key, ticket_id, notification)
+         SELECT n.key, CAST(:ticketId AS uuid), n.notification
+           FROM jsonb_to_recordset(CAST(:mails AS jsonb)) AS n(key text, seq integer, notification jsonb)
+          WHERE n.seq IN (SELECT seq FROM ins)
+         ON CONFLICT (key) DO NOTHING
+         RETURNING key
+       ), moved AS (
+         UPDATE tickets t
+            SET status = s->>'status', assignee = NULLIF(s->'assignee', 'null'::jsonb), responded_via = s->>'respondedVia',
+                clocks = s->'clocks', breached = (s->>'breached')::boolean,
+                response_due_at = (s->>'responseDueAt')::timestamptz, resolution_due_at = (s->>'resolutionDueAt')::timestamptz,
+                next_due_at = (s->>'nextDueAt')::timestamptz, resolved_at = (s->>'resolvedAt')::timestamptz,
+                closed_at = (s->>'closedAt')::timestamptz, snapshot_version = (s->>'version')::integer, updated_at = now()
+           FROM (SELECT CAST(:snapshot AS jsonb) AS s) snap
+          WHERE t.id = CAST(:ticketId AS uuid) AND t.snapshot_version < (s->>'version')::integer
+         RETURNING t.id
+       )
+       SELECT ins.seq, ins.type, ins.data, t.number, t.plan, t.impact, (SELECT count(*) FROM queued)::int AS queued
+         FROM ins JOIN tickets t ON t.id = CAST(:ticketId AS uuid)
+        ORDER BY ins.seq`,
+      {
+        replacements: {
+          ticketId,
+          events: JSON.stringify(events.map((e) => ({ seq: e.seq, type: e.type, actor: e.actor, at: new Date(e.at).toISOString(), data: e.data ?? {} }))),
+          mails: JSON.stringify(notifications.map((n) => ({ key: n.key, seq: n.event.seq, notification: n }))),
+          snapshot: JSON.stringify(row),
         },
-        { where: { id: ticketId, snapshotVersion: { [Op.lt]: snapshot.version } }, transaction },
-      );
-      return ticket ? { ticket, inserted, queued: queue.length } : null;
-    });
-    // Counted once committed: a rolled-back attempt inserts (and counts) again on its retry.
-    if (!recorded) return;
-    const { ticket, inserted, queued } = recorded;
-    if (queued) deps.mailQueued?.();
-    countRecordedEvents(ticket, inserted);
-    for (const e of inserted) {
+        type: QueryTypes.SELECT,
+      },
+    );
+    if (recorded.length === 0) return;
+    const ticket = { number: recorded[0].number, plan: recorded[0].plan, impact: recorded[0].impact };
+    if (recorded[0].queued > 0) deps.mailQueued?.();
+    countRecordedEvents(ticket, recorded);
+    for (const e of recorded) {
       if (e.type === 'sla_breached' || e.type === 'sla_escalated') {
         log.warn(e.type === 'sla_breached' ? 'SLA target breached' : 'SLA breach escalated', { ticketNumber: Number(ticket.number), clock: e.data?.clock, level: e.data?.level });
       }

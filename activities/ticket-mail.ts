@@ -1,6 +1,6 @@
 // One ticket notification rendered and sent once (through the send log): for the notify activity
 // of tickets that began before the mail outbox, and for the outbox's sender (mail/outbox.ts).
-import { NotificationRow, Ticket } from '../db/models';
+import { Ticket } from '../db/models';
 import type { Notification } from '../domain/notifications';
 import type { Mailer } from '../mail/mailer';
 import { renderNotification } from '../mail/templates';
@@ -19,8 +19,7 @@ export type TicketMailResult = { sent: boolean; to?: string; number?: number };
 
 export function createTicketMail(deps: TicketMailDeps) {
   return async function sendTicketMail(n: Notification): Promise<TicketMailResult> {
-    const previous = await NotificationRow.findByPk(n.key);
-    if (previous?.state === 'sent') return { sent: false, to: previous.recipient };
+    // Whether it went out already is the send log's to say (sendOnce), after the lookups: a repeat is rare.
     const row = await Ticket.findByPk(n.ticketId);
     if (!row) throw new Error(`ticket ${n.ticketId} for notification ${n.key} not found`);
     const who =

@@ -57,9 +57,11 @@ export function createMailOutbox(o: MailOutboxOptions): MailOutbox {
       { replacements: { leaseS, batch }, type: QueryTypes.SELECT },
     );
 
-  async function deliver(row: Claimed): Promise<void> {
+  /** True once sent (and in the send log); false after a failure, its back-off set. */
+  async function deliver(row: Claimed): Promise<boolean> {
     try {
       await o.send(row.notification);
+      return true;
     } catch (err) {
       const waitMs = retryDelayMs(row.attempts);
       log.warn({ err, key: row.key, attempts: row.attempts, retryInMs: waitMs }, 'e-mail not sent; retrying later');
@@ -69,10 +71,8 @@ export function createMailOutbox(o: MailOutboxOptions): MailOutbox {
           replacements: { s: waitMs / 1000, e: String(err).slice(0, 1000), key: row.key },
         })
         .catch(() => {});
-      return;
+      return false;
     }
-    // Sent and in the send log; were this delete lost, the row's next send finds it sent.
-    await sequelize.query('DELETE FROM mail_outbox WHERE key = :key', { replacements: { key: row.key } }).catch(() => {});
   }
 
   async function drain(): Promise<void> {
@@ -81,7 +81,10 @@ export function createMailOutbox(o: MailOutboxOptions): MailOutbox {
       while (!stopped) {
         const rows = await claim();
         if (rows.length === 0) break;
-        await Promise.all(rows.map(deliver));
+        const done = await Promise.all(rows.map(deliver));
+        const sent = rows.filter((_, i) => done[i]);
+        // Sent and in the send log; were this delete lost, the rows' next send finds them sent.
+        if (sent.length) await sequelize.query('DELETE FROM mail_outbox WHERE key IN (:keys)', { replacements: { keys: sent.map((r) => r.key) } }).catch(() => {});
       }
     } while (again && !stopped);
   }

@@ -50,6 +50,7 @@ export async function runServerProcess(role: 'api' | 'worker'): Promise<void> {
     workflowBundle: process.env.WORKFLOW_BUNDLE_PATH ? { codePath: process.env.WORKFLOW_BUNDLE_PATH } : undefined,
     temporalMetricsAddress: config.metrics.temporalAddress,
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
+    isolateTimeoutMs: config.workerIsolateTimeoutMs,
   });
   // The API serves /metrics on its own port; the worker has no HTTP server but this one. A taken
   // port costs the metrics, not the worker: the tickets' timers matter more.

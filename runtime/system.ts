@@ -47,6 +47,8 @@ export interface SystemOptions {
   dbPoolMax?: number;
   /** The worker's workflow cache size (default: worker/worker.ts's). */
   maxCachedWorkflows?: number;
+  /** The worker's limit on one synchronous workflow activation, 0 = none (default: worker/worker.ts's). */
+  isolateTimeoutMs?: number;
   /** On stop: how long readiness reports false, still serving, before the server closes (load balancers move away). */
   shutdownDrainMs?: number;
   /** Inbound SMTP listener (with the API): its port (0 = any free one); undefined = none. */
@@ -119,6 +121,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       taskQueue: o.taskQueue,
       workflowBundle: o.workflowBundle,
       maxCachedWorkflows: o.maxCachedWorkflows,
+      isolateTimeoutMs: o.isolateTimeoutMs,
       activityDeps,
     });
     const w = worker;

@@ -99,6 +99,7 @@ async function main() {
     schedules: config.schedules ?? undefined,
     temporalMetricsAddress,
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
+    isolateTimeoutMs: config.workerIsolateTimeoutMs,
   });
   const base = config.web.publicUrl ?? `http://localhost:${config.port}`;
   lines.unshift(

@@ -107,6 +107,8 @@ export const CUSTOMER_REMINDERS_PATCH = 'customer-reminders-v1';
 export const RECEIVED_FIRST_PATCH = 'received-first-v1';
 /** Marks histories whose e-mails go to the mail outbox with the record (see commit). */
 export const MAIL_OUTBOX_PATCH = 'mail-outbox-v1';
+/** Marks histories that upsert only the search attributes a change moved (see publish). */
+export const PUBLISH_CHANGES_PATCH = 'publish-changes-only-v1';
 
 export interface TicketOutcome {
   number: number;
@@ -166,16 +168,27 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   /** The last step refused without an answer to its sender (an ops signal), shown in the details. */
   let lastRefusal: string | null = null;
 
+  /** The search attributes as last upserted, to compare against (Dates as epoch ms). */
+  const published = new Map<string, unknown>();
+
+  // A warning or an escalation moves none of the attributes ops filter on: since
+  // PUBLISH_CHANGES_PATCH only what changed is upserted, and nothing when nothing did (each upsert
+  // is a history event and a write to the visibility store). Older histories upserted all of them.
   function publish(): void {
     const responseDue = state.response.runningSince !== null ? dueAt(state.response) : null;
     const resolutionDue = state.resolution.runningSince !== null ? dueAt(state.resolution) : null;
-    upsertSearchAttributes([
+    const attributes = [
       { key: SA.status, value: state.status },
       { key: SA.breached, value: isBreached(state) },
       { key: SA.assignee, value: state.assignee ? state.assignee.email : null },
       { key: SA.responseDueAt, value: responseDue !== null ? new Date(responseDue) : null },
       { key: SA.resolutionDueAt, value: resolutionDue !== null ? new Date(resolutionDue) : null },
-    ]);
+    ];
+    const comparable = (v: unknown) => (v instanceof Date ? v.getTime() : v);
+    const changed = attributes.filter(({ key, value }) => !published.has(key.name) || published.get(key.name) !== comparable(value));
+    for (const { key, value } of attributes) published.set(key.name, comparable(value));
+    const upsert = patched(PUBLISH_CHANGES_PATCH) ? changed : attributes;
+    if (upsert.length > 0) upsertSearchAttributes(upsert);
     setCurrentDetails(currentDetails(state, lastRefusal));
   }
 

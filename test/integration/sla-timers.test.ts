@@ -52,6 +52,15 @@ describe('SLA timers (warning, breach, met) on the real server', function () {
       return ids.length ? ids : null;
     });
     expect(found).to.deep.equal([`ticket-${ticket.number}`]);
+
+    // Only what moved is upserted: the warnings and the second breach move nothing ops filter on.
+    // (TemporalChangeVersion is the SDK's own upsert beside each patch marker.)
+    const history = await t.sys.temporal.workflow.getHandle(ticket.workflowId).fetchHistory();
+    const upserts = (history.events ?? []).flatMap((e) => {
+      const keys = Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}).filter((k) => k !== 'TemporalChangeVersion');
+      return keys.length ? [keys.sort()] : [];
+    });
+    expect(upserts.slice(1)).to.deep.equal([['Assignee', 'ResolutionDueAt', 'ResponseDueAt', 'SlaBreached', 'TicketStatus'], ['SlaBreached']]);
   });
 
   it('a ticket answered in time meets its response target and never breaches it', async () => {

@@ -17,8 +17,8 @@ export interface MailOutbox {
 
 export interface MailOutboxOptions {
   sequelize: Sequelize;
-  /** Renders and sends one notification once (activities/ticket-mail.ts). */
-  send: (n: Notification) => Promise<unknown>;
+  /** Renders and sends one notification once (activities/ticket-mail.ts); sent: false when the send log says it went out before. */
+  send: (n: Notification) => Promise<{ sent: boolean; to?: string; number?: number }>;
   log: Logger;
   /** Rows claimed and sent at a time. */
   batch?: number;
@@ -60,7 +60,8 @@ export function createMailOutbox(o: MailOutboxOptions): MailOutbox {
   /** True once sent (and in the send log); false after a failure, its back-off set. */
   async function deliver(row: Claimed): Promise<boolean> {
     try {
-      await o.send(row.notification);
+      const r = await o.send(row.notification);
+      if (r.sent) log.info({ ticketNumber: r.number, key: row.key, to: r.to, kind: row.notification.kind }, 'notification sent');
       return true;
     } catch (err) {
       const waitMs = retryDelayMs(row.attempts);

@@ -11,7 +11,7 @@ import { bundleWorkflows } from '../../worker/workflow-bundle';
 import pino from 'pino';
 import { installTemporalRuntime } from '../../runtime/temporal-runtime';
 import { freePort } from '../../runtime/embedded-postgres';
-import { eventually, secondsPolicy, sleep, startTestSystem } from '../support/harness';
+import { eventually, secondsPolicy, sleep, startTestSystem, type TestSystem } from '../support/harness';
 import { Ticket } from '../../db/models';
 import { OPS_STEP_SIGNALS, OPS_STEP_UPDATES, WAIT_FOR_HANDLERS } from '../../workflows/definitions';
 import { CUSTOMER_REMINDERS_PATCH, MAIL_OUTBOX_PATCH, PUBLISH_CHANGES_PATCH } from '../../workflows/ticket';
@@ -62,14 +62,8 @@ describe('workflow replay', function () {
   }
 
   if (process.env.RECORD_HISTORIES) {
-    it('records the history of a ticket the customer writes to by e-mail', async () => {
-      const file = path.join(HISTORIES, 'customer-message.json');
-      if (existsSync(file)) return;
-      const t = await startTestSystem({ label: 'record-mail', policy: secondsPolicy({ A: { response: 'PT30S', resolution: 'PT60S' } }) });
-      try {
-        const customerId = await t.createCustomer('standard');
-        const ticket = await t.createTicket(customerId);
-        const step = async (s: string, body: object) => expect((await t.api('POST', `/api/tickets/${ticket.id}/${s}`, body)).status).to.equal(200);
+    it('records the history of a ticket the customer writes to by e-mail', () =>
+      recordTicketHistory('customer-message', 'record-mail', { response: 'PT30S', resolution: 'PT60S' }, async (t, ticket, step) => {
         const row = async () => (await Ticket.findByPk(ticket.id))!;
         // A message while the ticket is open, then the reply that resumes it, then the end.
         await t.sys.tickets.customerMessage(await row(), { via: 'email', subject: 'More', message: 'It also fails on mx2', messageId: '<m1@customer.test>' }, 'ana@customer.test');
@@ -79,13 +73,7 @@ describe('workflow replay', function () {
         await t.sys.tickets.customerMessage(await row(), { via: 'email', subject: 'Re: version', message: '8.10', messageId: '<m2@customer.test>' }, 'ana@customer.test');
         await step('resolve', { resolution: 'Upgraded' });
         await step('close', {});
-        const handle = t.sys.temporal.workflow.getHandle(ticket.workflowId);
-        await handle.result();
-        writeFileSync(file, historyToJSON(await handle.fetchHistory()));
-      } finally {
-        await t.stop();
-      }
-    });
+      }));
   }
 
   if (process.env.RECORD_HISTORIES) {
@@ -163,13 +151,8 @@ describe('workflow replay', function () {
   }
 
   if (process.env.RECORD_HISTORIES) {
-    it('records the history of a ticket worked by ops from the Temporal UI or CLI', async () => {
-      const file = path.join(HISTORIES, 'ops-signals.json');
-      if (existsSync(file)) return;
-      const t = await startTestSystem({ label: 'record-ops', policy: secondsPolicy({ A: { response: 'PT30S', resolution: 'PT60S' } }) });
-      try {
-        const customerId = await t.createCustomer('standard');
-        const ticket = await t.createTicket(customerId);
+    it('records the history of a ticket worked by ops from the Temporal UI or CLI', () =>
+      recordTicketHistory('ops-signals', 'record-ops', { response: 'PT30S', resolution: 'PT60S' }, async (t, ticket) => {
         const handle = t.sys.temporal.workflow.getHandle(ticket.workflowId);
         const actor = 'olga.ops@lastcall.test';
         const types = async () => (await t.api('GET', `/api/tickets/${ticket.id}`)).body.events.map((e: any) => e.type);
@@ -180,38 +163,21 @@ describe('workflow replay', function () {
         await eventually(async () => (await types()).includes('responded'));
         await handle.executeUpdate(OPS_STEP_UPDATES.resolve, { args: [{ actor, resolution: 'Restarted the service' }] });
         expect((await t.api('POST', `/api/tickets/${ticket.id}/close`, {})).status).to.equal(200);
-        await handle.result();
-        writeFileSync(file, historyToJSON(await handle.fetchHistory()));
-      } finally {
-        await t.stop();
-      }
-    });
+      }));
   }
 
   if (process.env.RECORD_HISTORIES) {
     // Recorded again under a new name after each change to the alarm path: mail-outbox-breach.json
     // before publish-changes-only-v1, publish-changes-breach.json since.
-    it('records the history of a breached ticket (e-mails through the mail outbox, only changed search attributes)', async () => {
-      const file = path.join(HISTORIES, 'publish-changes-breach.json');
-      if (existsSync(file)) return;
-      const t = await startTestSystem({ label: 'record-outbox', policy: secondsPolicy({ A: { response: 'PT3S', resolution: 'PT60S' } }) });
-      try {
-        const customerId = await t.createCustomer('standard');
-        const ticket = await t.createTicket(customerId);
+    it('records the history of a breached ticket (e-mails through the mail outbox, only changed search attributes)', () =>
+      recordTicketHistory('publish-changes-breach', 'record-outbox', { response: 'PT3S', resolution: 'PT60S' }, async (t, ticket, step) => {
         const types = async () => (await t.api('GET', `/api/tickets/${ticket.id}`)).body.events.map((e: any) => e.type);
         // Warning and breach of the response target (each with its e-mail), then a late answer and the end.
         await eventually(async () => (await types()).includes('sla_breached'), 20_000, 'the response breach');
-        const step = async (s: string, body: object) => expect((await t.api('POST', `/api/tickets/${ticket.id}/${s}`, body)).status).to.equal(200);
         await step('respond', { via: 'email', message: 'Sorry for the wait' });
         await step('resolve', { resolution: 'Fixed' });
         await step('close', {});
-        const handle = t.sys.temporal.workflow.getHandle(ticket.workflowId);
-        await handle.result();
-        writeFileSync(file, historyToJSON(await handle.fetchHistory()));
-      } finally {
-        await t.stop();
-      }
-    });
+      }));
   }
 
   if (process.env.RECORD_HISTORIES) {
@@ -239,6 +205,33 @@ describe('workflow replay', function () {
         await t.stop();
       }
     });
+  }
+
+  /**
+   * One Standard ticket (impact A, with the given targets) driven to its end by `drive`, its history
+   * written to test/histories/<name>.json; nothing happens when that file is there already.
+   */
+  async function recordTicketHistory(
+    name: string,
+    label: string,
+    targets: { response: string; resolution: string },
+    drive: (t: TestSystem, ticket: Awaited<ReturnType<TestSystem['createTicket']>>, step: (s: string, body: object) => Promise<void>) => Promise<void>,
+  ): Promise<void> {
+    const file = path.join(HISTORIES, `${name}.json`);
+    if (existsSync(file)) return;
+    const t = await startTestSystem({ label, policy: secondsPolicy({ A: targets }) });
+    try {
+      const ticket = await t.createTicket(await t.createCustomer('standard'));
+      const step = async (s: string, body: object) => {
+        expect((await t.api('POST', `/api/tickets/${ticket.id}/${s}`, body)).status).to.equal(200);
+      };
+      await drive(t, ticket, step);
+      const handle = t.sys.temporal.workflow.getHandle(ticket.workflowId);
+      await handle.result();
+      writeFileSync(file, historyToJSON(await handle.fetchHistory()));
+    } finally {
+      await t.stop();
+    }
   }
 
   const files = () => readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));

@@ -1,4 +1,5 @@
 // Builds the Temporal worker that runs ticket workflows and their activities.
+import { readFileSync } from 'node:fs';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { PRELOADED_MODULES, WORKFLOWS_PATH } from './workflow-bundle';
@@ -40,6 +41,23 @@ export const DEFAULT_MAX_CACHED_WORKFLOWS = 150;
  */
 export const DEFAULT_ISOLATE_TIMEOUT_MS = 0;
 
+/** The SDK's own limit, used when "none" is asked for but the patch is not applied. */
+const SDK_ISOLATE_TIMEOUT_MS = 5_000;
+
+/**
+ * Whether the patch that lets 0 mean "no vm timeout" is applied: an install that skipped
+ * postinstall scripts (`npm ci --ignore-scripts`) has the SDK as published, which would throw on
+ * every workflow activation with 0.
+ */
+export function isolateTimeoutPatched(): boolean {
+  return readFileSync(require.resolve('@temporalio/worker/lib/workflow/reusable-vm.js'), 'utf8').includes('isolateExecutionTimeoutMs > 0');
+}
+
+/** The limit the worker runs with: the one asked for, or the SDK's when "none" cannot be had. */
+export function effectiveIsolateTimeoutMs(requested = DEFAULT_ISOLATE_TIMEOUT_MS): number {
+  return requested === 0 && !isolateTimeoutPatched() ? SDK_ISOLATE_TIMEOUT_MS : requested;
+}
+
 export function createTicketWorker(o: TicketWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: o.connection,
@@ -50,6 +68,6 @@ export function createTicketWorker(o: TicketWorkerOptions): Promise<Worker> {
     shutdownGraceTime: o.shutdownGraceTime ?? '10 seconds',
     maxCachedWorkflows: o.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     // Read by the SDK although its type does not list it ("not exposed at the moment").
-    ...({ isolateExecutionTimeout: o.isolateTimeoutMs ?? DEFAULT_ISOLATE_TIMEOUT_MS } as Partial<WorkerOptions>),
+    ...({ isolateExecutionTimeout: effectiveIsolateTimeoutMs(o.isolateTimeoutMs) } as Partial<WorkerOptions>),
   });
 }

@@ -43,7 +43,8 @@ export function ticketMailDeps(deps: ActivityDeps): TicketMailDeps {
 
 export function createActivities(deps: ActivityDeps) {
   const { sequelize, mailer } = deps;
-  const { mailDomain, boxes } = ticketMailDeps(deps);
+  const mailDeps = ticketMailDeps(deps);
+  const { mailDomain, boxes } = mailDeps;
 
   /**
    * Append the events, queue the e-mails they call for, and move the ticket row to the snapshot, in
@@ -123,7 +124,7 @@ export function createActivities(deps: ActivityDeps) {
     }
   }
 
-  const sendTicketMail = createTicketMail(ticketMailDeps(deps));
+  const sendTicketMail = createTicketMail(mailDeps);
 
   /** Send one notification once: tickets begun before the mail outbox still call this. */
   async function notify(n: Notification): Promise<{ sent: boolean; to?: string }> {

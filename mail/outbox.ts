@@ -6,6 +6,7 @@ import { QueryTypes, type Sequelize } from 'sequelize';
 import type { Logger } from 'pino';
 import type { Notification } from '../domain/notifications';
 import { mailOutboxPending } from '../observability/metrics';
+import type { TicketMailResult } from '../activities/ticket-mail';
 
 export interface MailOutbox {
   /** Look for due rows now (a record just queued some). */
@@ -18,7 +19,7 @@ export interface MailOutbox {
 export interface MailOutboxOptions {
   sequelize: Sequelize;
   /** Renders and sends one notification once (activities/ticket-mail.ts); sent: false when the send log says it went out before. */
-  send: (n: Notification) => Promise<{ sent: boolean; to?: string; number?: number }>;
+  send: (n: Notification) => Promise<TicketMailResult>;
   log: Logger;
   /** Rows claimed and sent at a time. */
   batch?: number;

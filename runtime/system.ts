@@ -11,7 +11,7 @@ import { createApp } from '../api/app';
 import { createTicketService, type TicketService } from '../services/tickets';
 import { connectTemporal } from '../services/temporal';
 import { sweepUnstartedTickets } from '../services/workflow-starter';
-import { createTicketWorker, DEFAULT_ISOLATE_TIMEOUT_MS, effectiveIsolateTimeoutMs } from '../worker/worker';
+import { createTicketWorker } from '../worker/worker';
 import { createMailOutbox, type MailOutbox } from '../mail/outbox';
 import { createTicketMail } from '../activities/ticket-mail';
 import { ticketMailDeps, type ActivityDeps } from '../activities';
@@ -113,10 +113,6 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       staffTimezone: o.schedules?.timezone,
       mailQueued: () => outbox?.kick(),
     };
-    const isolateTimeoutMs = effectiveIsolateTimeoutMs(o.isolateTimeoutMs);
-    if (isolateTimeoutMs !== (o.isolateTimeoutMs ?? DEFAULT_ISOLATE_TIMEOUT_MS)) {
-      o.log.warn({ isolateTimeoutMs }, 'the @temporalio/worker patch is not applied (installed with --ignore-scripts?): the worker keeps the SDK\'s vm timeout, at a cost in CPU; run npx patch-package');
-    }
     // The worker sends the e-mails its ticket records queue.
     outbox ??= createMailOutbox({ sequelize, log: o.log, send: createTicketMail(ticketMailDeps(activityDeps)) });
     worker = await createTicketWorker({
@@ -125,7 +121,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       taskQueue: o.taskQueue,
       workflowBundle: o.workflowBundle,
       maxCachedWorkflows: o.maxCachedWorkflows,
-      isolateTimeoutMs,
+      isolateTimeoutMs: o.isolateTimeoutMs,
       activityDeps,
     });
     const w = worker;

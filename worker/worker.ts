@@ -1,6 +1,6 @@
 // Builds the Temporal worker that runs ticket workflows and their activities.
 import { readFileSync } from 'node:fs';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { PRELOADED_MODULES, WORKFLOWS_PATH } from './workflow-bundle';
 
@@ -59,6 +59,11 @@ export function effectiveIsolateTimeoutMs(requested = DEFAULT_ISOLATE_TIMEOUT_MS
 }
 
 export function createTicketWorker(o: TicketWorkerOptions): Promise<Worker> {
+  const requested = o.isolateTimeoutMs ?? DEFAULT_ISOLATE_TIMEOUT_MS;
+  const isolateTimeoutMs = effectiveIsolateTimeoutMs(requested);
+  if (isolateTimeoutMs !== requested) {
+    Runtime.instance().logger.warn("the @temporalio/worker patch is not applied (installed with --ignore-scripts?): the worker keeps the SDK's vm timeout, at a cost in CPU; run npx patch-package", { isolateTimeoutMs });
+  }
   return Worker.create({
     connection: o.connection,
     namespace: o.namespace,
@@ -68,6 +73,6 @@ export function createTicketWorker(o: TicketWorkerOptions): Promise<Worker> {
     shutdownGraceTime: o.shutdownGraceTime ?? '10 seconds',
     maxCachedWorkflows: o.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     // Read by the SDK although its type does not list it ("not exposed at the moment").
-    ...({ isolateExecutionTimeout: effectiveIsolateTimeoutMs(o.isolateTimeoutMs) } as Partial<WorkerOptions>),
+    ...({ isolateExecutionTimeout: isolateTimeoutMs } as Partial<WorkerOptions>),
   });
 }

@@ -489,13 +489,14 @@ const assigneeLabel = (ref: AssigneeRef) => ('assigneeId' in ref ? ref.assigneeI
 
 /** The activity summaries a person reads in the ticket's history. */
 function recordSummary(number: number, events: TicketEvent[], mails: Notification[]): string {
-  const queued = mails.map((n) => `e-mail ${n.kind} to ${n.audience}`);
-  return [`#${number} record: ${events.map((e) => e.type).join(', ')}`, ...queued].join(' · ').slice(0, 200);
+  return [`#${number} record: ${events.map((e) => e.type).join(', ')}`, ...mails.map(mailLabel)].join(' · ').slice(0, 200);
 }
 
 function notifySummary(number: number, n: Notification): string {
-  return `#${number} e-mail ${n.kind} to ${n.audience}`;
+  return `#${number} ${mailLabel(n)}`;
 }
+
+const mailLabel = (n: Notification) => `e-mail ${n.kind} to ${n.audience}`;
 
 /** What ops read on the workflow's page: its state, who has it, what falls due next. */
 function currentDetails(state: TicketState, lastRefusal: string | null): string {

@@ -23,4 +23,10 @@ export interface RecordInput {
   snapshot: TicketSnapshot;
   /** The e-mails these events call for, queued in the mail outbox with them (absent: sent by notify). */
   notifications?: Notification[];
+  /**
+   * The workflow task that decided these events (its history length). A record from a later task
+   * replaces what an abandoned attempt of an earlier one wrote (migration 009); absent in records
+   * scheduled before, which keep the first write.
+   */
+  decidedIn?: number;
 }

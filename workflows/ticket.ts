@@ -11,10 +11,12 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   startChild,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { TicketActivities } from '../activities';
@@ -90,6 +92,15 @@ const { recordTicket, findAssignee } = proxyActivities<TicketActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 
+// The same record as a local activity: it runs inside the workflow task that decided it, so an
+// alarm costs one workflow task and no activity task (a timer's workflow task, the record, the next
+// timer), and the history it adds is a marker instead of an activity's three events and a second
+// workflow task. Histories from before RECORD_LOCALLY_PATCH recorded it as an activity and replay so.
+const { recordTicket: recordTicketLocally } = proxyLocalActivities<TicketActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
 // E-mail may be down for a long time; it retries on its own without holding up the SLA clocks.
 const { notify } = proxyActivities<TicketActivities>({
   startToCloseTimeout: '1 minute',
@@ -109,6 +120,11 @@ export const RECEIVED_FIRST_PATCH = 'received-first-v1';
 export const MAIL_OUTBOX_PATCH = 'mail-outbox-v1';
 /** Marks histories that upsert only the search attributes a change moved (see publish). */
 export const PUBLISH_CHANGES_PATCH = 'publish-changes-only-v1';
+/**
+ * Marks histories whose ticket records run as local activities (see recordTicketLocally). A first
+ * attempt (record-locally-v1) was withdrawn before the mail outbox; its name is not reused.
+ */
+export const RECORD_LOCALLY_PATCH = 'record-locally-v2';
 
 export interface TicketOutcome {
   number: number;
@@ -160,8 +176,11 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
         );
       }
     }
-    await recordTicket.executeWithOptions({ summary: recordSummary(state.number, t.events, queued ? mails : []) }, [
-      { ticketId: state.ticketId, events: t.events, snapshot: snapshot(), ...(queued ? { notifications: mails } : {}) },
+    const record = patched(RECORD_LOCALLY_PATCH) ? recordTicketLocally : recordTicket;
+    await record.executeWithOptions({ summary: recordSummary(state.number, t.events, queued ? mails : []) }, [
+      // decidedIn: a local record runs before its workflow task is committed; if that task is lost,
+      // its retry may decide otherwise under the same event numbers, and its record must win.
+      { ticketId: state.ticketId, events: t.events, snapshot: snapshot(), ...(queued ? { notifications: mails } : {}), decidedIn: workflowInfo().historyLength },
     ]);
   }
 

@@ -171,7 +171,8 @@ describe('metrics (/metrics in Prometheus format)', function () {
     const ours = s.samples.filter((x) => x.labels.task_queue === t.taskQueue);
     expect(ours.length, 'series of this test\'s task queue').to.be.above(0);
     expect(ours.every((x) => x.name.startsWith('temporal_'))).to.equal(true);
-    expect(s.value('temporal_activity_execution_latency_count', { task_queue: t.taskQueue, activity_type: 'recordTicket' })).to.be.above(0);
+    // The ticket record runs as a local activity.
+    expect(s.value('temporal_local_activity_execution_latency_count', { task_queue: t.taskQueue, activity_type: 'recordTicket' })).to.be.above(0);
     // Each family once: a name declared twice would make Prometheus reject the scrape.
     const declared = s.text.split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]);
     expect(declared.length).to.equal(new Set(declared).size);

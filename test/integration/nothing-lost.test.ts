@@ -1,8 +1,17 @@
 // Nothing lost: idempotent intake (a retry or a concurrent copy is one ticket and one quota unit),
 // a burst of intakes larger than the connection pool, graceful shutdown (readiness fails first,
-// requests in flight finish), and the customer reminder patched into running tickets.
+// requests in flight finish), the customer reminder patched into running tickets, and the local
+// record's retry after a lost workflow task.
 import { expect } from 'chai';
-import { eventually, secondsPolicy, sleep, startTestSystem, type TestSystem } from '../support/harness';
+import { QueryTypes } from 'sequelize';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { LEAD, eventually, secondsPolicy, sleep, startTestSystem, type TestSystem } from '../support/harness';
+import { createActivities } from '../../activities';
+import { createMailer } from '../../mail/mailer';
+import { Ticket } from '../../db/models';
+import { notificationsFor } from '../../domain/notifications';
+import { openTicket, type TicketEvent } from '../../domain/ticket-lifecycle';
 
 describe('nothing lost', function () {
   this.timeout(60_000);
@@ -78,6 +87,63 @@ describe('nothing lost', function () {
     // The workflow's history carries the patch marker that keeps older tickets replayable.
     const history = await t.sys.temporal.workflow.getHandle(ticket.workflowId).fetchHistory();
     expect(JSON.stringify(history.events?.filter((e) => e.markerRecordedEventAttributes))).to.contain('core_patch');
+  });
+
+  it('a record from a retried workflow task replaces what an abandoned attempt of it wrote (the local record after a crash)', async () => {
+    const c = await t.createCustomerFixture('standard');
+    // Impact C (hours): its own workflow records seqs from 1 and nothing more in this test; these are far ahead.
+    const ticket = await t.createTicket(c.id, { impact: 'C' });
+    await eventually(async () => (await t.api('GET', `/api/tickets/${ticket.id}`)).body.events?.length > 0, 20_000, 'the received event');
+    const row = (await Ticket.findByPk(ticket.id))!;
+    const state = openTicket({ ticketId: row.id, number: Number(row.number), plan: row.plan, impact: row.impact, receivedAt: row.receivedAt.getTime(), targets: row.targets });
+    const mailer = createMailer(t.inbox.url, 'support@lastcall.test');
+    const { recordTicket: recordTicketActivity } = createActivities({ sequelize: t.sys.sequelize, mailer, supportLeadEmail: LEAD });
+    // In an activity's context (it logs through it), as the worker runs it.
+    const quiet = new DefaultLogger('ERROR');
+    const recordTicket = (input: Parameters<typeof recordTicketActivity>[0]) => new MockActivityEnvironment({}, { logger: quiet }).run(recordTicketActivity, input);
+    const snapshot = (version: number, status: 'open' | 'in_progress') => ({ version, status, assignee: null, respondedVia: null, response: state.response, resolution: state.resolution, breached: true, resolvedAt: null, closedAt: null });
+    const at = Date.now();
+    const ev = (seq: number, type: TicketEvent['type'], data: Record<string, unknown> = {}): TicketEvent => ({ seq, type, at, actor: 'system', data });
+    const record = (decidedIn: number, events: TicketEvent[], version: number, status: 'open' | 'in_progress' = 'open') =>
+      recordTicket({ ticketId: ticket.id, events, snapshot: snapshot(version, status), notifications: notificationsFor(ticket.id, events), decidedIn });
+    const stored = async () =>
+      (await t.sys.sequelize.query<{ seq: number; type: string; clock: string | null; decided_in: number }>(
+        `SELECT seq, type, data->>'clock' AS clock, decided_in FROM ticket_events WHERE ticket_id = :id AND seq >= 900 ORDER BY seq`,
+        { replacements: { id: ticket.id }, type: QueryTypes.SELECT },
+      )).map((e) => `${e.seq} ${e.type}${e.clock ? ':' + e.clock : ''} @${e.decided_in}`);
+    const superseded = async () =>
+      (await t.sys.sequelize.query<{ seq: number; type: string; decided_in: number; superseded_by: number }>(
+        'SELECT seq, type, decided_in, superseded_by FROM ticket_events_superseded WHERE ticket_id = :id ORDER BY seq',
+        { replacements: { id: ticket.id }, type: QueryTypes.SELECT },
+      )).map((e) => `${e.seq} ${e.type} @${e.decided_in}→${e.superseded_by}`);
+    const rowState = async () => (await t.sys.sequelize.query<{ v: number; d: number; status: string }>('SELECT snapshot_version AS v, snapshot_decided_in AS d, status FROM tickets WHERE id = :id', { replacements: { id: ticket.id }, type: QueryTypes.SELECT }))[0];
+
+    // The attempt of task 1000 recorded a response breach and a resolution warning, then was lost;
+    // its retry, later, finds the resolution breached too and skips the warning: same numbers.
+    await record(1000, [ev(900, 'sla_breached', { clock: 'response' }), ev(901, 'sla_warning', { clock: 'resolution' })], 901);
+    await record(1003, [ev(900, 'sla_breached', { clock: 'response' }), ev(901, 'sla_breached', { clock: 'resolution' })], 901);
+    expect(await stored()).to.deep.equal(['900 sla_breached:response @1000', '901 sla_breached:resolution @1003']);
+    expect(await superseded()).to.deep.equal(['901 sla_warning @1000→1003']);
+    // A late retry of the abandoned attempt changes nothing, neither the events nor the row.
+    await record(1000, [ev(900, 'sla_breached', { clock: 'response' }), ev(901, 'sla_warning', { clock: 'resolution' })], 901, 'in_progress');
+    expect(await stored()).to.deep.equal(['900 sla_breached:response @1000', '901 sla_breached:resolution @1003']);
+    expect(await rowState()).to.deep.include({ v: 901, d: 1003, status: 'open' });
+    // The breach the retry decided is e-mailed; the warning, still queued, is withdrawn.
+    const outbox = await t.sys.sequelize.query<{ key: string }>('SELECT key FROM mail_outbox WHERE ticket_id = :id', { replacements: { id: ticket.id }, type: QueryTypes.SELECT });
+    expect(outbox.map((o) => o.key)).to.not.include(`${ticket.id}:901:sla_warning`);
+    await t.inbox.waitFor((m) => m.messageId === `<ticket-${ticket.number}.901.sla_breached@lastcall.example>`);
+
+    // An abandoned attempt that recorded further than its retry: what lies beyond the retry's
+    // snapshot goes too (the retry, a step first this time, decided one event where there were two).
+    await record(1010, [ev(902, 'assigned'), ev(903, 'sla_met', { clock: 'response' })], 903, 'in_progress');
+    await record(1013, [ev(902, 'customer_message')], 902);
+    expect(await stored()).to.deep.equal(['900 sla_breached:response @1000', '901 sla_breached:resolution @1003', '902 customer_message @1013']);
+    expect(await superseded()).to.deep.equal(['901 sla_warning @1000→1003', '902 assigned @1010→1013', '903 sla_met @1010→1013']);
+    expect(await rowState()).to.deep.include({ v: 902, d: 1013, status: 'open' });
+    // Records from before decidedIn keep the first write, as they always did.
+    await recordTicket({ ticketId: ticket.id, events: [ev(902, 'assigned')], snapshot: snapshot(902, 'in_progress') });
+    expect(await stored()).to.include('902 customer_message @1013');
+    mailer.close();
   });
 });
 

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { expect } from 'chai';
+import { QueryTypes } from 'sequelize';
 import { notificationsFor } from '../../domain/notifications';
 import type { TicketEvent } from '../../domain/ticket-lifecycle';
 import { ADMIN_TOKEN, LEAD, MANAGER, eventually, type TestSystem } from './harness';
@@ -97,6 +98,13 @@ export async function expectNothingLost(
     timeoutMs,
     `all ${expected.size} e-mails of ${tickets.length} tickets`,
   );
+  // Events an abandoned attempt of a workflow task recorded, replaced by its retry's record
+  // (migration 009): their e-mails may have gone out before, once; none is owed.
+  const superseded = await t.sys.sequelize.query<{ number: string; seq: number; type: string }>(
+    'SELECT t.number, e.seq, e.type FROM ticket_events_superseded e JOIN tickets t ON t.id = e.ticket_id WHERE e.ticket_id IN (:ids)',
+    { replacements: { ids: tickets.map((x) => x.id) }, type: QueryTypes.SELECT },
+  );
+  const mayHaveGone = new Set(superseded.map((e) => `<ticket-${e.number}.${e.seq}.${e.type}@lastcall.example>`));
   const ours = t.inbox.messages.filter((m) => /^<ticket-\d+\.\d+\./.test(m.messageId ?? '') && tickets.some((x) => m.messageId!.startsWith(`<ticket-${x.number}.`)));
   const counts = new Map<string, number>();
   for (const m of ours) counts.set(m.messageId!, (counts.get(m.messageId!) ?? 0) + 1);
@@ -107,7 +115,7 @@ export async function expectNothingLost(
   const firstAt = (id: string) => Math.min(...ours.filter((m) => m.messageId === id).map((m) => m.receivedAt));
   const repeatedAfterKill = twice.filter((id) => opts.killedAt === undefined || firstAt(id) > opts.killedAt + 250);
   expect(repeatedAfterKill, 'e-mails delivered twice').to.deep.equal([]);
-  expect([...counts.keys()].filter((id) => !expected.has(id)), 'e-mails no event called for').to.deep.equal([]);
+  expect([...counts.keys()].filter((id) => !expected.has(id) && !mayHaveGone.has(id)), 'e-mails no event called for').to.deep.equal([]);
 }
 
 async function expectTicketComplete(t: TestSystem, ticket: { id: string; number: number }): Promise<void> {

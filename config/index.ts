@@ -34,6 +34,7 @@ const schema = z.object({
   METRICS_PORT: port.default(9464),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   WORKER_ISOLATE_TIMEOUT_MS: z.coerce.number().int().min(0).optional(),
+  WORKER_STACK_TRACES: z.enum(['on', 'off']).default('off'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -56,6 +57,8 @@ export interface Config {
   workerMaxCachedWorkflows?: number;
   /** How long one workflow activation may run synchronously; 0 = no limit; unset: worker/worker.ts's default. */
   workerIsolateTimeoutMs?: number;
+  /** The workflow stack trace query (Temporal UI, `temporal workflow stack`); costly under load. */
+  workerStackTraces: boolean;
   logLevel: Env['LOG_LEVEL'];
   /** Unset: the caller's default (standalone processes drain, npm start does not). */
   shutdownDrainMs?: number;
@@ -88,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metrics: { temporalAddress: e.TEMPORAL_METRICS_ADDRESS, port: e.METRICS_PORT },
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     workerIsolateTimeoutMs: e.WORKER_ISOLATE_TIMEOUT_MS,
+    workerStackTraces: e.WORKER_STACK_TRACES === 'on',
     logLevel: e.LOG_LEVEL,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
   };

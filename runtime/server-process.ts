@@ -51,6 +51,7 @@ export async function runServerProcess(role: 'api' | 'worker'): Promise<void> {
     temporalMetricsAddress: config.metrics.temporalAddress,
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
     isolateTimeoutMs: config.workerIsolateTimeoutMs,
+    stackTraces: config.workerStackTraces,
   });
   // The API serves /metrics on its own port; the worker has no HTTP server but this one. A taken
   // port costs the metrics, not the worker: the tickets' timers matter more.

@@ -49,6 +49,8 @@ export interface SystemOptions {
   maxCachedWorkflows?: number;
   /** The worker's limit on one synchronous workflow activation, 0 = none (default: worker/worker.ts's). */
   isolateTimeoutMs?: number;
+  /** The workflow stack trace query (default: worker/worker.ts's, off). */
+  stackTraces?: boolean;
   /** On stop: how long readiness reports false, still serving, before the server closes (load balancers move away). */
   shutdownDrainMs?: number;
   /** Inbound SMTP listener (with the API): its port (0 = any free one); undefined = none. */
@@ -122,6 +124,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       workflowBundle: o.workflowBundle,
       maxCachedWorkflows: o.maxCachedWorkflows,
       isolateTimeoutMs: o.isolateTimeoutMs,
+      stackTraces: o.stackTraces,
       activityDeps,
     });
     const w = worker;

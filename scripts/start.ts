@@ -100,6 +100,7 @@ async function main() {
     temporalMetricsAddress,
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
     isolateTimeoutMs: config.workerIsolateTimeoutMs,
+    stackTraces: config.workerStackTraces,
   });
   const base = config.web.publicUrl ?? `http://localhost:${config.port}`;
   lines.unshift(

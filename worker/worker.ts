@@ -16,6 +16,8 @@ export interface TicketWorkerOptions {
   maxCachedWorkflows?: WorkerOptions['maxCachedWorkflows'];
   /** Longest synchronous run of one workflow activation, 0 = no limit (default: DEFAULT_ISOLATE_TIMEOUT_MS). */
   isolateTimeoutMs?: number;
+  /** Whether workflows answer the stack trace query (default: false, see stackTracesPatched). */
+  stackTraces?: boolean;
 }
 
 /**
@@ -53,6 +55,19 @@ export function isolateTimeoutPatched(): boolean {
   return readFileSync(require.resolve('@temporalio/worker/lib/workflow/reusable-vm.js'), 'utf8').includes('isolateExecutionTimeoutMs > 0');
 }
 
+/**
+ * The SDK records a stack trace (with source-map lookups) for every promise a workflow creates, so
+ * that the stack trace query (the Temporal UI's "Stack Trace" tab, `temporal workflow stack`) can
+ * say where a workflow waits. A ticket outside the cache replays its whole history on each alarm,
+ * creating every promise again: under load (npm run bench on-time) that was half of the workflow
+ * thread's time. Off by default; the query then answers "Workflow stack traces are not enabled on
+ * this worker". WORKER_STACK_TRACES=on turns it back on while someone investigates a stuck ticket.
+ * `patches/` makes the SDK read WORKFLOW_PROMISE_STACKS; without the patch they stay on.
+ */
+export function stackTracesPatched(): boolean {
+  return readFileSync(require.resolve('@temporalio/worker/lib/workflow/vm-shared.js'), 'utf8').includes('WORKFLOW_PROMISE_STACKS');
+}
+
 /** The limit the worker runs with: the one asked for, or the SDK's when "none" cannot be had. */
 export function effectiveIsolateTimeoutMs(requested = DEFAULT_ISOLATE_TIMEOUT_MS): number {
   return requested === 0 && !isolateTimeoutPatched() ? SDK_ISOLATE_TIMEOUT_MS : requested;
@@ -64,6 +79,9 @@ export function createTicketWorker(o: TicketWorkerOptions): Promise<Worker> {
   if (isolateTimeoutMs !== requested) {
     Runtime.instance().logger.warn("the @temporalio/worker patch is not applied (installed with --ignore-scripts?): the worker keeps the SDK's vm timeout, at a cost in CPU; run npx patch-package", { isolateTimeoutMs });
   }
+  // Read by the patched SDK when a workflow thread first creates a workflow: the threads start
+  // with a copy of this process's environment, so it is set before the worker creates them.
+  process.env.WORKFLOW_PROMISE_STACKS = o.stackTraces ? 'on' : 'off';
   return Worker.create({
     connection: o.connection,
     namespace: o.namespace,

@@ -13,7 +13,7 @@ import { ensureTemporalBinary } from '../../runtime/temporal-binary';
 import { Customer, Ticket, TicketEventRow } from '../../db/models';
 import { OPS_FILTERS, opsFilter } from '../../temporal/ops-filters';
 import { SA } from '../../temporal/search-attributes';
-import { OPS_STEP_NAMES, OPS_STEP_SIGNALS, OPS_STEP_UPDATES, STEP_NOT_ALLOWED, STEP_UPDATES, VALIDATION_FAILED } from '../../workflows/definitions';
+import { OPS_STEP_NAMES, OPS_STEP_SIGNALS, OPS_STEP_UPDATES, STEP_NOT_ALLOWED, STEP_UPDATES, VALIDATION_FAILED, slaStateQuery } from '../../workflows/definitions';
 import { eventually, secondsPolicy, startTestSystem, type TestSystem } from '../support/harness';
 
 const run = promisify(execFile);
@@ -259,6 +259,15 @@ describe('the Temporal UI as the ops console', function () {
       expect(events.filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED), 'no activity task of its own, no e-mail activity').to.deep.equal([]);
       // One workflow task per change: the start, the resolve step (an Update), nothing more.
       expect(events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)).to.have.length.at.most(3);
+    });
+
+    it('the stack trace query is off unless WORKER_STACK_TRACES=on (it costs every workflow promise a stack trace)', async () => {
+      const ticket = await t.createTicket(await t.createCustomer('standard'));
+      const handle = t.sys.temporal.workflow.getHandle(ticket.workflowId);
+      const refused = await handle.query('__stack_trace').then(() => 'answered', (err: Error) => err.message);
+      expect(refused).to.contain('stack traces are not enabled');
+      // The ticket's own query still answers.
+      expect((await handle.query(slaStateQuery)).number).to.equal(ticket.number);
     });
 
     it('the current details say the state, who has it and what is due next, after every change', async () => {

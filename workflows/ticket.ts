@@ -159,8 +159,8 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
 
   // Record the transition, tell the people concerned, and refresh what ops see in the UI.
   // The e-mails are queued in the same transaction as the events (the worker's mail outbox sends
-  // them): one activity per change instead of one more per e-mail, and the alarm path's workflow
-  // tasks go from three to two. Histories from before sent each e-mail by its own notify activity.
+  // them): one record per change instead of one more activity per e-mail. Histories from before
+  // sent each e-mail by its own notify activity.
   async function commit(t: Transition): Promise<void> {
     state = t.state;
     if (t.events.length === 0) return;

@@ -4,11 +4,8 @@
 import { expect } from 'chai';
 import { LEAD, eventually, secondsPolicy, sleep, startTestSystem, type TestSystem } from '../support/harness';
 import { Scrape } from '../support/prometheus';
+import { directRecord } from '../support/direct-record';
 import { temporalMetricsAddress } from '../../runtime/temporal-runtime';
-import { createActivities } from '../../activities';
-import { createMailer } from '../../mail/mailer';
-import { Ticket } from '../../db/models';
-import { openTicket } from '../../domain/ticket-lifecycle';
 
 type Expected = Array<[name: string, labels: Record<string, string>, delta: number]>;
 
@@ -135,14 +132,8 @@ describe('metrics (/metrics in Prometheus format)', function () {
   });
 
   it('recordTicket retried with the same events (and one more) counts only what it newly inserted', async () => {
-    const c = await t.createCustomerFixture('standard');
-    // Impact C: labels no other test here touches. Its workflow records seqs from 0; these are far ahead.
-    const ticket = await t.createTicket(c.id, { impact: 'C' });
-    await eventually(async () => (await t.api('GET', `/api/tickets/${ticket.id}`)).body.events?.length > 0, 20_000, 'the received event');
-    const row = (await Ticket.findByPk(ticket.id))!;
-    const state = openTicket({ ticketId: row.id, number: Number(row.number), plan: row.plan, impact: row.impact, receivedAt: row.receivedAt.getTime(), targets: row.targets });
-    const mailer = createMailer(t.inbox.url, 'support@lastcall.test');
-    const { recordTicket } = createActivities({ sequelize: t.sys.sequelize, mailer, supportLeadEmail: LEAD });
+    // Impact C: labels no other test here touches. Its workflow records seqs from 1; these are far ahead.
+    const { ticket, state, record: recordTicket, close } = await directRecord(t);
     // Version 0: the row's snapshot (the workflow's) is left as it is.
     const snapshot = { version: 0, status: 'open' as const, assignee: null, respondedVia: null, response: state.response, resolution: state.resolution, breached: false, resolvedAt: null, closedAt: null };
     const at = Date.now();
@@ -155,7 +146,7 @@ describe('metrics (/metrics in Prometheus format)', function () {
     await recordTicket({ ticketId: ticket.id, events: [assigned, met], snapshot });
     await recordTicket({ ticketId: ticket.id, events: [assigned, met], snapshot });
     await recordTicket({ ticketId: ticket.id, events: [assigned, met, resolvedMet], snapshot });
-    mailer.close();
+    close();
     await moved(before, [
       ['lastcall_ticket_steps_total', { step: 'assigned' }, 1],
       ['lastcall_sla_targets_total', labels('response'), 1],

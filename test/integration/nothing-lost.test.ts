@@ -4,14 +4,10 @@
 // record's retry after a lost workflow task.
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
-import { LEAD, eventually, secondsPolicy, sleep, startTestSystem, type TestSystem } from '../support/harness';
-import { createActivities } from '../../activities';
-import { createMailer } from '../../mail/mailer';
-import { Ticket } from '../../db/models';
+import { eventually, secondsPolicy, sleep, startTestSystem, type TestSystem } from '../support/harness';
+import { directRecord } from '../support/direct-record';
 import { notificationsFor } from '../../domain/notifications';
-import { openTicket, type TicketEvent } from '../../domain/ticket-lifecycle';
+import type { TicketEvent } from '../../domain/ticket-lifecycle';
 
 describe('nothing lost', function () {
   this.timeout(60_000);
@@ -90,17 +86,8 @@ describe('nothing lost', function () {
   });
 
   it('a record from a retried workflow task replaces what an abandoned attempt of it wrote (the local record after a crash)', async () => {
-    const c = await t.createCustomerFixture('standard');
-    // Impact C (hours): its own workflow records seqs from 1 and nothing more in this test; these are far ahead.
-    const ticket = await t.createTicket(c.id, { impact: 'C' });
-    await eventually(async () => (await t.api('GET', `/api/tickets/${ticket.id}`)).body.events?.length > 0, 20_000, 'the received event');
-    const row = (await Ticket.findByPk(ticket.id))!;
-    const state = openTicket({ ticketId: row.id, number: Number(row.number), plan: row.plan, impact: row.impact, receivedAt: row.receivedAt.getTime(), targets: row.targets });
-    const mailer = createMailer(t.inbox.url, 'support@lastcall.test');
-    const { recordTicket: recordTicketActivity } = createActivities({ sequelize: t.sys.sequelize, mailer, supportLeadEmail: LEAD });
-    // In an activity's context (it logs through it), as the worker runs it.
-    const quiet = new DefaultLogger('ERROR');
-    const recordTicket = (input: Parameters<typeof recordTicketActivity>[0]) => new MockActivityEnvironment({}, { logger: quiet }).run(recordTicketActivity, input);
+    // Its own workflow records seqs from 1 and nothing more in this test; these are far ahead.
+    const { ticket, state, record: recordTicket, close } = await directRecord(t);
     const snapshot = (version: number, status: 'open' | 'in_progress') => ({ version, status, assignee: null, respondedVia: null, response: state.response, resolution: state.resolution, breached: true, resolvedAt: null, closedAt: null });
     const at = Date.now();
     const ev = (seq: number, type: TicketEvent['type'], data: Record<string, unknown> = {}): TicketEvent => ({ seq, type, at, actor: 'system', data });
@@ -143,7 +130,7 @@ describe('nothing lost', function () {
     // Records from before decidedIn keep the first write, as they always did.
     await recordTicket({ ticketId: ticket.id, events: [ev(902, 'assigned')], snapshot: snapshot(902, 'in_progress') });
     expect(await stored()).to.include('902 customer_message @1013');
-    mailer.close();
+    close();
   });
 });
 

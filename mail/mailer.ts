@@ -29,7 +29,10 @@ export interface Mailer {
 }
 
 export function createMailer(smtpUrl: string, from: string): Mailer {
-  const transport: Transporter = nodemailer.createTransport(smtpUrl);
+  // Pooled: an alarm's e-mail goes over an open connection instead of a new TCP connection, greeting
+  // and EHLO each (what a burst of breaches sends is one message per alarm). `?pool=false` in
+  // SMTP_URL opts out; a refused message fails alone and the outbox retries it.
+  const transport: Transporter = nodemailer.createTransport({ url: smtpUrl, pool: true });
   return {
     async send({ kind = 'other', ...mail }) {
       try {

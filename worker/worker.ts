@@ -16,16 +16,23 @@ export interface TicketWorkerOptions {
   maxCachedWorkflows?: WorkerOptions['maxCachedWorkflows'];
   /** Longest synchronous run of one workflow activation, 0 = no limit (default: DEFAULT_ISOLATE_TIMEOUT_MS). */
   isolateTimeoutMs?: number;
-  /** Whether workflows answer the stack trace query (default: false, see stackTracesPatched). */
+  /**
+   * Whether workflows answer the stack trace query (the Temporal UI's "Stack Trace" tab, `temporal
+   * workflow stack`: where a workflow waits). The SDK pays for it by recording a stack trace, with
+   * source-map lookups, for every promise a workflow creates, again on every replay of a ticket
+   * outside the cache: half of the workflow thread's time under load (npm run bench on-time). Off
+   * by default; the query then answers "Workflow stack traces are not enabled on this worker".
+   * WORKER_STACK_TRACES=on turns it back on while someone investigates a stuck ticket.
+   */
   stackTraces?: boolean;
 }
 
 /**
  * Workflows kept in memory between their tasks. The SDK's default follows the heap limit (about
- * 2,300 here) and grows the worker past any fixed budget (4.5 GiB with 10,000 open tickets). With
- * 10,000 open tickets (npm run bench held-open, idle 226 MiB): 400 came to 516 MiB, 250 to 525,
- * 150 to 424 and 453 in two runs; most of the growth past idle is not the cache itself. 150 is the
- * largest measured that stays under 512 MiB. A ticket outside the cache is replayed from its
+ * 2,300 here) and grows the worker past any fixed budget. With 10,000 open tickets (npm run bench
+ * held-open, idle 222 MiB): 150 came to 355 MiB, all 10,000 cached to 2.0 GiB (~180 KiB each, most
+ * of it outside the V8 heap); before the local record and without promise stack traces, 400 came
+ * to 516 MiB and 150 to 424–503. A ticket outside the cache is replayed from its
  * history on its next timer or step: more CPU per alarm, never a lost one.
  * WORKER_MAX_CACHED_WORKFLOWS trades memory for that CPU.
  */
@@ -47,37 +54,26 @@ export const DEFAULT_ISOLATE_TIMEOUT_MS = 0;
 const SDK_ISOLATE_TIMEOUT_MS = 5_000;
 
 /**
- * Whether the patch that lets 0 mean "no vm timeout" is applied: an install that skipped
- * postinstall scripts (`npm ci --ignore-scripts`) has the SDK as published, which would throw on
- * every workflow activation with 0.
+ * Whether `patches/@temporalio+worker+*.patch` is applied: it lets 0 mean "no vm timeout" and lets
+ * WORKFLOW_PROMISE_STACKS=off leave out the stack trace of every workflow promise. An install that
+ * skipped postinstall scripts (`npm ci --ignore-scripts`) has the SDK as published, which would
+ * throw on every workflow activation with 0, and records the stack traces whatever is asked.
  */
-export function isolateTimeoutPatched(): boolean {
-  return readFileSync(require.resolve('@temporalio/worker/lib/workflow/reusable-vm.js'), 'utf8').includes('isolateExecutionTimeoutMs > 0');
-}
-
-/**
- * The SDK records a stack trace (with source-map lookups) for every promise a workflow creates, so
- * that the stack trace query (the Temporal UI's "Stack Trace" tab, `temporal workflow stack`) can
- * say where a workflow waits. A ticket outside the cache replays its whole history on each alarm,
- * creating every promise again: under load (npm run bench on-time) that was half of the workflow
- * thread's time. Off by default; the query then answers "Workflow stack traces are not enabled on
- * this worker". WORKER_STACK_TRACES=on turns it back on while someone investigates a stuck ticket.
- * `patches/` makes the SDK read WORKFLOW_PROMISE_STACKS; without the patch they stay on.
- */
-export function stackTracesPatched(): boolean {
-  return readFileSync(require.resolve('@temporalio/worker/lib/workflow/vm-shared.js'), 'utf8').includes('WORKFLOW_PROMISE_STACKS');
+export function workerPatchApplied(): boolean {
+  const source = (file: string) => readFileSync(require.resolve(`@temporalio/worker/lib/workflow/${file}`), 'utf8');
+  return source('reusable-vm.js').includes('isolateExecutionTimeoutMs > 0') && source('vm-shared.js').includes('WORKFLOW_PROMISE_STACKS');
 }
 
 /** The limit the worker runs with: the one asked for, or the SDK's when "none" cannot be had. */
 export function effectiveIsolateTimeoutMs(requested = DEFAULT_ISOLATE_TIMEOUT_MS): number {
-  return requested === 0 && !isolateTimeoutPatched() ? SDK_ISOLATE_TIMEOUT_MS : requested;
+  return requested === 0 && !workerPatchApplied() ? SDK_ISOLATE_TIMEOUT_MS : requested;
 }
 
 export function createTicketWorker(o: TicketWorkerOptions): Promise<Worker> {
   const requested = o.isolateTimeoutMs ?? DEFAULT_ISOLATE_TIMEOUT_MS;
   const isolateTimeoutMs = effectiveIsolateTimeoutMs(requested);
   if (isolateTimeoutMs !== requested) {
-    Runtime.instance().logger.warn("the @temporalio/worker patch is not applied (installed with --ignore-scripts?): the worker keeps the SDK's vm timeout, at a cost in CPU; run npx patch-package", { isolateTimeoutMs });
+    Runtime.instance().logger.warn("the @temporalio/worker patch is not applied (installed with --ignore-scripts?): the worker keeps the SDK's vm timeout and its promise stack traces, at a cost in CPU; run npx patch-package", { isolateTimeoutMs });
   }
   // Read by the patched SDK when a workflow thread first creates a workflow: the threads start
   // with a copy of this process's environment, so it is set before the worker creates them.

@@ -246,7 +246,7 @@ describe('the Temporal UI as the ops console', function () {
       const history = await t.sys.temporal.workflow.getHandle(ticket.workflowId).fetchHistory();
       const events = history.events ?? [];
       const summary = (e: temporal.api.history.v1.IHistoryEvent) => defaultPayloadConverter.fromPayload<string>(e.userMetadata!.summary as Payload);
-      // A local activity leaves a marker: its type and timeout in the marker's data, its summary beside it.
+      // A local activity leaves a marker: its type in the marker's data, its summary beside it.
       const local = events
         .filter((e) => e.eventType === EventType.EVENT_TYPE_MARKER_RECORDED && e.markerRecordedEventAttributes!.markerName === 'core_local_activity')
         .map((e) => defaultPayloadConverter.fromPayload<{ activity_type: string }>(e.markerRecordedEventAttributes!.details!.data!.payloads![0] as Payload).activity_type + ' ' + summary(e));

@@ -18,8 +18,8 @@ export interface DirectRecord {
   close(): void;
 }
 
-export async function directRecord(t: TestSystem, plan: 'standard' | 'advanced' = 'standard'): Promise<DirectRecord> {
-  const c = await t.createCustomerFixture(plan);
+export async function directRecord(t: TestSystem): Promise<DirectRecord> {
+  const c = await t.createCustomerFixture('standard');
   const ticket = await t.createTicket(c.id, { impact: 'C' });
   await eventually(async () => (await t.api('GET', `/api/tickets/${ticket.id}`)).body.events?.length > 0, 20_000, 'the received event');
   const row = (await Ticket.findByPk(ticket.id))!;

@@ -3,6 +3,7 @@
 // When the database fails right after the SMTP server took the message, the retry must not send it
 // again: this process remembers what it sent until the log says so. Only a process that dies in
 // that gap sends again, and then under the same Message-ID, which mail clients show once.
+import { QueryTypes } from 'sequelize';
 import { NotificationRow } from '../db/models';
 import type { Mailer, OutgoingMail } from '../mail/mailer';
 
@@ -27,11 +28,9 @@ export async function sendOnce(mailer: Mailer, m: LoggedMail): Promise<{ sent: b
     await markSent(m.key);
     return { sent: false, to: m.to };
   }
-  const previous = await NotificationRow.findByPk(m.key);
-  if (previous?.state === 'sent') return { sent: false, to: previous.recipient };
-  if (!previous) {
-    await NotificationRow.create({ key: m.key, ticketId: m.ticketId, kind: m.kind, recipient: m.to, subject: m.subject, messageId: m.messageId ?? null, sentAt: null });
-  }
+  const previous = await claim(m);
+  if (!previous) throw new Error(`e-mail ${m.key} is being logged by another sender; trying again later`);
+  if (previous.state === 'sent') return { sent: false, to: previous.recipient };
   const { key: _key, ticketId: _ticketId, ...mail } = m;
   try {
     await mailer.send(mail);
@@ -44,7 +43,30 @@ export async function sendOnce(mailer: Mailer, m: LoggedMail): Promise<{ sent: b
   return { sent: true, to: m.to };
 }
 
+/**
+ * The key's log row in one round trip: inserted as 'sending', or the one already there ('sent', or
+ * 'sending' left by an attempt that died before the SMTP call finished). None when another sender
+ * inserted it after this statement began: the caller's retry reads it then.
+ */
+async function claim(m: LoggedMail): Promise<{ state: 'sending' | 'sent'; recipient: string } | undefined> {
+  const [row] = await NotificationRow.sequelize!.query<{ state: 'sending' | 'sent'; recipient: string }>(
+    `WITH ins AS (
+       INSERT INTO notifications (key, ticket_id, kind, recipient, subject, message_id, state)
+       VALUES (:key, :ticketId, :kind, :recipient, :subject, :messageId, 'sending')
+       ON CONFLICT (key) DO NOTHING
+       RETURNING state, recipient)
+     SELECT state, recipient FROM ins
+     UNION ALL
+     SELECT state, recipient FROM notifications WHERE key = :key AND NOT EXISTS (SELECT 1 FROM ins)`,
+    {
+      replacements: { key: m.key, ticketId: m.ticketId, kind: m.kind, recipient: m.to, subject: m.subject, messageId: m.messageId ?? null },
+      type: QueryTypes.SELECT,
+    },
+  );
+  return row;
+}
+
 async function markSent(key: string): Promise<void> {
-  await NotificationRow.update({ state: 'sent', sentAt: new Date() }, { where: { key } });
+  await NotificationRow.sequelize!.query(`UPDATE notifications SET state = 'sent', sent_at = :at WHERE key = :key`, { replacements: { key, at: new Date() } });
   sentHere.delete(key);
 }

@@ -45,6 +45,8 @@ export const cfg = {
   // on-time
   /** Shortest (impact A) response target in seconds; 0 = derived from the measured creation rate. */
   onTimeTargetS: num('BENCH_ONTIME_TARGET_S', 0),
+  /** Seconds between the response targets of impacts A, B and C; 0 = a third of the estimated creation time. */
+  onTimeStepS: num('BENCH_ONTIME_STEP_S', 0),
 
   // held-open
   listTotal: num('BENCH_LIST_TOTAL', 100_000),

@@ -6,6 +6,7 @@
 import { cacheSetting, cfg } from './config';
 import { fig, type BenchResult } from './report';
 import { createStaggeredTickets, probeRate, staggerResponseTargets, startSlaStack, waitCount, waitFor, waitSettled, type Stack } from './stack';
+import { taskTimeouts } from './task-timeouts';
 import { cpuMeter, machineCpu, round, rssSampler, sleep, summarize } from './stats';
 
 /** Lateness of each ticket's response breach in [lo, hi], and how many breaches each ticket got. */
@@ -58,11 +59,12 @@ export async function onTimeBench(r: BenchResult): Promise<void> {
     // B, then A (shortest), each target a third of the creation time shorter than the one before.
     // The first deadline (C's first ticket) comes after the last ticket is created and its workflow
     // has caught up, with margin: T_A > C/3 + a quarter of C + 60 s.
-    const step = Math.ceil(estCreateS / 3);
+    const step = cfg.onTimeStepS || Math.ceil(estCreateS / 3);
     const t0S = cfg.onTimeTargetS || Math.ceil(estCreateS / 3 + 0.25 * estCreateS + 60);
     const targets = await staggerResponseTargets(stack, t0S, step);
 
     const worker = rssSampler(() => stack.worker?.pid);
+    const server = rssSampler(() => stack.temporal.pid);
     const created = await createStaggeredTickets(stack, N, 10_000_000);
     const createdAt = Date.now();
     if (created.failed > 0) process.stderr.write(`[bench] on-time: ${created.failed} tickets refused: ${created.errors.join(' | ')}\n`);
@@ -103,7 +105,13 @@ export async function onTimeBench(r: BenchResult): Promise<void> {
     await waitFor('breach e-mails', async () => (await breachMails(stack, lo, hi)).length >= expected, 60_000, 500).catch(() => {});
     const mails = await breachMails(stack, lo, hi);
     const rss = worker.stop();
+    const serverRss = server.stop();
 
+    // The 50 latest breaches and 50 others: what held them up, from their histories.
+    const byLate = [...b.rows].sort((x, y) => y.late_ms - x.late_ms);
+    const sample = [...byLate.slice(0, 50), ...byLate.slice(50).filter((_, i, a) => i % Math.max(1, Math.floor(a.length / 50)) === 0).slice(0, 50)];
+    const ids = (await stack.db.query('SELECT workflow_id FROM tickets WHERE number = ANY($1::bigint[])', [sample.map((x) => x.number)])).rows.map((x: { workflow_id: string }) => x.workflow_id);
+    const timeouts = await taskTimeouts(stack, ids).catch((err) => ({ error: String(err) }));
     const late = summarize(b.rows.map((x) => x.late_ms));
     const rec = summarize(b.rows.map((x) => x.recorded_late_ms));
     const mail = summarize(mails);
@@ -139,7 +147,17 @@ export async function onTimeBench(r: BenchResult): Promise<void> {
         beside: `none ${b.perTicket.none}, more than one ${b.perTicket.more}`,
       }),
       fig({ key: 'ontime.mail.p99', label: 'breach e-mail sent - dueAt p99', value: mail.p99, unit: 'ms', beside: `${mails.length} of ${N} sent, max ${mail.max} ms` }),
+      'error' in timeouts
+        ? fig({ key: 'ontime.taskTimeouts', label: 'sampled histories with a workflow task timeout', value: NaN, unit: '', beside: timeouts.error })
+        : fig({
+            key: 'ontime.taskTimeouts',
+            label: 'sampled histories with a workflow task timeout',
+            value: timeouts.ticketsWithATimeout,
+            unit: `of ${timeouts.histories}`,
+            beside: `schedule-to-start (sticky queue) ${timeouts.scheduleToStart}, start-to-close ${timeouts.startToClose}; ${timeouts.workflowTasks} workflow tasks`,
+          }),
       fig({ key: 'ontime.workerRss', label: 'worker RSS peak', value: rss.peakMiB, unit: 'MiB' }),
+      fig({ key: 'ontime.temporalRss', label: 'Temporal dev server RSS peak', value: serverRss.peakMiB, unit: 'MiB' }),
     );
     r.details = {
       temporalDb: stack.temporal.mode,
@@ -163,6 +181,8 @@ export async function onTimeBench(r: BenchResult): Promise<void> {
       breachMails: { sent: mails.length, sentMinusDueMs: mail },
       cpuDuringDeadlines: cores,
       workerRss: rss,
+      temporalRss: serverRss,
+      workflowTaskTimeouts: { sample: '50 latest breaches and 50 spread over the rest', ...timeouts },
       emailsAccepted: stack.smtp.count(),
       escalationNote: 'default escalation chain (warning at 75 %, breach, manager at 150 %); brand meetings on breach turned off',
     };

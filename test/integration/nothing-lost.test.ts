@@ -1,13 +1,15 @@
 // Nothing lost: idempotent intake (a retry or a concurrent copy is one ticket and one quota unit),
 // a burst of intakes larger than the connection pool, graceful shutdown (readiness fails first,
-// requests in flight finish), the customer reminder patched into running tickets, and the local
-// record's retry after a lost workflow task.
+// requests in flight finish), the customer reminder patched into running tickets, the send log (one
+// e-mail per key), and the local record's retry after a lost workflow task.
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
 import { eventually, secondsPolicy, sleep, startTestSystem, type TestSystem } from '../support/harness';
 import { directRecord } from '../support/direct-record';
 import { notificationsFor } from '../../domain/notifications';
 import type { TicketEvent } from '../../domain/ticket-lifecycle';
+import { sendOnce } from '../../activities/send-log';
+import { createMailer } from '../../mail/mailer';
 
 describe('nothing lost', function () {
   this.timeout(60_000);
@@ -83,6 +85,31 @@ describe('nothing lost', function () {
     // The workflow's history carries the patch marker that keeps older tickets replayable.
     const history = await t.sys.temporal.workflow.getHandle(ticket.workflowId).fetchHistory();
     expect(JSON.stringify(history.events?.filter((e) => e.markerRecordedEventAttributes))).to.contain('core_patch');
+  });
+
+  it('an e-mail goes out once per key: a repeat finds it sent; one left "sending" by a dead attempt goes out', async () => {
+    const mailer = createMailer(t.inbox.url, 'Last Call Support <support@lastcall.test>');
+    try {
+      const mail = (key: string) => ({ key, ticketId: null, kind: 'lead_digest', to: 'once@lastcall.test', subject: `Once ${key}`, text: 'Sent once.' });
+      const received = (key: string) => t.inbox.messages.filter((m) => m.subject === `Once ${key}`).length;
+      const state = async (key: string) => (await t.sys.sequelize.query<{ state: string }>('SELECT state FROM notifications WHERE key = :key', { replacements: { key }, type: QueryTypes.SELECT }))[0]?.state;
+
+      const key = `once-${Date.now()}`;
+      expect(await sendOnce(mailer, mail(key))).to.deep.equal({ sent: true, to: 'once@lastcall.test' });
+      expect(await sendOnce(mailer, mail(key))).to.deep.equal({ sent: false, to: 'once@lastcall.test' });
+      await eventually(async () => received(key) === 1, 10_000, 'the first send');
+      expect(await state(key)).to.equal('sent');
+
+      const orphan = `orphan-${Date.now()}`;
+      await t.sys.sequelize.query(`INSERT INTO notifications (key, kind, recipient, subject, state) VALUES (:orphan, 'lead_digest', 'once@lastcall.test', 'x', 'sending')`, { replacements: { orphan } });
+      expect(await sendOnce(mailer, mail(orphan))).to.deep.equal({ sent: true, to: 'once@lastcall.test' });
+      await eventually(async () => received(orphan) === 1, 10_000, 'the orphan\'s send');
+      expect(await state(orphan)).to.equal('sent');
+      await sleep(300);
+      expect(received(key)).to.equal(1);
+    } finally {
+      mailer.close();
+    }
   });
 
   it('a record from a retried workflow task replaces what an abandoned attempt of it wrote (the local record after a crash)', async () => {

@@ -87,19 +87,19 @@ import type { Notification } from '../domain/notifications';
 
 // Activities are called through executeWithOptions only to add a summary (user metadata, outside
 // the determinism check); their timeouts and retries stay those of the proxy.
-const { recordTicket, findAssignee } = proxyActivities<TicketActivities>({
+// The record's timeouts and retries, whether it runs as an activity (histories from before
+// RECORD_LOCALLY_PATCH) or locally.
+const RECORD_OPTIONS = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-});
+} as const;
+const { recordTicket, findAssignee } = proxyActivities<TicketActivities>(RECORD_OPTIONS);
 
 // The same record as a local activity: it runs inside the workflow task that decided it, so an
 // alarm costs one workflow task and no activity task (a timer's workflow task, the record, the next
 // timer), and the history it adds is a marker instead of an activity's three events and a second
 // workflow task. Histories from before RECORD_LOCALLY_PATCH recorded it as an activity and replay so.
-const { recordTicket: recordTicketLocally } = proxyLocalActivities<TicketActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-});
+const { recordTicket: recordTicketLocally } = proxyLocalActivities<TicketActivities>(RECORD_OPTIONS);
 
 // E-mail may be down for a long time; it retries on its own without holding up the SLA clocks.
 const { notify } = proxyActivities<TicketActivities>({

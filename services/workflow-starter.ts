@@ -9,7 +9,7 @@ import { currentPolicy } from './sla-policy';
 import { IMPACT_LABELS } from '../domain/plans';
 import type { ticketWorkflow } from '../workflows/ticket';
 import type { TicketWorkflowInput } from '../workflows/definitions';
-import { SA } from '../temporal/search-attributes';
+import { SA, STARTED_TICKET_STATE } from '../temporal/search-attributes';
 
 const START_TIMEOUT_MS = 2_000;
 
@@ -56,12 +56,12 @@ export async function startTicketWorkflow(client: Client, taskQueue: string, tic
       typedSearchAttributes: [
         { key: SA.plan, value: ticket.plan },
         { key: SA.impact, value: ticket.impact },
-        { key: SA.status, value: 'open' },
+        { key: SA.status, value: STARTED_TICKET_STATE.status },
         { key: SA.customer, value: ticket.customerId },
         { key: SA.customerName, value: input.customerName },
         { key: SA.channel, value: ticket.channel },
         { key: SA.type, value: ticket.type },
-        { key: SA.breached, value: false },
+        { key: SA.breached, value: STARTED_TICKET_STATE.breached },
         { key: SA.number, value: number },
       ],
     }));

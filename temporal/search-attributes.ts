@@ -21,6 +21,12 @@ export const SA = {
   sessionStartsAt: defineSearchAttributeKey('SessionStartsAt', SearchAttributeType.DATETIME),
 } as const;
 
+/**
+ * The state attributes a ticket's workflow starts with (services/workflow-starter.ts sets them on
+ * the start, no assignee among them): the workflow upserts only what moves away from these.
+ */
+export const STARTED_TICKET_STATE = { status: 'open', breached: false, assignee: null } as const;
+
 // Mind the per-type limits of SQL visibility stores (the dev server's SQLite, Postgres, MySQL): at
 // most 3 Datetime and 10 Keyword attributes per namespace. Datetime is full (two due times, one
 // session start); Keyword is full too. Both due times are set only while their clock runs, so

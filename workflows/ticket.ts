@@ -81,7 +81,7 @@ import {
   type TicketSnapshotView,
   type TicketWorkflowInput,
 } from './definitions';
-import { SA } from '../temporal/search-attributes';
+import { SA, STARTED_TICKET_STATE } from '../temporal/search-attributes';
 import type { AssigneeRef } from '../domain/step-bodies';
 import type { Notification } from '../domain/notifications';
 
@@ -125,6 +125,14 @@ export const PUBLISH_CHANGES_PATCH = 'publish-changes-only-v1';
  * attempt (record-locally-v1) was withdrawn before the mail outbox; its name is not reused.
  */
 export const RECORD_LOCALLY_PATCH = 'record-locally-v2';
+/**
+ * Marks histories begun by code that has every patch above: such a ticket takes each patched path
+ * without asking for its marker, and leaves alone the search attributes its start set (see the
+ * start). Each patch a ticket asks for records a marker, and the SDK upserts TemporalChangeVersion
+ * beside it: an event and a visibility write each, four of them in a new ticket's first task and
+ * one at its end. Histories begun before it ask for each patch as they did.
+ */
+export const GENERATION_PATCH = 'ticket-generation-v1';
 
 export interface TicketOutcome {
   number: number;
@@ -135,6 +143,9 @@ export interface TicketOutcome {
 }
 
 export async function ticketWorkflow(input: TicketWorkflowInput): Promise<TicketOutcome> {
+  // First, in the first task: every later question about a patch depends on it.
+  const current = patched(GENERATION_PATCH);
+  const has = (patch: string) => current || patched(patch);
   let state = openTicket({ ...input, assignee: input.assignee ?? null });
   const emails: Promise<unknown>[] = [];
 
@@ -166,7 +177,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     if (t.events.length === 0) return;
     publish();
     const mails = notificationsFor(state.ticketId, t.events);
-    const queued = mails.length > 0 && patched(MAIL_OUTBOX_PATCH);
+    const queued = mails.length > 0 && has(MAIL_OUTBOX_PATCH);
     if (!queued) {
       for (const n of mails) {
         emails.push(
@@ -176,7 +187,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
         );
       }
     }
-    const record = patched(RECORD_LOCALLY_PATCH) ? recordTicketLocally : recordTicket;
+    const record = has(RECORD_LOCALLY_PATCH) ? recordTicketLocally : recordTicket;
     await record.executeWithOptions({ summary: recordSummary(state.number, t.events, queued ? mails : []) }, [
       // decidedIn: a local record runs before its workflow task is committed; if that task is lost,
       // its retry may decide otherwise under the same event numbers, and its record must win.
@@ -206,7 +217,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     const comparable = (v: unknown) => (v instanceof Date ? v.getTime() : v);
     const changed = attributes.filter(({ key, value }) => !published.has(key.name) || published.get(key.name) !== comparable(value));
     for (const { key, value } of attributes) published.set(key.name, comparable(value));
-    const upsert = patched(PUBLISH_CHANGES_PATCH) ? changed : attributes;
+    const upsert = has(PUBLISH_CHANGES_PATCH) ? changed : attributes;
     if (upsert.length > 0) upsertSearchAttributes(upsert);
     setCurrentDetails(currentDetails(state, lastRefusal));
   }
@@ -216,7 +227,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   // that race carry no marker and replay as they ran.
   let received = false;
   async function receivedFirst(): Promise<void> {
-    if (!received && patched(RECEIVED_FIRST_PATCH)) await condition(() => received);
+    if (!received && has(RECEIVED_FIRST_PATCH)) await condition(() => received);
   }
 
   function registerStep<A extends Actor>(def: UpdateDefinition<StepResult, [A]>, toStep: (args: NoInfer<A>) => Step): void {
@@ -417,7 +428,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
    * customer before them must replay without the reminder timer, so the change is patched in.
    */
   function remindersOn(): boolean {
-    return state.status === 'waiting_on_customer' && patched(CUSTOMER_REMINDERS_PATCH);
+    return state.status === 'waiting_on_customer' && has(CUSTOMER_REMINDERS_PATCH);
   }
 
   /** The policy flags a ticket as highly complex when some targets breach: a brand meeting starts by itself. */
@@ -436,15 +447,25 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     });
   }
 
-  upsertSearchAttributes([
-    { key: SA.plan, value: input.plan },
-    { key: SA.impact, value: input.impact },
-    { key: SA.customer, value: input.customerId },
-    { key: SA.number, value: input.number },
-    { key: SA.customerName, value: input.customerName },
-    ...(input.channel ? [{ key: SA.channel, value: input.channel }] : []),
-    ...(input.type ? [{ key: SA.type, value: input.type }] : []),
-  ]);
+  // The start (services/workflow-starter.ts) sets the ticket's fixed attributes, its status and
+  // breached flag; upserting them again cost each ticket an event and a visibility write at intake.
+  // Since GENERATION_PATCH the first publish upserts only what the start could not know (the due
+  // times, an assignee). Older histories upserted the fixed ones here and replay so.
+  if (current) {
+    published.set(SA.status.name, STARTED_TICKET_STATE.status);
+    published.set(SA.breached.name, STARTED_TICKET_STATE.breached);
+    published.set(SA.assignee.name, STARTED_TICKET_STATE.assignee);
+  } else {
+    upsertSearchAttributes([
+      { key: SA.plan, value: input.plan },
+      { key: SA.impact, value: input.impact },
+      { key: SA.customer, value: input.customerId },
+      { key: SA.number, value: input.number },
+      { key: SA.customerName, value: input.customerName },
+      ...(input.channel ? [{ key: SA.channel, value: input.channel }] : []),
+      ...(input.type ? [{ key: SA.type, value: input.type }] : []),
+    ]);
+  }
   const receiving = commit(receivedEvent(state, input.receivedAt, input.actor, { subject: input.subject, customerName: input.customerName }));
   received = true;
   await receiving;
@@ -473,7 +494,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   // allHandlersFinished() is a test, not a wait: a step still recording (close) used to be cut off
   // by the workflow's end (a 502 to the caller, the row left "resolved"). Tickets that ended
   // before this patch replay as they ran.
-  if (patched(WAIT_FOR_HANDLERS)) await condition(allHandlersFinished);
+  if (has(WAIT_FOR_HANDLERS)) await condition(allHandlersFinished);
   await Promise.all(emails);
   return {
     number: state.number,

@@ -14,7 +14,7 @@ import { freePort } from '../../runtime/embedded-postgres';
 import { eventually, secondsPolicy, sleep, startTestSystem, type TestSystem } from '../support/harness';
 import { Ticket } from '../../db/models';
 import { OPS_STEP_SIGNALS, OPS_STEP_UPDATES, WAIT_FOR_HANDLERS } from '../../workflows/definitions';
-import { CUSTOMER_REMINDERS_PATCH, MAIL_OUTBOX_PATCH, PUBLISH_CHANGES_PATCH, RECORD_LOCALLY_PATCH } from '../../workflows/ticket';
+import { CUSTOMER_REMINDERS_PATCH, MAIL_OUTBOX_PATCH, PUBLISH_CHANGES_PATCH, RECORD_LOCALLY_PATCH, GENERATION_PATCH } from '../../workflows/ticket';
 
 const HISTORIES = path.join(__dirname, '..', 'histories');
 
@@ -169,14 +169,29 @@ describe('workflow replay', function () {
   if (process.env.RECORD_HISTORIES) {
     // Recorded again under a new name after each change to the alarm path: mail-outbox-breach.json
     // before publish-changes-only-v1, publish-changes-breach.json before record-locally-v2,
-    // recorded-locally-breach.json since.
-    it('records the history of a breached ticket (e-mails through the mail outbox, only changed search attributes, the record as a local activity)', () =>
-      recordTicketHistory('recorded-locally-breach', 'record-outbox', { response: 'PT3S', resolution: 'PT60S' }, async (t, ticket, step) => {
+    // recorded-locally-breach.json before ticket-generation-v1, generation-breach.json since.
+    it('records the history of a breached ticket (e-mails through the mail outbox, only changed search attributes, the record as a local activity, one patch marker for them all)', () =>
+      recordTicketHistory('generation-breach', 'record-outbox', { response: 'PT3S', resolution: 'PT60S' }, async (t, ticket, step) => {
         const types = async () => (await t.api('GET', `/api/tickets/${ticket.id}`)).body.events.map((e: any) => e.type);
         // Warning and breach of the response target (each with its e-mail), then a late answer and the end.
         await eventually(async () => (await types()).includes('sla_breached'), 20_000, 'the response breach');
         await step('respond', { via: 'email', message: 'Sorry for the wait' });
         await step('resolve', { resolution: 'Fixed' });
+        await step('close', {});
+      }));
+  }
+
+  if (process.env.RECORD_HISTORIES) {
+    it('records the history of a ticket worked through every step since ticket-generation-v1', () =>
+      recordTicketHistory('generation-full-life', 'record-generation', { response: 'PT30S', resolution: 'PT60S' }, async (t, _ticket, step) => {
+        await step('assign', { assigneeId: t.techId });
+        await step('respond', { via: 'phone', message: 'Calling' });
+        await step('wait-for-customer', { message: 'Need logs' });
+        await sleep(300);
+        await step('customer-replied', { message: 'Here they are' });
+        await step('resolve', { resolution: 'Fixed config' });
+        await step('reopen', { reason: 'Broke again' });
+        await step('resolve', { resolution: 'Fixed for good' });
         await step('close', {});
       }));
   }
@@ -261,10 +276,10 @@ describe('workflow replay', function () {
       );
     const tickets = histories().filter((x) => x.history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name === 'ticketWorkflow');
     // received-first-v1 is left out: only a step racing the ticket's first task writes it.
-    for (const patch of [CUSTOMER_REMINDERS_PATCH, WAIT_FOR_HANDLERS, MAIL_OUTBOX_PATCH, PUBLISH_CHANGES_PATCH, RECORD_LOCALLY_PATCH]) {
+    for (const patch of [CUSTOMER_REMINDERS_PATCH, WAIT_FOR_HANDLERS, MAIL_OUTBOX_PATCH, PUBLISH_CHANGES_PATCH, RECORD_LOCALLY_PATCH, GENERATION_PATCH]) {
       expect(tickets.filter((x) => patchesOf(x.history).has(patch)).map((x) => x.workflowId), `a recorded ticket with ${patch}`).to.not.be.empty;
     }
-    expect(tickets.filter((x) => !patchesOf(x.history).has(RECORD_LOCALLY_PATCH)).map((x) => x.workflowId), `a recorded ticket from before ${RECORD_LOCALLY_PATCH}`).to.not.be.empty;
+    expect(tickets.filter((x) => !patchesOf(x.history).has(GENERATION_PATCH)).map((x) => x.workflowId), `a recorded ticket from before ${GENERATION_PATCH}`).to.not.be.empty;
   });
 
   it('fails on a workflow change that would break running tickets (the guard works)', async () => {

@@ -1,12 +1,12 @@
-// 2. on-time: N open tickets whose response deadlines fall within a few minutes of each other
-// (about a third of the time it takes to create them; see the targets below).
+// 2. on-time: N open tickets whose response deadlines fall within a few minutes (paced: evenly
+// within BENCH_ONTIME_WINDOW_S; on-time-burst: packed as close as the creation rate allows).
 // After the deadlines pass, the lateness of each response breach is read from Postgres
 // (ticket_events of type sla_breached: data->>'lateByMs', and recorded_at - data->>'dueAt'), and
 // every ticket must have exactly one response breach.
 import { cacheSetting, cfg } from './config';
 import { fig, type BenchResult } from './report';
-import { createStaggeredTickets, probeRate, staggerResponseTargets, startSlaStack, waitCount, waitFor, waitSettled, type Stack } from './stack';
-import { taskTimeouts } from './task-timeouts';
+import { createStaggeredTickets, createTickets, pacedResponseTarget, probeRate, staggerResponseTargets, startSlaStack, waitCount, waitFor, waitSettled, type Stack } from './stack';
+import { alarmTimelines, taskTimeouts } from './task-timeouts';
 import { cpuMeter, machineCpu, round, rssSampler, sleep, summarize } from './stats';
 
 /** Lateness of each ticket's response breach in [lo, hi], and how many breaches each ticket got. */
@@ -48,24 +48,54 @@ export async function breachMails(stack: Stack, lo: number, hi: number) {
   return rows.map((r: { late_ms: number }) => Number(r.late_ms));
 }
 
-export async function onTimeBench(r: BenchResult): Promise<void> {
-  const N = cfg.tickets;
-  const stack = await startSlaStack('on-time');
-  try {
-    // How fast does this machine create tickets right now? (default policy: deadlines hours away)
-    const probe = await probeRate(stack);
-    const estCreateS = N / probe.endToEndPerSecond;
-    // Deadlines within about a third of the creation time: impact C first (longest target), then
-    // B, then A (shortest), each target a third of the creation time shorter than the one before.
-    // The first deadline (C's first ticket) comes after the last ticket is created and its workflow
-    // has caught up, with margin: T_A > C/3 + a quarter of C + 60 s.
-    const step = cfg.onTimeStepS || Math.ceil(estCreateS / 3);
-    const t0S = cfg.onTimeTargetS || Math.ceil(estCreateS / 3 + 0.25 * estCreateS + 60);
-    const targets = await staggerResponseTargets(stack, t0S, step);
+/**
+ * on-time: N tickets whose response deadlines fall evenly within cfg.onTimeWindowS (10,000 in 5
+ * minutes by default). The tickets are created at that pace, all with one target twice the window
+ * (plus a margin), so the warnings before and the escalations after fall outside the window, as
+ * they do when targets are hours long.
+ */
+export const onTimeBench = (r: BenchResult) => measureOnTime(r, 'paced');
 
+/**
+ * on-time-burst: the deadlines as close together as the creation rate allows (about a third of the
+ * time it takes to create the tickets: three times the rate the machine takes tickets in), with the
+ * default escalation chain: what the machine sustains when alarms come faster than it can settle.
+ */
+export const onTimeBurstBench = (r: BenchResult) => measureOnTime(r, 'burst');
+
+async function measureOnTime(r: BenchResult, mode: 'paced' | 'burst'): Promise<void> {
+  const N = cfg.tickets;
+  const stack = await startSlaStack(mode === 'paced' ? 'on-time' : 'on-time-burst');
+  try {
+    let setup: { probe?: Awaited<ReturnType<typeof probeRate>>; responseTargetsS: Record<string, number>; pace?: string };
+    let created: Awaited<ReturnType<typeof createTickets>>;
+    if (mode === 'burst') {
+      // How fast does this machine create tickets right now? (default policy: deadlines hours away)
+      const probe = await probeRate(stack);
+      const estCreateS = N / probe.endToEndPerSecond;
+      // Deadlines within about a third of the creation time: impact C first (longest target), then
+      // B, then A (shortest), each target a third of the creation time shorter than the one before.
+      // The first deadline (C's first ticket) comes after the last ticket is created and its workflow
+      // has caught up, with margin: T_A > C/3 + a quarter of C + 60 s.
+      const step = cfg.onTimeStepS || Math.ceil(estCreateS / 3);
+      const t0S = cfg.onTimeTargetS || Math.ceil(estCreateS / 3 + 0.25 * estCreateS + 60);
+      setup = { probe, responseTargetsS: await staggerResponseTargets(stack, t0S, step) };
+      created = await createStaggeredTickets(stack, N, 10_000_000);
+    } else {
+      const perSecond = N / cfg.onTimeWindowS;
+      const targetS = cfg.onTimeTargetS || Math.ceil(2 * cfg.onTimeWindowS + 30);
+      await pacedResponseTarget(stack, targetS);
+      setup = { responseTargetsS: { A: targetS, B: targetS, C: targetS }, pace: `${round(perSecond, 1)} tickets/s (one every ${round(1000 / perSecond, 1)} ms)` };
+      created = await createTickets(stack, N, {
+        concurrency: cfg.createConcurrency,
+        impact: (i) => (['A', 'B', 'C'] as const)[i % 3],
+        offset: 10_000_000,
+        maxBacklog: cfg.createMaxBacklog || undefined,
+        perSecond,
+      });
+    }
     const worker = rssSampler(() => stack.worker?.pid);
     const server = rssSampler(() => stack.temporal.pid);
-    const created = await createStaggeredTickets(stack, N, 10_000_000);
     const createdAt = Date.now();
     if (created.failed > 0) process.stderr.write(`[bench] on-time: ${created.failed} tickets refused: ${created.errors.join(' | ')}\n`);
     const lo = Math.min(...created.numbers);
@@ -112,6 +142,12 @@ export async function onTimeBench(r: BenchResult): Promise<void> {
     const sample = [...byLate.slice(0, 50), ...byLate.slice(50).filter((_, i, a) => i % Math.max(1, Math.floor(a.length / 50)) === 0).slice(0, 50)];
     const ids = (await stack.db.query('SELECT workflow_id FROM tickets WHERE number = ANY($1::bigint[])', [sample.map((x) => x.number)])).rows.map((x: { workflow_id: string }) => x.workflow_id);
     const timeouts = await taskTimeouts(stack, ids).catch((err) => ({ error: String(err) }));
+    // The three latest breaches, event by event after their deadlines.
+    const latest = await stack.db.query('SELECT number, workflow_id FROM tickets WHERE number = ANY($1::bigint[])', [byLate.slice(0, 3).map((x) => x.number)]);
+    const timelines = await alarmTimelines(
+      stack,
+      byLate.slice(0, 3).map((x) => ({ workflowId: latest.rows.find((t: { number: string }) => String(t.number) === String(x.number))?.workflow_id, dueMs: Number(x.due_ms) })).filter((x) => x.workflowId),
+    ).catch((err) => [{ workflowId: 'error', events: [String(err)] }]);
     const late = summarize(b.rows.map((x) => x.late_ms));
     const rec = summarize(b.rows.map((x) => x.recorded_late_ms));
     const mail = summarize(mails);
@@ -129,7 +165,7 @@ export async function onTimeBench(r: BenchResult): Promise<void> {
         label: 'deadlines fall within',
         value: round((lastDue - firstDue) / 1000),
         unit: 's',
-        beside: `first ${round((firstDue - createdAt) / 1000)} s after the last ticket was created; ${round(N / Math.max(1, (lastDue - firstDue) / 1000), 1)} deadlines/s; maxCachedWorkflows ${cacheSetting(cfg.slaMaxCachedWorkflows)}`,
+        beside: `${mode}; first ${round((firstDue - createdAt) / 1000)} s after the last ticket was created; ${round(N / Math.max(1, (lastDue - firstDue) / 1000), 1)} deadlines/s; ${mode === 'paced' ? 'warnings and escalations outside the window; ' : ''}maxCachedWorkflows ${cacheSetting(cfg.slaMaxCachedWorkflows)}`,
       }),
       fig({ key: 'ontime.late.p50', label: 'response breach lateness p50 (lateByMs)', value: late.p50, unit: 'ms' }),
       fig({ key: 'ontime.late.p99', label: 'response breach lateness p99 (lateByMs)', value: late.p99, unit: 'ms', goal: '< 1000 ms', pass: late.p99 < 1000 }),
@@ -163,9 +199,9 @@ export async function onTimeBench(r: BenchResult): Promise<void> {
       temporalDb: stack.temporal.mode,
       maxCachedWorkflows: cacheSetting(cfg.slaMaxCachedWorkflows),
       createMaxBacklog: cfg.createMaxBacklog || 'unbounded',
+      mode,
       tickets: N,
-      probe,
-      responseTargetsS: targets,
+      ...setup,
       creation: { created: created.created, failed: created.failed, errors: created.errors, seconds: round(created.ms / 1000), throttledS: round(created.throttledMs / 1000), perSecond: round(created.perSecond), latency: summarize(created.latency) },
       deadlines: {
         first: new Date(firstDue).toISOString(),
@@ -183,10 +219,29 @@ export async function onTimeBench(r: BenchResult): Promise<void> {
       workerRss: rss,
       temporalRss: serverRss,
       workflowTaskTimeouts: { sample: '50 latest breaches and 50 spread over the rest', ...timeouts },
+      latestBreaches: timelines,
+      // Lateness by second of the window (due time − first deadline): when the late ones fell due.
+      lateBySecond: lateBySecond(b.rows, firstDue),
       emailsAccepted: stack.smtp.count(),
-      escalationNote: 'default escalation chain (warning at 75 %, breach, manager at 150 %); brand meetings on breach turned off',
+      escalationNote:
+        mode === 'paced'
+          ? 'warning at 50 %, breach, manager at 150 % of a target twice the window: neither falls within the window; brand meetings on breach turned off'
+          : 'default escalation chain (warning at 75 %, breach, manager at 150 %); brand meetings on breach turned off',
     };
   } finally {
     await stack.stop();
   }
+}
+
+/** Per second of the window: how many fell due, and their lateness p50 and max (ms), for seconds with a breach over 1 s late. */
+function lateBySecond(rows: Array<{ late_ms: number; due_ms: number }>, firstDue: number) {
+  const by = new Map<number, number[]>();
+  for (const x of rows) {
+    const s = Math.floor((Number(x.due_ms) - firstDue) / 1000);
+    by.set(s, [...(by.get(s) ?? []), Number(x.late_ms)]);
+  }
+  return [...by]
+    .sort((a, b) => a[0] - b[0])
+    .filter(([, l]) => Math.max(...l) > 1000)
+    .map(([s, l]) => ({ s, n: l.length, p50: summarize(l).p50, max: Math.max(...l) }));
 }

@@ -1,8 +1,8 @@
 // The benchmark suite of issue 7 ("Nothing lost, never late"). Prints figures; not a test.
 //
-//   npx ts-node --transpile-only bench/run.ts [intake] [on-time] [held-open] [recovery] [reports]
+//   npx ts-node --transpile-only bench/run.ts [intake] [on-time] [on-time-burst] [held-open] [recovery] [reports]
 //
-// No name runs all five, one after the other, each on its own stack (temp folder, free ports).
+// No name runs all six, one after the other, each on its own stack (temp folder, free ports).
 // Sizes come from bench/config.ts (BENCH_TICKETS=1000 … for a quick run). Writes bench/results.json
 // (or BENCH_OUT): the benchmarks run replace their own entries, the others are kept.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { removeBuild } from './build';
 import { cfg } from './config';
 import { heldOpenBench } from './held-open';
 import { intakeBench } from './intake';
-import { onTimeBench } from './on-time';
+import { onTimeBench, onTimeBurstBench } from './on-time';
 import { recoveryBench } from './recovery';
 import { reportsBench } from './reports';
 import { table, type Bench, type BenchResult } from './report';
@@ -22,6 +22,7 @@ import { loadAvg, machine, round } from './stats';
 const BENCHES: Record<string, Bench> = {
   intake: intakeBench,
   'on-time': onTimeBench,
+  'on-time-burst': onTimeBurstBench,
   'held-open': heldOpenBench,
   recovery: recoveryBench,
   reports: reportsBench,

@@ -415,7 +415,7 @@ export interface CreateResult {
 export async function createTickets(
   stack: Stack,
   count: number,
-  o: { concurrency: number; impact: (i: number) => 'A' | 'B' | 'C'; offset?: number; maxBacklog?: number },
+  o: { concurrency: number; impact: (i: number) => 'A' | 'B' | 'C'; offset?: number; maxBacklog?: number; perSecond?: number },
 ): Promise<CreateResult> {
   const rs = stack.fx.requesters;
   let next = 0;
@@ -437,6 +437,11 @@ export async function createTickets(
         for (;;) {
           const i = next++;
           if (i >= count) return;
+          // Paced: ticket i is not sent before i / perSecond seconds (deadlines as evenly apart).
+          if (o.perSecond) {
+            const due = t0 + (i * 1000) / o.perSecond;
+            if (performance.now() < due) await sleep(due - performance.now());
+          }
           if (o.maxBacklog !== undefined && started - recorded > o.maxBacklog) {
             const w0 = performance.now();
             while (started - recorded > o.maxBacklog) await sleep(50);
@@ -585,6 +590,24 @@ export async function staggerResponseTargets(stack: Stack, shortestS: number, st
     p.autoBrandMeeting = { plans: [], impacts: [], on: [] };
   });
   return targets;
+}
+
+/**
+ * One Advanced response target for every impact, and an escalation chain whose warning (at 50 %) and
+ * manager escalation (at 150 %) fall outside a window of `windowS` after the first deadline when
+ * the target is at least twice the window: with real targets (hours) a burst of deadlines does not
+ * meet the warnings of the same tickets either. Brand meetings on breach are off.
+ */
+export async function pacedResponseTarget(stack: Stack, targetS: number): Promise<void> {
+  await editPolicy(stack, (p) => {
+    for (const impact of ['A', 'B', 'C'] as const) p.targets.advanced[impact] = { response: `PT${targetS}S`, resolution: 'PT8H' };
+    p.escalation = [
+      { at: 0.5, notify: 'assignee_or_lead' },
+      { at: 1, notify: 'lead' },
+      { at: 1.5, notify: 'manager' },
+    ];
+    p.autoBrandMeeting = { plans: [], impacts: [], on: [] };
+  });
 }
 
 /** N tickets in three groups for staggerResponseTargets: impact C first, then B, then A. */

@@ -41,3 +41,30 @@ export async function taskTimeouts(stack: Stack, workflowIds: string[]): Promise
   }
   return out;
 }
+
+/**
+ * What happened to a late alarm: each ticket's history events from half a second before its
+ * deadline on (at most 16), as "TYPE +ms" after the deadline.
+ */
+export async function alarmTimelines(stack: Stack, alarms: Array<{ workflowId: string; dueMs: number }>): Promise<Array<{ workflowId: string; events: string[] }>> {
+  const connection = await Connection.connect({ address: stack.temporal.address });
+  const client = new WorkflowClient({ connection, namespace: 'default' });
+  try {
+    const out = [];
+    for (const { workflowId, dueMs } of alarms) {
+      const history = await client.getHandle(workflowId).fetchHistory();
+      const ms = (t: unknown) => {
+        const x = t as { seconds?: unknown; nanos?: number } | null | undefined;
+        return Number(x?.seconds ?? 0) * 1000 + Math.round((x?.nanos ?? 0) / 1e6);
+      };
+      const events = (history.events ?? [])
+        .filter((e) => ms(e.eventTime) >= dueMs - 500)
+        .slice(0, 16)
+        .map((e) => `${String(EventType[e.eventType ?? 0]).replace('EVENT_TYPE_', '')} +${ms(e.eventTime) - dueMs}`);
+      out.push({ workflowId, events });
+    }
+    return out;
+  } finally {
+    await connection.close();
+  }
+}

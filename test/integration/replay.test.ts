@@ -34,15 +34,7 @@ describe('workflow replay', function () {
           const res = await t.api('POST', `/api/tickets/${full.id}/${s}`, body);
           expect(res.status, JSON.stringify(res.body)).to.equal(200);
         };
-        await step('assign', { assigneeId: t.techId });
-        await step('respond', { via: 'phone', message: 'Calling' });
-        await step('wait-for-customer', { message: 'Need logs' });
-        await sleep(300);
-        await step('customer-replied', { message: 'Here they are' });
-        await step('resolve', { resolution: 'Fixed config' });
-        await step('reopen', { reason: 'Broke again' });
-        await step('resolve', { resolution: 'Fixed for good' });
-        await step('close', {});
+        await workFullLife(t, step);
         // 2. Nobody answers: warning and breach of the response target, then resolution of it.
         const breached = await t.createTicket(customerId);
         await eventually(async () => (await t.api('GET', `/api/tickets/${breached.id}`)).body.sla.response.breachedAt !== null && (await t.api('GET', `/api/tickets/${breached.id}`)).body.events.some((e: any) => e.type === 'sla_breached'));
@@ -183,17 +175,7 @@ describe('workflow replay', function () {
 
   if (process.env.RECORD_HISTORIES) {
     it('records the history of a ticket worked through every step since ticket-generation-v1', () =>
-      recordTicketHistory('generation-full-life', 'record-generation', { response: 'PT30S', resolution: 'PT60S' }, async (t, _ticket, step) => {
-        await step('assign', { assigneeId: t.techId });
-        await step('respond', { via: 'phone', message: 'Calling' });
-        await step('wait-for-customer', { message: 'Need logs' });
-        await sleep(300);
-        await step('customer-replied', { message: 'Here they are' });
-        await step('resolve', { resolution: 'Fixed config' });
-        await step('reopen', { reason: 'Broke again' });
-        await step('resolve', { resolution: 'Fixed for good' });
-        await step('close', {});
-      }));
+      recordTicketHistory('generation-full-life', 'record-generation', { response: 'PT30S', resolution: 'PT60S' }, (t, _ticket, step) => workFullLife(t, step)));
   }
 
   if (process.env.RECORD_HISTORIES) {
@@ -221,6 +203,19 @@ describe('workflow replay', function () {
         await t.stop();
       }
     });
+  }
+
+  /** A full life: assign, respond, wait, reply, resolve, reopen, resolve, close. */
+  async function workFullLife(t: TestSystem, step: (s: string, body: object) => Promise<void>): Promise<void> {
+    await step('assign', { assigneeId: t.techId });
+    await step('respond', { via: 'phone', message: 'Calling' });
+    await step('wait-for-customer', { message: 'Need logs' });
+    await sleep(300);
+    await step('customer-replied', { message: 'Here they are' });
+    await step('resolve', { resolution: 'Fixed config' });
+    await step('reopen', { reason: 'Broke again' });
+    await step('resolve', { resolution: 'Fixed for good' });
+    await step('close', {});
   }
 
   /**

@@ -6,7 +6,7 @@
 import { cacheSetting, cfg } from './config';
 import { fig, type BenchResult } from './report';
 import { createStaggeredTickets, createTickets, pacedResponseTarget, probeRate, staggerResponseTargets, startSlaStack, waitCount, waitFor, waitSettled, type Stack } from './stack';
-import { alarmTimelines, taskTimeouts } from './task-timeouts';
+import { alarmTimeline, readHistories, taskTimeouts } from './task-timeouts';
 import { cpuMeter, machineCpu, round, rssSampler, sleep, summarize } from './stats';
 
 /** Lateness of each ticket's response breach in [lo, hi], and how many breaches each ticket got. */
@@ -84,8 +84,7 @@ async function measureOnTime(r: BenchResult, mode: 'paced' | 'burst'): Promise<v
     } else {
       const perSecond = N / cfg.onTimeWindowS;
       const targetS = cfg.onTimeTargetS || Math.ceil(2 * cfg.onTimeWindowS + 30);
-      await pacedResponseTarget(stack, targetS);
-      setup = { responseTargetsS: { A: targetS, B: targetS, C: targetS }, pace: `${round(perSecond, 1)} tickets/s (one every ${round(1000 / perSecond, 1)} ms)` };
+      setup = { responseTargetsS: await pacedResponseTarget(stack, targetS), pace: `${round(perSecond, 1)} tickets/s (one every ${round(1000 / perSecond, 1)} ms)` };
       created = await createTickets(stack, N, {
         concurrency: cfg.createConcurrency,
         impact: (i) => (['A', 'B', 'C'] as const)[i % 3],
@@ -140,14 +139,19 @@ async function measureOnTime(r: BenchResult, mode: 'paced' | 'burst'): Promise<v
     // The 50 latest breaches and 50 others: what held them up, from their histories.
     const byLate = [...b.rows].sort((x, y) => y.late_ms - x.late_ms);
     const sample = [...byLate.slice(0, 50), ...byLate.slice(50).filter((_, i, a) => i % Math.max(1, Math.floor(a.length / 50)) === 0).slice(0, 50)];
-    const ids = (await stack.db.query('SELECT workflow_id FROM tickets WHERE number = ANY($1::bigint[])', [sample.map((x) => x.number)])).rows.map((x: { workflow_id: string }) => x.workflow_id);
-    const timeouts = await taskTimeouts(stack, ids).catch((err) => ({ error: String(err) }));
-    // The three latest breaches, event by event after their deadlines.
-    const latest = await stack.db.query('SELECT number, workflow_id FROM tickets WHERE number = ANY($1::bigint[])', [byLate.slice(0, 3).map((x) => x.number)]);
-    const timelines = await alarmTimelines(
-      stack,
-      byLate.slice(0, 3).map((x) => ({ workflowId: latest.rows.find((t: { number: string }) => String(t.number) === String(x.number))?.workflow_id, dueMs: Number(x.due_ms) })).filter((x) => x.workflowId),
-    ).catch((err) => [{ workflowId: 'error', events: [String(err)] }]);
+    const workflowIds = new Map<string, string>(
+      (await stack.db.query('SELECT number, workflow_id FROM tickets WHERE number = ANY($1::bigint[])', [sample.map((x) => x.number)])).rows.map((x: { number: string; workflow_id: string }) => [String(x.number), x.workflow_id]),
+    );
+    const histories = await readHistories(stack, [...workflowIds.values()]).catch((err: unknown) => ({ error: String(err) }));
+    const timeouts = histories instanceof Map ? taskTimeouts(histories.values()) : histories;
+    // The three latest breaches (the first of the sample), event by event after their deadlines.
+    const timelines =
+      histories instanceof Map
+        ? byLate.slice(0, 3).map((x) => {
+            const workflowId = workflowIds.get(String(x.number))!;
+            return { workflowId, events: alarmTimeline(histories.get(workflowId)!, Number(x.due_ms)) };
+          })
+        : [{ workflowId: 'error', events: [histories.error] }];
     const late = summarize(b.rows.map((x) => x.late_ms));
     const rec = summarize(b.rows.map((x) => x.recorded_late_ms));
     const mail = summarize(mails);
@@ -238,7 +242,8 @@ function lateBySecond(rows: Array<{ late_ms: number; due_ms: number }>, firstDue
   const by = new Map<number, number[]>();
   for (const x of rows) {
     const s = Math.floor((Number(x.due_ms) - firstDue) / 1000);
-    by.set(s, [...(by.get(s) ?? []), Number(x.late_ms)]);
+    if (!by.has(s)) by.set(s, []);
+    by.get(s)!.push(Number(x.late_ms));
   }
   return [...by]
     .sort((a, b) => a[0] - b[0])

@@ -2,6 +2,7 @@
 // Temporal dev server from the cached CLI binary (search attributes registered at start), an
 // in-process SMTP sink, and the engine as two child processes (API, worker) through startSystem.
 // Everything is torn down by stop().
+import type { EscalationLevel } from '../domain/escalation';
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { stopChild } from '../runtime/child-process';
 import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -581,12 +582,13 @@ export function startSlaStack(name: string): Promise<Stack> {
 /**
  * Advanced response targets that shrink by `step` from C to A (the shortest, `shortestS`), so
  * tickets created C first, then B, then A have their deadlines close together. Brand meetings on
- * breach are off: they are not part of these measures.
+ * breach are off: they are not part of these measures. `escalation` replaces the policy's chain.
  */
-export async function staggerResponseTargets(stack: Stack, shortestS: number, step: number): Promise<Record<'A' | 'B' | 'C', number>> {
+export async function staggerResponseTargets(stack: Stack, shortestS: number, step: number, escalation?: EscalationLevel[]): Promise<Record<'A' | 'B' | 'C', number>> {
   const targets = { A: shortestS, B: shortestS + step, C: shortestS + 2 * step };
   await editPolicy(stack, (p) => {
     for (const impact of ['A', 'B', 'C'] as const) p.targets.advanced[impact] = { response: `PT${targets[impact]}S`, resolution: 'PT8H' };
+    if (escalation) p.escalation = escalation;
     p.autoBrandMeeting = { plans: [], impacts: [], on: [] };
   });
   return targets;
@@ -596,18 +598,14 @@ export async function staggerResponseTargets(stack: Stack, shortestS: number, st
  * One Advanced response target for every impact, and an escalation chain whose warning (at 50 %) and
  * manager escalation (at 150 %) fall outside a window of `windowS` after the first deadline when
  * the target is at least twice the window: with real targets (hours) a burst of deadlines does not
- * meet the warnings of the same tickets either. Brand meetings on breach are off.
+ * meet the warnings of the same tickets either.
  */
-export async function pacedResponseTarget(stack: Stack, targetS: number): Promise<void> {
-  await editPolicy(stack, (p) => {
-    for (const impact of ['A', 'B', 'C'] as const) p.targets.advanced[impact] = { response: `PT${targetS}S`, resolution: 'PT8H' };
-    p.escalation = [
-      { at: 0.5, notify: 'assignee_or_lead' },
-      { at: 1, notify: 'lead' },
-      { at: 1.5, notify: 'manager' },
-    ];
-    p.autoBrandMeeting = { plans: [], impacts: [], on: [] };
-  });
+export function pacedResponseTarget(stack: Stack, targetS: number): Promise<Record<'A' | 'B' | 'C', number>> {
+  return staggerResponseTargets(stack, targetS, 0, [
+    { at: 0.5, notify: 'assignee_or_lead' },
+    { at: 1, notify: 'lead' },
+    { at: 1.5, notify: 'manager' },
+  ]);
 }
 
 /** N tickets in three groups for staggerResponseTargets: impact C first, then B, then A. */

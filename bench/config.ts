@@ -1,6 +1,7 @@
 // Sizes and durations of the benchmarks. Every one can be overridden from the environment, e.g.
 // BENCH_TICKETS=1000 BENCH_INTAKE_S=5 for a quick run.
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../worker/worker';
+import { DEFAULT_BACKGROUND_NICE } from '../runtime/priority';
 
 function num(name: string, def: number): number {
   const v = process.env[name];
@@ -82,6 +83,11 @@ export const cfg = {
   apiDbPool: num('BENCH_API_DB_POOL', 0),
   /** Connection pool of the worker process; 0 = the engine's default. */
   workerDbPool: num('BENCH_WORKER_DB_POOL', 0),
+  /**
+   * Niceness of the worker process and the Temporal server, as BACKGROUND_NICE sets them where the
+   * engine runs (runtime/priority.ts); 0 = everything at one priority.
+   */
+  backgroundNice: num('BENCH_BACKGROUND_NICE', DEFAULT_BACKGROUND_NICE),
   /** Postgres without fsync/synchronous_commit (as the test suite runs it). Default: durable. */
   pgFast: bool('BENCH_PG_FAST', false),
   /** Log level of the engine processes (their logs go to files in the temp folder). */

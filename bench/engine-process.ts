@@ -6,6 +6,7 @@ import v8 from 'node:v8';
 import pino from 'pino';
 import { createLogger } from '../runtime/logger';
 import { startSystem, type SystemOptions } from '../runtime/system';
+import { lowerPriority } from '../runtime/priority';
 
 export interface EngineOptions {
   role: 'api' | 'worker' | 'both';
@@ -21,6 +22,8 @@ export interface EngineOptions {
   maxCachedWorkflows?: number;
   /** Sequelize pool size (runtime/system.ts dbPoolMax); unset = the engine's default. */
   dbPoolMax?: number;
+  /** The worker's niceness, as runtime/server-process.ts sets it from BACKGROUND_NICE. */
+  backgroundNice: number;
 }
 
 export type EngineMessage =
@@ -31,6 +34,7 @@ export type EngineMessage =
 async function main() {
   const t0 = Date.now();
   const o = JSON.parse(process.env.BENCH_ENGINE ?? '{}') as EngineOptions;
+  if (o.role === 'worker') lowerPriority(process.pid, o.backgroundNice);
   // The engine's own logger (its redaction included), writing to the bench's log file.
   const log = createLogger(o.logLevel, `bench-${o.role}`, pino.destination({ dest: o.logFile, sync: false, mkdir: true }));
   const options: SystemOptions & { maxCachedWorkflows?: number } = {

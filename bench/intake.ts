@@ -9,11 +9,13 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { Pool } from 'pg';
 import { cfg } from './config';
 import { fig, type BenchResult } from './report';
-import { bundle, startStack, ticketBody, waitSettled, type Stack } from './stack';
+import { backlogGate, bundle, startStack, ticketBody, waitSettled, type Stack } from './stack';
 import { cpuMeter, machineCpu, round, sleep, summarize } from './stats';
 
 interface LoopResult {
   perSecond: number;
+  /** Time callers were held by the backlog gate, in all (ms). */
+  heldMs: number;
   latency: ReturnType<typeof summarize>;
   completed: number;
   failed: number;
@@ -24,8 +26,16 @@ interface LoopResult {
 /**
  * Closed loop: `concurrency` callers, each sends its next call when the last one answered. Calls
  * that finish in the warm-up are not counted; the rate is calls finished in the window / window.
+ * With a gate, a caller first waits while the engine is too far behind (not counted as latency).
  */
-async function closedLoop(stack: Stack, concurrency: number, warmupS: number, windowS: number, op: (i: number) => Promise<boolean | string>): Promise<LoopResult> {
+async function closedLoop(
+  stack: Stack,
+  concurrency: number,
+  warmupS: number,
+  windowS: number,
+  op: (i: number) => Promise<boolean | string>,
+  gate?: Awaited<ReturnType<typeof backlogGate>>,
+): Promise<LoopResult> {
   const cpu = cpuMeter(() => stack.pids());
   const all = machineCpu();
   const t0 = performance.now();
@@ -35,10 +45,12 @@ async function closedLoop(stack: Stack, concurrency: number, warmupS: number, wi
   let measuring = false;
   const lat: number[] = [];
   let failed = 0;
+  let heldMs = 0;
   const errors: string[] = [];
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < end) {
+        if (gate) heldMs += await gate.admit();
         const s = performance.now();
         let ok: boolean | string;
         try {
@@ -47,6 +59,7 @@ async function closedLoop(stack: Stack, concurrency: number, warmupS: number, wi
           ok = String(err);
         }
         const e = performance.now();
+        if (ok !== true) gate?.refused();
         if (!measuring && e >= warmEnd) {
           measuring = true;
           cpu.reset();
@@ -62,7 +75,7 @@ async function closedLoop(stack: Stack, concurrency: number, warmupS: number, wi
     }),
   );
   const cores = { ...cpu.read(), machine: all.read() };
-  return { perSecond: round(lat.length / windowS), latency: summarize(lat), completed: lat.length, failed, errors, cpu: cores };
+  return { perSecond: round(lat.length / windowS), heldMs: round(heldMs), latency: summarize(lat), completed: lat.length, failed, errors, cpu: cores };
 }
 
 /** Open loop: calls sent on a schedule (Poisson or fixed gaps) whatever the answers; latency counts from the scheduled time. */
@@ -141,7 +154,8 @@ async function stallProbe(concurrency: number, seconds: number, quietMs: number,
 }
 
 export async function intakeBench(r: BenchResult): Promise<void> {
-  const stack = await startStack('intake');
+  // The bare limits are measured with the Temporal server at the priority it starts with.
+  const stack = await startStack('intake', { temporalPriorityLater: true });
   try {
     const C = cfg.concurrency;
     const rs = stack.fx.requesters;
@@ -222,9 +236,14 @@ export async function intakeBench(r: BenchResult): Promise<void> {
     await bare.end();
     await stack.db.query('DROP TABLE bench_bare_tickets');
 
-    // ---- intake, closed loop.
+    // ---- intake, closed loop, with the engine's priorities (runtime/priority.ts).
+    stack.lowerTemporalPriority();
     const first = Number((await stack.db.query(`SELECT last_value FROM ticket_number_seq`)).rows[0].last_value);
-    const intake = await closedLoop(stack, C, cfg.intakeWarmupS, cfg.intakeS, fileTicket);
+    // Gated like the creation of open tickets in the other benchmarks: callers wait while more than
+    // BENCH_CREATE_MAX_BACKLOG accepted tickets are not yet recorded by their workflows, so the rate
+    // is what the whole engine sustains, not how fast the API alone answers while a backlog grows.
+    const gate = cfg.createMaxBacklog ? await backlogGate(stack, cfg.createMaxBacklog) : undefined;
+    const intake = await closedLoop(stack, C, cfg.intakeWarmupS, cfg.intakeS, fileTicket, gate).finally(() => gate?.stop());
     // Does the worker keep up? Time for every workflow of those tickets to record its ticket and send its receipt.
     const last = Number((await stack.db.query(`SELECT last_value FROM ticket_number_seq`)).rows[0].last_value);
     const total = Number((await stack.db.query('SELECT count(*)::int AS n FROM tickets WHERE number > $1 AND number <= $2', [first, last])).rows[0].n);
@@ -272,7 +291,13 @@ export async function intakeBench(r: BenchResult): Promise<void> {
         beside: `api ${cpuIntake.parts.api}, worker ${cpuIntake.parts.worker}, temporal ${cpuIntake.parts.temporal}, postgres ${cpuIntake.parts.postgres} → at most ~${cpuIntake.capacityOnIdleCores}/s on ${os.cpus().length} idle cores; bare start ${cpuBare.engineMs} ms (temporal ${cpuBare.parts.temporal})`,
       }),
       fig({ key: 'intake.pool', label: 'API connection pool measured with', value: measuredPool ?? 10, unit: 'connections', beside: measuredPool ? 'raised after the stall above' : 'engine default' }),
-      fig({ key: 'intake.drain', label: 'worker caught up after closed loop', value: round(drainMs / 1000), unit: 's', beside: `${total} tickets recorded + receipts sent` }),
+      fig({
+        key: 'intake.drain',
+        label: 'worker caught up after closed loop',
+        value: round(drainMs / 1000),
+        unit: 's',
+        beside: `${total} tickets recorded + receipts sent; callers held ${round((100 * intake.heldMs) / (C * (cfg.intakeWarmupS + cfg.intakeS) * 1000))} % of the loop by the backlog gate (${cfg.createMaxBacklog || 'off'})`,
+      }),
     );
     r.details = {
       temporalDb: stack.temporal.mode,
@@ -284,6 +309,8 @@ export async function intakeBench(r: BenchResult): Promise<void> {
       warmupS: cfg.intakeWarmupS,
       windowS: { intake: cfg.intakeS, bare: cfg.bareS, openLoop: cfg.openLoopS },
       arrivals: cfg.arrivals,
+      backlogGate: cfg.createMaxBacklog || null,
+      backgroundNice: cfg.backgroundNice,
       intake,
       bareWorkflowStart: bareStart,
       bareInsert,

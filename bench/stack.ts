@@ -12,6 +12,7 @@ import { Pool } from 'pg';
 import { Connection } from '@temporalio/client';
 import { freePort, startEmbeddedPostgres, type EmbeddedDb } from '../runtime/embedded-postgres';
 import { startTemporalDevServer, type DevServer } from '../runtime/temporal-dev-server';
+import { lowerPriority } from '../runtime/priority';
 import { ensureTemporalBinary, projectRoot } from '../runtime/temporal-binary';
 import { devServerSearchAttributeArgs } from '../temporal/search-attributes';
 import { bundleWorkflows, PRELOADED_MODULES, WORKFLOWS_PATH } from '../worker/workflow-bundle';
@@ -169,6 +170,8 @@ export interface Stack {
   stopWorker(kill?: boolean): Promise<number>;
   /** Process-tree roots for the CPU meter. */
   pids(): Record<string, number | undefined>;
+  /** Lowers the Temporal server's priority as npm start does (BENCH_BACKGROUND_NICE); startStack does it unless told to wait. */
+  lowerTemporalPriority(): void;
   postgresPid(): number | undefined;
   stop(): Promise<void>;
 }
@@ -233,7 +236,10 @@ async function startTemporal(binary: string, dir: string): Promise<TemporalServe
   };
 }
 
-export async function startStack(name: string, opts: { worker?: boolean; apiDbPool?: number; workerOptions?: Partial<EngineOptions> } = {}): Promise<Stack> {
+export async function startStack(
+  name: string,
+  opts: { worker?: boolean; apiDbPool?: number; workerOptions?: Partial<EngineOptions>; temporalPriorityLater?: boolean } = {},
+): Promise<Stack> {
   const dir = mkdtempSync(path.join(tmpdir(), `last-call-bench-${name}-`));
   // Postgres runs as its own user when the bench runs as root: it must be able to enter the folder.
   chmodSync(dir, 0o755);
@@ -275,6 +281,7 @@ export async function startStack(name: string, opts: { worker?: boolean; apiDbPo
       bundlePath,
       logLevel: cfg.logLevel,
       logFile: path.join(dir, 'api.log'),
+      backgroundNice: cfg.backgroundNice,
     };
     const apiPool = cfg.apiDbPool || opts.apiDbPool;
     // The API first: it runs the migrations.
@@ -329,6 +336,9 @@ export async function startStack(name: string, opts: { worker?: boolean; apiDbPo
           return undefined;
         }
       },
+      lowerTemporalPriority() {
+        if (temporal.pid) lowerPriority(temporal.pid, cfg.backgroundNice);
+      },
       pids() {
         return { bench: process.pid, api: stack.api.pid, worker: stack.worker?.pid, temporal: temporal.pid, postgres: stack.postgresPid() };
       },
@@ -343,6 +353,7 @@ export async function startStack(name: string, opts: { worker?: boolean; apiDbPo
       await stack.stopWorker();
       await stack.api.stop();
     });
+    if (!opts.temporalPriorityLater) stack.lowerTemporalPriority();
     if (opts.worker !== false) await stack.startWorker();
     stack.fx = await createFixtures(stack.http);
     return stack;
@@ -408,6 +419,39 @@ export interface CreateResult {
 }
 
 /**
+ * Counts the tickets accepted from now on that their workflows have not recorded yet (the engine
+ * is behind). `admit` holds a caller while more than `max` are, and counts its ticket as accepted;
+ * `refused` takes back one that was not. Returns the time held.
+ */
+export async function backlogGate(stack: Stack, max: number) {
+  const after = Number((await stack.db.query('SELECT last_value FROM ticket_number_seq')).rows[0].last_value);
+  let accepted = 0;
+  let recorded = 0;
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      recorded = Number((await stack.db.query('SELECT count(*)::int AS n FROM tickets WHERE number > $1 AND snapshot_version >= 0', [after])).rows[0].n);
+      await sleep(250);
+    }
+  })();
+  return {
+    async admit(): Promise<number> {
+      const w0 = performance.now();
+      while (accepted - recorded > max) await sleep(50);
+      accepted++;
+      return performance.now() - w0;
+    },
+    refused(): void {
+      accepted--;
+    },
+    async stop(): Promise<void> {
+      polling = false;
+      await poller;
+    },
+  };
+}
+
+/**
  * Files `count` tickets through POST /api/tickets with a fixed number of callers in flight. With
  * `maxBacklog`, a caller waits while more than that many accepted tickets are not yet recorded by
  * their workflow (the worker is behind): the rate is then what the whole engine sustains, and every
@@ -421,16 +465,7 @@ export async function createTickets(
   const rs = stack.fx.requesters;
   let next = 0;
   const res: CreateResult = { created: 0, failed: 0, ms: 0, perSecond: 0, latency: [], numbers: [], errors: [], throttledMs: 0 };
-  const after = Number((await stack.db.query('SELECT last_value FROM ticket_number_seq')).rows[0].last_value);
-  let recorded = 0;
-  let polling = o.maxBacklog !== undefined;
-  const poller = (async () => {
-    while (polling) {
-      recorded = Number((await stack.db.query('SELECT count(*)::int AS n FROM tickets WHERE number > $1 AND snapshot_version >= 0', [after])).rows[0].n);
-      await sleep(250);
-    }
-  })();
-  let started = 0;
+  const gate = o.maxBacklog !== undefined ? await backlogGate(stack, o.maxBacklog) : null;
   const t0 = performance.now();
   try {
     await Promise.all(
@@ -443,12 +478,7 @@ export async function createTickets(
             const due = t0 + (i * 1000) / o.perSecond;
             if (performance.now() < due) await sleep(due - performance.now());
           }
-          if (o.maxBacklog !== undefined && started - recorded > o.maxBacklog) {
-            const w0 = performance.now();
-            while (started - recorded > o.maxBacklog) await sleep(50);
-            res.throttledMs += performance.now() - w0;
-          }
-          started++;
+          if (gate) res.throttledMs += await gate.admit();
           const r = rs[i % rs.length];
           try {
             // Keyed, so a call lost to a reset keep-alive socket is retried without a second ticket.
@@ -468,12 +498,12 @@ export async function createTickets(
               res.latency.push(reply.ms);
               res.numbers.push(reply.body.number);
             } else {
-              started--;
+              gate?.refused();
               res.failed++;
               if (res.errors.length < 5) res.errors.push(`${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`);
             }
           } catch (err) {
-            started--;
+            gate?.refused();
             res.failed++;
             if (res.errors.length < 5) res.errors.push(String(err));
           }
@@ -482,8 +512,7 @@ export async function createTickets(
       }),
     );
   } finally {
-    polling = false;
-    await poller;
+    await gate?.stop();
   }
   res.ms = performance.now() - t0;
   res.perSecond = res.created / (res.ms / 1000);

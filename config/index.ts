@@ -1,5 +1,6 @@
 // Every setting comes from the environment, each with a default that works on a fresh clone.
 import path from 'node:path';
+import { DEFAULT_BACKGROUND_NICE } from '../runtime/priority';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -35,6 +36,7 @@ const schema = z.object({
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   WORKER_ISOLATE_TIMEOUT_MS: z.coerce.number().int().min(0).optional(),
   WORKER_STACK_TRACES: z.enum(['on', 'off']).default('off'),
+  BACKGROUND_NICE: z.coerce.number().int().min(0).max(19).default(DEFAULT_BACKGROUND_NICE),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -59,6 +61,8 @@ export interface Config {
   workerIsolateTimeoutMs?: number;
   /** The workflow stack trace query (Temporal UI, `temporal workflow stack`); costly under load. */
   workerStackTraces: boolean;
+  /** Niceness of the standalone worker process and of the Temporal dev server npm start runs (runtime/priority.ts); 0 = as the API. */
+  backgroundNice: number;
   logLevel: Env['LOG_LEVEL'];
   /** Unset: the caller's default (standalone processes drain, npm start does not). */
   shutdownDrainMs?: number;
@@ -92,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     workerIsolateTimeoutMs: e.WORKER_ISOLATE_TIMEOUT_MS,
     workerStackTraces: e.WORKER_STACK_TRACES === 'on',
+    backgroundNice: e.BACKGROUND_NICE,
     logLevel: e.LOG_LEVEL,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
   };

@@ -1,6 +1,6 @@
 // Sequelize models over the tables the migrations create. Column names are snake_case in SQL and
 // camelCase here.
-import { DataTypes, Model, type InferAttributes, type InferCreationAttributes, type CreationOptional, type Sequelize } from 'sequelize';
+import { DataTypes, Model, type InferAttributes, type InferCreationAttributes, type CreationOptional, type NonAttribute, type Sequelize } from 'sequelize';
 import type { ClockState } from '../domain/sla-clock';
 import type { Person, TicketStatus } from '../domain/ticket-lifecycle';
 import type { Channel, Impact, Plan, ResponseVia, TicketType } from '../domain/plans';
@@ -140,6 +140,8 @@ export class ApiToken extends Model<InferAttributes<ApiToken>, InferCreationAttr
   declare createdAt: CreationOptional<Date>;
   declare revokedAt: Date | null;
   declare lastUsedAt: Date | null;
+  /** With `include: 'user'` (authentication reads both in one query). */
+  declare user?: NonAttribute<User>;
 }
 
 export class AuditEntry extends Model<InferAttributes<AuditEntry>, InferCreationAttributes<AuditEntry>> {
@@ -469,4 +471,5 @@ export function initModels(sequelize: Sequelize) {
   );
   Ticket.hasMany(TicketEventRow, { foreignKey: 'ticketId', as: 'events' });
   Ticket.belongsTo(Customer, { foreignKey: 'customerId', as: 'customer' });
+  ApiToken.belongsTo(User, { foreignKey: 'userId', as: 'user' });
 }

@@ -6,6 +6,7 @@ import { startSystem, type System } from './system';
 import { registerSearchAttributes } from '../temporal/ensure-search-attributes';
 import { startMetricsServer, type MetricsServer } from '../observability/metrics-server';
 import { temporalMetricsAddress } from './temporal-runtime';
+import { lowerPriority } from './priority';
 
 function required(value: string | undefined, name: string): string {
   if (!value) throw new Error(`${name} is required for a standalone server process (npm start provides embedded defaults instead)`);
@@ -15,6 +16,8 @@ function required(value: string | undefined, name: string): string {
 export async function runServerProcess(role: 'api' | 'worker'): Promise<void> {
   const config: Config = loadConfig();
   const log = createLogger(config.logLevel, `last-call-sla-${role}`);
+  // Before the worker starts its threads, so they inherit it. A no-op across containers (each has its own share).
+  if (role === 'worker') lowerPriority(process.pid, config.backgroundNice);
   const temporalAddress = required(config.temporal.address, 'TEMPORAL_ADDRESS');
   // Both roles may come up first on a fresh server: registering is idempotent.
   const added = await registerSearchAttributes(temporalAddress, config.temporal.namespace);

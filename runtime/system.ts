@@ -10,7 +10,6 @@ import { createMailer, type Mailer } from '../mail/mailer';
 import { createApp } from '../api/app';
 import { createTicketService, type TicketService } from '../services/tickets';
 import { connectTemporal } from '../services/temporal';
-import { sweepUnstartedTickets } from '../services/workflow-starter';
 import { createTicketWorker } from '../worker/worker';
 import { createMailOutbox, type MailOutbox } from '../mail/outbox';
 import { createTicketMail } from '../activities/ticket-mail';
@@ -185,7 +184,8 @@ export async function startSystem(o: SystemOptions): Promise<System> {
     sys.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     // The intake outbox: tickets accepted while Temporal was unreachable start here.
     const sweep = () =>
-      sweepUnstartedTickets(temporal, o.taskQueue, o.log)
+      tickets.starter
+        .sweep()
         .catch((err) => o.log.warn({ err }, 'outbox sweep failed'))
         .finally(() => {
           sweepTimer = setTimeout(sweep, o.sweepIntervalMs ?? 5_000);
@@ -227,6 +227,8 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       await closed;
       clearTimeout(force);
     }
+    // Starts already handed over finish (or fail, for the next sweep) before the client closes.
+    await tickets.starter.drain();
     await stopWorker();
     mailer?.close();
     await nativeConnection?.close();

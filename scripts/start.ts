@@ -9,6 +9,7 @@ import { startMailCatcher } from '../runtime/mail-catcher';
 import { startTemporalDevServer } from '../runtime/temporal-dev-server';
 import { startSystem } from '../runtime/system';
 import { ensureTemporalBinary } from '../runtime/temporal-binary';
+import { lowerPriority } from '../runtime/priority';
 import { registerSearchAttributes } from '../temporal/ensure-search-attributes';
 
 
@@ -42,6 +43,8 @@ async function main() {
       dbFile: path.join(config.dataDir, 'temporal.sqlite'),
       logFile: path.join(config.dataDir, 'temporal.log'),
     });
+    // The API (in this process) goes first when the machine is busy; see runtime/priority.ts.
+    if (dev.process.pid) lowerPriority(dev.process.pid, config.backgroundNice);
     temporalAddress = dev.address;
     uiUrl = dev.uiUrl;
     stops.push(() => dev.stop());

@@ -19,15 +19,19 @@ export interface Principal {
   label: string;
   /** A requester's customer's plan as of this request (read once, at authentication); null for staff. */
   plan: Plan | null;
+  /** The user row this principal was read from, so a request does not read it again (none for the bootstrap admin). */
+  user?: User;
 }
 
 export const BOOTSTRAP_ADMIN: Principal = { userId: null, role: 'admin', name: 'Bootstrap admin', email: 'admin', customerId: null, label: 'bootstrap-admin', plan: null };
 
 const TOKEN_PREFIX = 'lcs_';
+/** How fresh a token's "last used" stays: it is written again once it is older than this. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 function principalOf(user: User, plan: Plan | null): Principal {
-  return { userId: user.id, role: user.role, name: user.name, email: user.email, customerId: user.customerId, label: user.email, plan };
+  return { userId: user.id, role: user.role, name: user.name, email: user.email, customerId: user.customerId, label: user.email, plan, user };
 }
 
 /** A new token for the user; the plain value is returned once and never stored. */
@@ -48,12 +52,13 @@ export type AuthResult =
 
 export async function authenticate(token: string, bootstrapAdminToken: string | undefined): Promise<AuthResult> {
   if (bootstrapAdminToken && safeEqual(token, bootstrapAdminToken)) return { ok: true, principal: BOOTSTRAP_ADMIN };
-  const row = await ApiToken.findOne({ where: { tokenHash: hashToken(token), revokedAt: { [Op.is]: null } } });
-  const user = row ? await User.findByPk(row.userId) : null;
-  if (!row || !user) return { ok: false, code: 'INVALID_TOKEN', message: 'the bearer token is not valid (unknown or revoked)' };
-  const result = await principalForUser(user);
-  // Best effort: a lost last-used stamp must not fail the request.
-  if (result.ok) void row.update({ lastUsedAt: new Date() }).catch(() => {});
+  const row = await ApiToken.findOne({ where: { tokenHash: hashToken(token), revokedAt: { [Op.is]: null } }, include: [{ model: User, as: 'user', required: true }] });
+  if (!row?.user) return { ok: false, code: 'INVALID_TOKEN', message: 'the bearer token is not valid (unknown or revoked)' };
+  const result = await principalForUser(row.user);
+  // Best effort: a lost last-used stamp must not fail the request. To the minute, so a client
+  // calling many times a second does not write the token's row on every call.
+  const now = Date.now();
+  if (result.ok && (!row.lastUsedAt || now - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS)) void row.update({ lastUsedAt: new Date(now) }).catch(() => {});
   return result;
 }
 

@@ -30,16 +30,16 @@ export async function loadEntitlement(customer: Customer, now = Date.now(), tran
   // One after the other: inside a transaction they share one connection.
   const products = await Product.findAll({ where: { customerId }, transaction });
   const subscriptions = await Subscription.findAll({ where: { customerId }, order: [['startsAt', 'ASC']], transaction });
-  const requesters = await User.findAll({ where: { customerId, role: 'requester' }, transaction });
   const support = supportStatus(products, now);
   const { plan, until } = planInForce(subscriptions, now);
   const window = quotaWindow(now, customer.timezone);
-  return { customer, products, subscriptions, requesters, support, plan, planUntil: until, window, current: subscriptionInForce(subscriptions, now) };
+  return { customer, products, subscriptions, support, plan, planUntil: until, window, current: subscriptionInForce(subscriptions, now) };
 }
 
 export async function entitlementView(customer: Customer, now = Date.now()) {
   const e = await loadEntitlement(customer, now);
   const used = await ticketsInWindow(customer.id, e.window);
+  const requesters = await User.findAll({ where: { customerId: customer.id, role: 'requester' } });
   const rules = PLAN_RULES[e.plan];
   return {
     customerId: customer.id,
@@ -49,7 +49,7 @@ export async function entitlementView(customer: Customer, now = Date.now()) {
     planUntil: e.planUntil ? e.planUntil.toISOString() : null,
     subscription: e.current ? subscriptionView(e.current) : null,
     quota: quotaView(e.plan, used, e.window),
-    requesters: { limit: rules.maxRequesters, active: activeRequesters(e.requesters, e.plan) },
+    requesters: { limit: rules.maxRequesters, active: activeRequesters(requesters, e.plan) },
     rules: { channels: rules.channels, ticketTypes: rules.ticketTypes, endUsers: rules.endUsers },
   };
 }

@@ -13,11 +13,16 @@ export interface PolicyInForce {
   updatedBy: string | null;
 }
 
+/** The newest row as last parsed: a row never changes (a new policy is a new row), so its parse is kept. */
+let lastParsed: { key: string; policy: SlaPolicy } | null = null;
+
 export async function currentPolicy(): Promise<PolicyInForce> {
   const row = await SlaPolicyRow.findOne({ order: [['id', 'DESC']] });
   if (!row) return { id: null, policy: DEFAULT_SLA_POLICY, isDefault: true, updatedAt: null, updatedBy: null };
   // Rows stored by older versions lack newer sections; parsing fills them in with their defaults.
-  return { id: row.id, policy: slaPolicySchema.parse(row.policy), isDefault: false, updatedAt: row.createdAt.toISOString(), updatedBy: row.createdBy };
+  const key = `${row.id}@${row.createdAt.getTime()}`;
+  if (lastParsed?.key !== key) lastParsed = { key, policy: slaPolicySchema.parse(row.policy) };
+  return { id: row.id, policy: lastParsed.policy, isDefault: false, updatedAt: row.createdAt.toISOString(), updatedBy: row.createdBy };
 }
 
 /** Validates (throws a ZodError on bad input) and stores a new policy version. */

@@ -25,7 +25,7 @@ import type { createTicketBody, listTicketsQuery } from '../api/schemas';
 import { NOT_IN_PLAN, STEP_NOT_ALLOWED, STEP_UPDATES, customerMessageUpdate, ticketWorkflowId } from '../workflows/definitions';
 import type { UpdateDefinition } from '@temporalio/common';
 import { currentPolicy } from './sla-policy';
-import { startTicketWorkflow } from './workflow-starter';
+import { createWorkflowStarter, type WorkflowStarter } from './workflow-starter';
 import { describeAssignee, findAssignee } from './assignees';
 import type { AssigneeRef } from '../domain/step-bodies';
 import { ticketsReceived } from '../observability/metrics';
@@ -40,6 +40,8 @@ export interface TicketServiceDeps {
   log: Logger;
   /** How long a technician step may wait for the ticket's workflow before the API gives up. */
   stepTimeoutMs?: number;
+  /** Starts the workflows of accepted tickets (default: one of this service's own). */
+  starter?: WorkflowStarter;
 }
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
@@ -54,6 +56,7 @@ function hashRequest(body: z.infer<typeof createTicketBody>, requesterId: string
 }
 
 export function createTicketService(deps: TicketServiceDeps) {
+  const starter = deps.starter ?? createWorkflowStarter({ client: deps.temporal, taskQueue: deps.taskQueue, log: deps.log });
   const uiLink = (workflowId: string) =>
     `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 
@@ -145,8 +148,11 @@ export function createTicketService(deps: TicketServiceDeps) {
           throw new ApiError(422, 'PRODUCT_NOT_IN_FORCE', `product ${product.brand} ${product.name} has no support (${productState})`, { state: productState });
         }
       }
-      const quota = checkQuota(e.plan, await ticketsInWindow(customerId, e.window, transaction), e.window);
-      if (quota) throw new ApiError(422, quota.code, quota.message, quota.details);
+      // Counted only for a plan with a quota: the count reads the customer's whole month.
+      if (PLAN_RULES[e.plan].monthlyTickets !== null) {
+        const quota = checkQuota(e.plan, await ticketsInWindow(customerId, e.window, transaction), e.window);
+        if (quota) throw new ApiError(422, quota.code, quota.message, quota.details);
+      }
 
       // The number first, so the row is written once with its workflow id and due times.
       const [{ number }] = await deps.sequelize.query<{ number: string }>(`SELECT nextval('ticket_number_seq') AS number`, { type: QueryTypes.SELECT, transaction });
@@ -199,15 +205,10 @@ export function createTicketService(deps: TicketServiceDeps) {
       ticketsReceived.inc({ plan: ticket.plan, impact: ticket.impact, channel: ticket.channel });
       log.info({ plan: ticket.plan, impact: ticket.impact, type: ticket.type, channel: ticket.channel }, 'ticket received');
     }
+    // Answered once the row is committed: the start runs in the background (the row is its outbox).
     if (!ticket.workflowStartedAt) {
-      try {
-        // What intake already read is handed on, so the start reads nothing again.
-        const product = ticket.productId ? (entitled?.products.find((x) => x.id === ticket.productId) ?? null) : null;
-        await startTicketWorkflow(deps.temporal, deps.taskQueue, ticket, p.label, entitled ? { customerName: entitled.customer.name, product, policy } : undefined);
-      } catch (err) {
-        // Accepted all the same: the outbox sweep starts it, deadlines still count from receivedAt.
-        log.warn({ err }, 'ticket accepted; workflow start deferred');
-      }
+      const product = ticket.productId ? (entitled?.products.find((x) => x.id === ticket.productId) ?? null) : null;
+      await starter.submit(ticket, entitled ? { customerName: entitled.customer.name, product, policy } : undefined);
     }
     return { ticket: toView(replayed ? await ticket.reload() : ticket), replayed };
   }
@@ -217,7 +218,8 @@ export function createTicketService(deps: TicketServiceDeps) {
     if (p.role === 'requester') {
       if (body.requesterId && body.requesterId !== p.userId) throw new ApiError(403, 'FORBIDDEN', 'a requester files tickets for themselves only');
       if (body.channel === 'phone') throw new ApiError(403, 'FORBIDDEN', 'phone tickets are logged by the technician who takes the call');
-      return (await User.findByPk(p.userId!))!;
+      // Read a moment ago with the caller's token; checked again against the plan under the lock.
+      return p.user ?? (await User.findByPk(p.userId!))!;
     }
     if (!body.requesterId) {
       throw new ApiError(400, 'VALIDATION_FAILED', 'the request is invalid', [{ path: 'requesterId', message: 'required when staff file a ticket on a requester\'s behalf' }]);
@@ -308,7 +310,11 @@ export function createTicketService(deps: TicketServiceDeps) {
       throw new ApiError(409, 'TICKET_CLOSED', `ticket #${ticket.number} is closed; no step can change it`, { step: what, status: ticket.status });
     }
     if (!ticket.workflowStartedAt) {
-      throw new ApiError(503, 'TICKET_NOT_STARTED', `ticket #${ticket.number} is accepted but its SLA workflow has not started yet; retry shortly`);
+      // Accepted a moment ago (its start still in flight), or while Temporal was away.
+      await starter.ensureStarted(ticket).catch((err) => {
+        ticketLog(deps.log, ticket).warn({ err }, 'workflow start for a step failed');
+        throw new ApiError(503, 'TICKET_NOT_STARTED', `ticket #${ticket.number} is accepted but its SLA workflow has not started yet; retry shortly`);
+      });
     }
     const handle = deps.temporal.workflow.getHandle(workflowId);
     const timeout = deps.stepTimeoutMs ?? 15_000;
@@ -347,7 +353,7 @@ export function createTicketService(deps: TicketServiceDeps) {
     return new ApiError(502, 'STEP_FAILED', `the step could not be applied to ticket #${ticket.number}`, { cause: (err as Error)?.name ?? 'unknown' });
   }
 
-  return { intake, get, list, step, customerMessage, findTicket, toView, runUpdate };
+  return { intake, get, list, step, customerMessage, findTicket, toView, runUpdate, starter };
 }
 
 export type TicketService = ReturnType<typeof createTicketService>;

@@ -1,6 +1,9 @@
-// Starts a ticket's workflow from its stored row. The row is written first, so a ticket accepted
-// while Temporal is unreachable is started later by the outbox sweep with the same deadlines.
+// Starts a ticket's workflow from its stored row. The row is written first and is the durable
+// acceptance: intake answers once it is committed and hands the start to the starter below, which
+// runs it in the background; a ticket whose start failed (Temporal unreachable) or never ran (the
+// process died) is started by the outbox sweep, or by the first step on it, with the same deadlines.
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { Op } from 'sequelize';
 import type { Logger } from 'pino';
 import { Customer, Product, Ticket } from '../db/models';
@@ -20,7 +23,8 @@ export interface KnownAtStart {
   policy: SlaPolicy;
 }
 
-export async function startTicketWorkflow(client: Client, taskQueue: string, ticket: Ticket, actor: string, known?: KnownAtStart): Promise<void> {
+/** Start the ticket's workflow unless it has one already; the row is not touched (see markStarted). */
+export async function startTicketWorkflow(client: Client, taskQueue: string, ticket: Ticket, known?: KnownAtStart): Promise<void> {
   const customerName = known ? known.customerName : ((await Customer.findByPk(ticket.customerId))?.name ?? ticket.customerId);
   const product = known ? known.product : ticket.productId ? await Product.findByPk(ticket.productId) : null;
   const number = Number(ticket.number);
@@ -36,7 +40,8 @@ export async function startTicketWorkflow(client: Client, taskQueue: string, tic
     subject: ticket.subject,
     receivedAt: ticket.receivedAt.getTime(),
     targets: ticket.targets,
-    actor,
+    // Who took it in, as intake named them, however late the start.
+    actor: ticket.loggedBy ?? ticket.requesterEmail,
     assignee: ticket.assignee,
     requester: { id: ticket.requesterId ?? undefined, name: ticket.requesterName ?? undefined, email: ticket.requesterEmail },
     endUser: ticket.endUser,
@@ -49,6 +54,9 @@ export async function startTicketWorkflow(client: Client, taskQueue: string, tic
     await client.connection.withDeadline(Date.now() + START_TIMEOUT_MS, () => client.workflow.start<typeof ticketWorkflow>('ticketWorkflow', {
       taskQueue,
       workflowId: ticket.workflowId,
+      // A ticket has one workflow for good: a late start (the sweep, a step) after the ticket's
+      // workflow closed must find it, not begin a second one.
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       args: [input],
       memo: { ticketId: ticket.id },
       staticSummary: `#${number} · ${ticket.plan} ${ticket.impact} (${IMPACT_LABELS[ticket.impact]}) · ${ticket.subject}`.slice(0, 200),
@@ -67,30 +75,130 @@ export async function startTicketWorkflow(client: Client, taskQueue: string, tic
     }));
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    // Already running is fine when an earlier attempt of ours got through; a workflow of some
+    // Already there is fine when an earlier attempt of ours got through; a workflow of some
     // other ticket under this id (a database reset beside a kept Temporal store) is not.
     const existing = await client.workflow.getHandle(ticket.workflowId).describe();
     if (existing.memo?.ticketId !== ticket.id) {
       throw new Error(`workflow id ${ticket.workflowId} already belongs to another ticket (${String(existing.memo?.ticketId)})`);
     }
   }
-  const startedAt = new Date();
-  await Ticket.update({ workflowStartedAt: startedAt }, { where: { id: ticket.id, workflowStartedAt: null } });
-  ticket.set({ workflowStartedAt: startedAt });
 }
 
-/** Start every accepted ticket whose workflow is not running yet. Returns how many were started. */
-export async function sweepUnstartedTickets(client: Client, taskQueue: string, log: Logger): Promise<number> {
-  const pending = await Ticket.findAll({ where: { workflowStartedAt: { [Op.is]: null } }, order: [['receivedAt', 'ASC']], limit: 100 });
-  let started = 0;
-  for (const ticket of pending) {
-    try {
-      await startTicketWorkflow(client, taskQueue, ticket, 'system');
-      started++;
-    } catch (err) {
-      log.warn({ err, ticketNumber: Number(ticket.number), workflowId: ticket.workflowId }, 'workflow start deferred; will retry');
-      break;
-    }
+/** Note on the rows that their workflows run, so the sweep leaves them alone. */
+export async function markStarted(ticketIds: string[]): Promise<void> {
+  if (ticketIds.length === 0) return;
+  await Ticket.update({ workflowStartedAt: new Date() }, { where: { id: { [Op.in]: ticketIds }, workflowStartedAt: null } });
+}
+
+export interface WorkflowStarter {
+  /**
+   * Start an accepted ticket's workflow in the background. Resolves at once while fewer than
+   * `maxInFlight` starts are running; beyond that it waits for one to finish, so a burst that
+   * Temporal cannot keep up with slows intake down instead of piling up starts in memory. While
+   * starts are failing (Temporal away) and all slots are taken, it resolves at once and leaves the
+   * ticket to the sweep.
+   */
+  submit(ticket: Ticket, known?: KnownAtStart): Promise<void>;
+  /** Start it now if it is not known to run (a step on a ticket accepted a moment ago, or while Temporal was away). */
+  ensureStarted(ticket: Ticket): Promise<void>;
+  /** Start every accepted ticket whose workflow is not running yet (the outbox sweep). Returns how many were started. */
+  sweep(): Promise<number>;
+  /** Wait for the starts in flight and the last marks (shutdown). */
+  drain(): Promise<void>;
+}
+
+export interface WorkflowStarterOptions {
+  client: Client;
+  taskQueue: string;
+  log: Logger;
+  maxInFlight?: number;
+  /** How long after a failed start intake stops waiting for a free slot. */
+  failureHoldMs?: number;
+}
+
+/** How old an unstarted row must be before the sweep takes it: younger ones are this process's starts in flight. */
+const SWEEP_MIN_AGE_MS = 3_000;
+
+export function createWorkflowStarter(o: WorkflowStarterOptions): WorkflowStarter {
+  const maxInFlight = o.maxInFlight ?? 32;
+  const failureHoldMs = o.failureHoldMs ?? 5_000;
+  const inFlight = new Map<string, Promise<void>>();
+  const slotWaiters: Array<() => void> = [];
+  let lastFailureAt = -Infinity;
+
+  // The started marks of many tickets in one UPDATE: while one is written, the next ones gather.
+  let toMark: string[] = [];
+  let marking: Promise<void> | null = null;
+  function mark(id: string): void {
+    toMark.push(id);
+    if (!marking) marking = flushMarks();
   }
-  return started;
+  async function flushMarks(): Promise<void> {
+    while (toMark.length > 0) {
+      const ids = toMark;
+      toMark = [];
+      // A lost mark costs only a second start attempt, which finds the workflow and marks again.
+      await markStarted(ids).catch((err) => o.log.warn({ err, tickets: ids.length }, 'could not mark workflows started; the sweep will'));
+    }
+    marking = null;
+  }
+
+  function launch(ticket: Ticket, known?: KnownAtStart): Promise<void> {
+    const existing = inFlight.get(ticket.id);
+    if (existing) return existing;
+    const run = startTicketWorkflow(o.client, o.taskQueue, ticket, known)
+      .then(() => {
+        ticket.set({ workflowStartedAt: new Date() });
+        mark(ticket.id);
+      })
+      .finally(() => {
+        inFlight.delete(ticket.id);
+        slotWaiters.shift()?.();
+      });
+    inFlight.set(ticket.id, run);
+    return run;
+  }
+
+  return {
+    async submit(ticket, known) {
+      for (;;) {
+        if (inFlight.size < maxInFlight) break;
+        // Temporal is failing: left to the sweep rather than queued here behind failing starts.
+        if (Date.now() - lastFailureAt < failureHoldMs) return;
+        await new Promise<void>((resolve) => slotWaiters.push(resolve));
+      }
+      launch(ticket, known).catch((err) => {
+        lastFailureAt = Date.now();
+        // Accepted all the same: the sweep starts it, deadlines still count from receivedAt.
+        o.log.warn({ err, ticketNumber: Number(ticket.number), workflowId: ticket.workflowId }, 'ticket accepted; workflow start deferred');
+      });
+    },
+    async ensureStarted(ticket) {
+      if (ticket.workflowStartedAt) return;
+      await launch(ticket);
+    },
+    async sweep() {
+      const pending = await Ticket.findAll({
+        where: { workflowStartedAt: { [Op.is]: null }, receivedAt: { [Op.lt]: new Date(Date.now() - SWEEP_MIN_AGE_MS) } },
+        order: [['receivedAt', 'ASC']],
+        limit: 100,
+      });
+      let started = 0;
+      for (const ticket of pending) {
+        try {
+          await launch(ticket);
+          started++;
+        } catch (err) {
+          lastFailureAt = Date.now();
+          o.log.warn({ err, ticketNumber: Number(ticket.number), workflowId: ticket.workflowId }, 'workflow start deferred; will retry');
+          break;
+        }
+      }
+      return started;
+    },
+    async drain() {
+      await Promise.allSettled([...inFlight.values()]);
+      await marking;
+    },
+  };
 }

@@ -61,7 +61,8 @@ export interface TestSystem {
   createCustomer(plan?: 'standard' | 'advanced'): Promise<string>;
   createCustomerFixture(plan?: 'standard' | 'advanced'): Promise<CustomerFixture>;
   customer(id: string): CustomerFixture;
-  createTicket(customerId: string, extra?: Record<string, unknown>): Promise<any>;
+  /** POST /api/tickets as the customer's requester; waits for the ticket's workflow unless `running` is false (Temporal is down). */
+  createTicket(customerId: string, extra?: Record<string, unknown>, opts?: { running?: boolean }): Promise<any>;
   stop(): Promise<void>;
 }
 
@@ -199,7 +200,7 @@ export async function startTestSystem(opts: TestSystemOptions): Promise<TestSyst
     },
     createCustomerFixture,
     customer: (id) => customers.get(id)!,
-    async createTicket(customerId, extra = {}) {
+    async createTicket(customerId, extra = {}, opts = {}) {
       const c = customers.get(customerId);
       if (!c) throw new Error(`no fixture for customer ${customerId}: create it with createCustomer`);
       const res = await call(c.requesterToken, 'POST', '/api/tickets', {
@@ -210,6 +211,11 @@ export async function startTestSystem(opts: TestSystemOptions): Promise<TestSyst
         ...extra,
       });
       if (res.status !== 201) throw new Error(`ticket not created: ${res.status} ${JSON.stringify(res.body)}`);
+      // Intake answers once the ticket is stored and starts its workflow in the background; tests
+      // that go on to query or signal the workflow itself need it running.
+      if (opts.running === false) return res.body;
+      const handle = sys.temporal.workflow.getHandle(res.body.workflowId);
+      await eventually(() => handle.describe().then(() => true, () => false), 10_000, `workflow of #${res.body.number}`);
       return res.body;
     },
     async stop() {

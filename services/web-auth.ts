@@ -32,7 +32,7 @@ export function createWebAuth(sequelize: Sequelize, adminToken: string | undefin
     const r = await authenticate(token, adminToken);
     if (!r.ok) return r;
     if (!r.principal.userId) return { ok: false, code: 'NO_USER', message: 'the bootstrap admin token has no user' };
-    return openSession((await User.findByPk(r.principal.userId))!);
+    return openSession(r.principal.user ?? (await User.findByPk(r.principal.userId))!);
   }
 
   /** A one-time link for the person with this address, or null when there is none (the page says the same either way). */

@@ -147,10 +147,16 @@ export function createWorkflowStarter(o: WorkflowStarterOptions): WorkflowStarte
     const existing = inFlight.get(ticket.id);
     if (existing) return existing;
     const run = startTicketWorkflow(o.client, o.taskQueue, ticket, known)
-      .then(() => {
-        ticket.set({ workflowStartedAt: new Date() });
-        mark(ticket.id);
-      })
+      .then(
+        () => {
+          ticket.set({ workflowStartedAt: new Date() });
+          mark(ticket.id);
+        },
+        (err) => {
+          lastFailureAt = Date.now();
+          throw err;
+        },
+      )
       .finally(() => {
         inFlight.delete(ticket.id);
         slotWaiters.shift()?.();
@@ -161,14 +167,12 @@ export function createWorkflowStarter(o: WorkflowStarterOptions): WorkflowStarte
 
   return {
     async submit(ticket, known) {
-      for (;;) {
-        if (inFlight.size < maxInFlight) break;
+      while (inFlight.size >= maxInFlight) {
         // Temporal is failing: left to the sweep rather than queued here behind failing starts.
         if (Date.now() - lastFailureAt < failureHoldMs) return;
         await new Promise<void>((resolve) => slotWaiters.push(resolve));
       }
       launch(ticket, known).catch((err) => {
-        lastFailureAt = Date.now();
         // Accepted all the same: the sweep starts it, deadlines still count from receivedAt.
         o.log.warn({ err, ticketNumber: Number(ticket.number), workflowId: ticket.workflowId }, 'ticket accepted; workflow start deferred');
       });
@@ -189,7 +193,6 @@ export function createWorkflowStarter(o: WorkflowStarterOptions): WorkflowStarte
           await launch(ticket);
           started++;
         } catch (err) {
-          lastFailureAt = Date.now();
           o.log.warn({ err, ticketNumber: Number(ticket.number), workflowId: ticket.workflowId }, 'workflow start deferred; will retry');
           break;
         }

@@ -15,6 +15,9 @@ export class Customer extends Model<InferAttributes<Customer>, InferCreationAttr
   declare timezone: CreationOptional<string>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
+  /** With `include` (an entitlement reads the customer, its products and subscriptions in one query). */
+  declare products?: NonAttribute<Product[]>;
+  declare subscriptions?: NonAttribute<Subscription[]>;
 }
 
 export class SlaPolicyRow extends Model<InferAttributes<SlaPolicyRow>, InferCreationAttributes<SlaPolicyRow>> {
@@ -130,6 +133,8 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
   declare enabled: CreationOptional<boolean>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
+  /** With `include` (authentication): the subscriptions of a requester's customer not ended yet. */
+  declare customerSubscriptions?: NonAttribute<Subscription[]>;
 }
 
 export class ApiToken extends Model<InferAttributes<ApiToken>, InferCreationAttributes<ApiToken>> {
@@ -472,4 +477,8 @@ export function initModels(sequelize: Sequelize) {
   Ticket.hasMany(TicketEventRow, { foreignKey: 'ticketId', as: 'events' });
   Ticket.belongsTo(Customer, { foreignKey: 'customerId', as: 'customer' });
   ApiToken.belongsTo(User, { foreignKey: 'userId', as: 'user' });
+  Customer.hasMany(Product, { foreignKey: 'customerId', as: 'products' });
+  Customer.hasMany(Subscription, { foreignKey: 'customerId', as: 'subscriptions' });
+  // A requester's plan is read with its token: the customer's subscriptions, keyed on the user's customer.
+  User.hasMany(Subscription, { foreignKey: 'customerId', sourceKey: 'customerId', as: 'customerSubscriptions', constraints: false });
 }

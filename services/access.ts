@@ -2,10 +2,10 @@
 // a sha256 hash, and revocable; ADMIN_TOKEN from the environment bootstraps the first admin.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Op, type Transaction } from 'sequelize';
-import { ApiToken, User } from '../db/models';
+import { ApiToken, Subscription, User } from '../db/models';
 import type { Role } from '../domain/roles';
 import type { Plan } from '../domain/plans';
-import { requesterState, type RequesterState } from '../domain/entitlements';
+import { planInForce, requesterState, type RequesterState } from '../domain/entitlements';
 import { customerPlan } from './entitlements';
 
 export interface Principal {
@@ -52,7 +52,18 @@ export type AuthResult =
 
 export async function authenticate(token: string, bootstrapAdminToken: string | undefined): Promise<AuthResult> {
   if (bootstrapAdminToken && safeEqual(token, bootstrapAdminToken)) return { ok: true, principal: BOOTSTRAP_ADMIN };
-  const row = await ApiToken.findOne({ where: { tokenHash: hashToken(token), revokedAt: { [Op.is]: null } }, include: [{ model: User, as: 'user', required: true }] });
+  // The token, its user and (for a requester) the customer's subscriptions not ended yet: one query.
+  const row = await ApiToken.findOne({
+    where: { tokenHash: hashToken(token), revokedAt: { [Op.is]: null } },
+    include: [
+      {
+        model: User,
+        as: 'user',
+        required: true,
+        include: [{ model: Subscription, as: 'customerSubscriptions', required: false, where: { endsAt: { [Op.gt]: new Date() } } }],
+      },
+    ],
+  });
   if (!row?.user) return { ok: false, code: 'INVALID_TOKEN', message: 'the bearer token is not valid (unknown or revoked)' };
   const result = await principalForUser(row.user);
   // Best effort: a lost last-used stamp must not fail the request. To the minute, so a client
@@ -68,7 +79,11 @@ export async function authenticate(token: string, bootstrapAdminToken: string | 
  */
 export async function principalForUser(user: User): Promise<AuthResult> {
   if (!user.enabled) return { ok: false, code: 'USER_DISABLED', message: `the account ${user.email} is disabled` };
-  const plan = user.role === 'requester' ? await customerPlan(user.customerId!) : null;
+  let plan: Plan | null = null;
+  if (user.role === 'requester') {
+    // Read with the user when it was (authenticate), else now.
+    plan = user.customerSubscriptions ? planInForce(user.customerSubscriptions, Date.now()).plan : await customerPlan(user.customerId!);
+  }
   if (plan !== null) {
     const state: RequesterState = requesterState(user, plan);
     if (state === 'suspended_by_plan') {

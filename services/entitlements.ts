@@ -24,31 +24,48 @@ export async function ticketsInWindow(customerId: string, window: QuotaWindow, t
   return Ticket.count({ where: { customerId, receivedAt: { [Op.gte]: window.from, [Op.lt]: window.to } }, transaction });
 }
 
-/** The customer is found (or locked) by the caller, see services/customers.ts. */
-export async function loadEntitlement(customer: Customer, now = Date.now(), transaction?: Transaction) {
-  const customerId = customer.id;
-  // One after the other: inside a transaction they share one connection.
-  const products = await Product.findAll({ where: { customerId }, transaction });
-  const subscriptions = await Subscription.findAll({ where: { customerId }, order: [['startsAt', 'ASC']], transaction });
+/**
+ * A customer's entitlement: the customer with its products and subscriptions in one query. With
+ * `lock` (inside `transaction`), the customer's row stays locked for the rest of it, so intake's
+ * checks and its insert see one state of the entitlement. null when there is no such customer.
+ */
+export async function loadEntitlement(customerId: string, now = Date.now(), o: { transaction?: Transaction; lock?: boolean } = {}) {
+  const customer = await Customer.findOne({
+    where: { id: customerId },
+    include: [
+      { model: Product, as: 'products' },
+      { model: Subscription, as: 'subscriptions' },
+    ],
+    order: [[{ model: Subscription, as: 'subscriptions' }, 'startsAt', 'ASC']],
+    transaction: o.transaction,
+    // Only the customer's row: its products and subscriptions are read, not locked.
+    lock: o.lock && o.transaction ? { level: o.transaction.LOCK.UPDATE, of: Customer } : undefined,
+  });
+  return customer ? entitlementOf(customer, now) : null;
+}
+
+function entitlementOf(customer: Customer, now: number) {
+  const products = customer.products ?? [];
+  const subscriptions = customer.subscriptions ?? [];
   const support = supportStatus(products, now);
   const { plan, until } = planInForce(subscriptions, now);
-  const window = quotaWindow(now, customer.timezone);
-  return { customer, products, subscriptions, support, plan, planUntil: until, window, current: subscriptionInForce(subscriptions, now) };
+  return { customer, products, subscriptions, support, plan, planUntil: until, current: subscriptionInForce(subscriptions, now) };
 }
 
 export async function entitlementView(customer: Customer, now = Date.now()) {
-  const e = await loadEntitlement(customer, now);
-  const used = await ticketsInWindow(customer.id, e.window);
+  const e = (await loadEntitlement(customer.id, now))!;
+  const window = quotaWindow(now, customer.timezone);
+  const used = await ticketsInWindow(customer.id, window);
   const requesters = await User.findAll({ where: { customerId: customer.id, role: 'requester' } });
   const rules = PLAN_RULES[e.plan];
   return {
     customerId: customer.id,
-    timezone: e.customer.timezone,
+    timezone: customer.timezone,
     support: e.support,
     plan: e.plan,
     planUntil: e.planUntil ? e.planUntil.toISOString() : null,
     subscription: e.current ? subscriptionView(e.current) : null,
-    quota: quotaView(e.plan, used, e.window),
+    quota: quotaView(e.plan, used, window),
     requesters: { limit: rules.maxRequesters, active: activeRequesters(requesters, e.plan) },
     rules: { channels: rules.channels, ticketTypes: rules.ticketTypes, endUsers: rules.endUsers },
   };

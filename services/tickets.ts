@@ -14,9 +14,8 @@ import type { z } from 'zod';
 import { SessionRow, Ticket, TicketEventRow, User } from '../db/models';
 import { sessionRowView } from './sessions';
 import { isUuid } from './ids';
-import { PLAN_RULES, checkIntake, checkQuota, productSupportState, requesterState } from '../domain/entitlements';
+import { PLAN_RULES, checkIntake, checkQuota, productSupportState, quotaWindow, requesterState } from '../domain/entitlements';
 import type { Principal } from './access';
-import { lockCustomer } from './customers';
 import { loadEntitlement, ticketsInWindow } from './entitlements';
 import { targetsFor } from '../domain/sla-policy';
 import { allowedSteps, openTicket, slaView, type CustomerMessage, type StepKind } from '../domain/ticket-lifecycle';
@@ -122,7 +121,8 @@ export function createTicketService(deps: TicketServiceDeps) {
     // of one customer queue here, so a Standard customer never gets a fourth ticket in a month,
     // and a second copy of a keyed request finds the first one's ticket.
     const ticket = await deps.sequelize.transaction(async (transaction) => {
-      const customer = await lockCustomer(customerId, transaction);
+      const e = await loadEntitlement(customerId, now, { transaction, lock: true });
+      if (!e) throw notFound(`customer ${customerId}`);
       if (idempotencyKey) {
         const earlier = await Ticket.findOne({ where: { customerId, idempotencyKey }, transaction });
         if (earlier) {
@@ -133,7 +133,6 @@ export function createTicketService(deps: TicketServiceDeps) {
           return earlier;
         }
       }
-      const e = await loadEntitlement(customer, now, transaction);
       entitled = e;
       // Disabled, or suspended by a drop to Standard: checked here, against the plan in force.
       const state = requesterState(requester, e.plan);
@@ -150,7 +149,8 @@ export function createTicketService(deps: TicketServiceDeps) {
       }
       // Counted only for a plan with a quota: the count reads the customer's whole month.
       if (PLAN_RULES[e.plan].monthlyTickets !== null) {
-        const quota = checkQuota(e.plan, await ticketsInWindow(customerId, e.window, transaction), e.window);
+        const window = quotaWindow(now, e.customer.timezone);
+        const quota = checkQuota(e.plan, await ticketsInWindow(customerId, window, transaction), window);
         if (quota) throw new ApiError(422, quota.code, quota.message, quota.details);
       }
 

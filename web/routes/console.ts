@@ -145,7 +145,7 @@ export function consoleRoutes(deps: WebDeps): Router {
     let context = null;
     if (requester) {
       const customer = await findCustomer(requester.customerId!);
-      const [e, entitlement] = await Promise.all([loadEntitlement(customer), entitlementView(customer)]);
+      const [e, entitlement] = await Promise.all([loadEntitlement(customer.id).then((x) => x!), entitlementView(customer)]);
       const now = Date.now();
       context = { requester, customer, entitlement, products: e.products.filter((x) => productSupportState(x, now) === 'in_force') };
     }

@@ -179,6 +179,16 @@ export function createWorkflowStarter(o: WorkflowStarterOptions): WorkflowStarte
     },
     async ensureStarted(ticket) {
       if (ticket.workflowStartedAt) return;
+      // A start already in flight may be the sweep's, begun while Temporal was away: when it fails,
+      // this caller (a person waiting on a step) gets a fresh attempt before the 503.
+      const earlier = inFlight.get(ticket.id);
+      if (earlier) {
+        try {
+          return await earlier;
+        } catch {
+          // tried again below
+        }
+      }
       await launch(ticket);
     },
     async sweep() {

@@ -52,8 +52,11 @@ function entitlementOf(customer: Customer, now: number) {
   return { customer, products, subscriptions, support, plan, planUntil: until, current: subscriptionInForce(subscriptions, now) };
 }
 
-export async function entitlementView(customer: Customer, now = Date.now()) {
-  const e = (await loadEntitlement(customer.id, now))!;
+export type Entitlement = NonNullable<Awaited<ReturnType<typeof loadEntitlement>>>;
+
+/** What the customer's entitlement looks like to people; `loaded`: the caller's entitlement of the same `now`, not read again. */
+export async function entitlementView(customer: Customer, now = Date.now(), loaded?: Entitlement) {
+  const e = loaded ?? (await loadEntitlement(customer.id, now))!;
   const window = quotaWindow(now, customer.timezone);
   const used = await ticketsInWindow(customer.id, window);
   const requesters = await User.findAll({ where: { customerId: customer.id, role: 'requester' } });

@@ -85,7 +85,7 @@ export async function startTicketWorkflow(client: Client, taskQueue: string, tic
 }
 
 /** Note on the rows that their workflows run, so the sweep leaves them alone. */
-export async function markStarted(ticketIds: string[]): Promise<void> {
+async function markStarted(ticketIds: string[]): Promise<void> {
   if (ticketIds.length === 0) return;
   await Ticket.update({ workflowStartedAt: new Date() }, { where: { id: { [Op.in]: ticketIds }, workflowStartedAt: null } });
 }

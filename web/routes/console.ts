@@ -145,8 +145,9 @@ export function consoleRoutes(deps: WebDeps): Router {
     let context = null;
     if (requester) {
       const customer = await findCustomer(requester.customerId!);
-      const [e, entitlement] = await Promise.all([loadEntitlement(customer.id).then((x) => x!), entitlementView(customer)]);
       const now = Date.now();
+      const e = (await loadEntitlement(customer.id, now))!;
+      const entitlement = await entitlementView(customer, now, e);
       context = { requester, customer, entitlement, products: e.products.filter((x) => productSupportState(x, now) === 'in_force') };
     }
     const lookupError = Boolean(email && !requester);

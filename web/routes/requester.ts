@@ -40,8 +40,9 @@ export function requesterRoutes(deps: WebDeps): Router {
   async function newForm(req: Request, res: Response, values: Record<string, string>, errors: FormErrors | null, status = 200) {
     const p = me(res);
     const customer = await findCustomer(p.customerId!);
-    const [e, entitlement, { policy }] = await Promise.all([loadEntitlement(customer.id).then((x) => x!), entitlementView(customer), currentPolicy()]);
     const now = Date.now();
+    const e = (await loadEntitlement(customer.id, now))!;
+    const [entitlement, { policy }] = await Promise.all([entitlementView(customer, now, e), currentPolicy()]);
     const targets = Object.fromEntries(IMPACTS.map((i) => [i, targetsFor(policy, e.plan, i)]));
     render(req, res, 'ticket-new', {
       entitlement,

@@ -8,7 +8,7 @@ import type { Client } from '@temporalio/client';
 import type { TicketService } from '../services/tickets';
 import { requireAuth } from './auth';
 import { ApiError, errorHandler, unknownRoute } from './errors';
-import { requireContentType } from './middleware';
+import { refuseUnstorableText, requireContentType } from './middleware';
 import { metricsRoute, requestMetrics } from './observability';
 import { REDACT_PATHS, redactUrl } from '../runtime/logger';
 import { runWithRequestLog } from '../observability/log-context';
@@ -99,6 +99,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(requireAuth(deps.adminToken));
   api.use(requireContentType('application/json'));
   api.use(express.json({ limit: deps.bodyLimit ?? '100kb' }));
+  api.use(refuseUnstorableText());
   api.use('/me', meRoute());
   api.use('/tickets', sessionRoutes(sessions));
   api.use('/tickets', ticketRoutes(deps.tickets));

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { idempotencyKey } from './schemas';
 import { ApiError } from './errors';
+import { unstorableIssues } from '../domain/storable-text';
 
 /** A request that carries a body must say it is JSON (or a form, where a route accepts forms). */
 export function requireContentType(...types: string[]): RequestHandler {
@@ -21,3 +22,12 @@ export function keyOf(req: Request): string | undefined {
   return r.data;
 }
 
+
+/** Text no store can keep (domain/storable-text.ts), anywhere in the body or the query: 400, before any route sees it. */
+export function refuseUnstorableText(): RequestHandler {
+  return (req, _res, next) => {
+    const issues = [...(unstorableIssues(req.body) ?? []), ...(unstorableIssues(req.query, 'query') ?? [])];
+    if (issues.length > 0) return next(new ApiError(400, 'VALIDATION_FAILED', 'the request carries text that cannot be stored', issues));
+    next();
+  };
+}

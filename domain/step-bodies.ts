@@ -4,6 +4,7 @@
 // workflow sandbox and decides the same on every replay.
 import { z } from 'zod';
 import { STEP_RESPONSE_VIAS, type ResponseVia } from './plans';
+import { unstorableIssues } from './storable-text';
 import type { Person, Step, StepKind } from './ticket-lifecycle';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -63,11 +64,14 @@ function describeIssues(error: z.ZodError): string[] {
  * e-mail when given) and the reference the workflow resolves through the directory.
  */
 export function parseOpsStep(kind: StepKind, raw: unknown): ParsedOpsStep {
+  const unstorable = unstorableIssues(raw);
   const parsed = opsStepPayloads[kind].safeParse(raw);
-  if (!parsed.success) {
+  if (unstorable || !parsed.success) {
     const actor = email.safeParse((raw as { actor?: unknown } | null)?.actor);
-    const issues = describeIssues(parsed.error);
-    return { ok: false, actor: actor.success ? OPS_ACTOR_PREFIX + actor.data : UNKNOWN_OPS_ACTOR, reason: `invalid payload: ${issues.join('; ')}`, issues };
+    const issues = unstorable ? unstorable.map((i) => `${i.path}: ${i.message}`) : describeIssues(parsed.error!);
+    // The refusal is recorded: an actor that cannot be stored is not named in it.
+    const named = actor.success && !unstorable?.some((i) => i.path === 'actor');
+    return { ok: false, actor: named ? OPS_ACTOR_PREFIX + actor.data : UNKNOWN_OPS_ACTOR, reason: `invalid payload: ${issues.join('; ')}`, issues };
   }
   const body = parsed.data as Record<string, unknown> & { actor: string };
   const actor = OPS_ACTOR_PREFIX + body.actor;
@@ -111,6 +115,8 @@ export const stepUpdatePayloads = {
 
 /** The problems with an Update's argument, or null when it is acceptable. */
 export function stepUpdateIssues(kind: StepKind, raw: unknown): string[] | null {
+  const unstorable = unstorableIssues(raw);
+  if (unstorable) return unstorable.map((i) => `${i.path}: ${i.message}`);
   const parsed = stepUpdatePayloads[kind].safeParse(raw);
   return parsed.success ? null : describeIssues(parsed.error);
 }

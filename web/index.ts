@@ -12,6 +12,7 @@ import type { WebAuth } from '../services/web-auth';
 import type { Mailer } from '../mail/mailer';
 import type { Principal } from '../services/access';
 import { ApiError } from '../api/errors';
+import { unstorableIssues } from '../domain/storable-text';
 import { redactUrl } from '../runtime/logger';
 import { isLang, type Lang } from './i18n';
 import { render, webDir, locals } from './render';
@@ -71,6 +72,12 @@ export function webRouter(deps: WebDeps): Router {
     next();
   });
   r.use(doubleCsrfProtection);
+  // The API's rule for text no store can keep (domain/storable-text.ts), in the page's words.
+  r.use((req, res, next) => {
+    const issues = [...(unstorableIssues(req.body) ?? []), ...(unstorableIssues(req.query) ?? [])];
+    if (issues.length === 0) return next();
+    render(req, res, 'error', { message: 'error.unstorableText' }, 400);
+  });
 
   r.get('/', (req, res) => {
     const p = locals(res).principal;

@@ -21,6 +21,7 @@ import {
 import type { SessionActivities, SessionMailType } from '../activities/sessions';
 import { SESSION_ACTIONS_BY_STATUS, SESSION_LABELS, proposedStart, type SessionAction, type SessionEventType, type SessionOutcome, type SessionParty, type SessionStatus } from '../domain/sessions';
 import { SA } from '../temporal/search-attributes';
+import { refuseUnstorable } from './payload-checks';
 import {
   STEP_NOT_ALLOWED,
   WAIT_FOR_HANDLERS,
@@ -205,7 +206,8 @@ async function runSession(input: SessionWorkflowInput): Promise<SessionResult> {
         await condition(() => pending !== cmd);
         return view();
       },
-      validate: () => {
+      validate: (args: unknown) => {
+        refuseUnstorable(args);
         if (pending || !ACTIONS[status].includes(action)) {
           throw ApplicationFailure.create({
             type: STEP_NOT_ALLOWED,
@@ -220,10 +222,10 @@ async function runSession(input: SessionWorkflowInput): Promise<SessionResult> {
   }
 
   setHandler(confirmSessionUpdate, (a) => accept('confirm', { type: 'confirm', actor: a.actor }).handler(), {
-    validator: (a) => accept('confirm', { type: 'confirm', actor: a.actor }).validate(),
+    validator: (a) => accept('confirm', { type: 'confirm', actor: a.actor }).validate(a),
   });
   setHandler(declineSessionUpdate, (a) => accept('decline', { type: 'decline', actor: a.actor, reason: a.reason }).handler(), {
-    validator: (a) => accept('decline', { type: 'decline', actor: a.actor }).validate(),
+    validator: (a) => accept('decline', { type: 'decline', actor: a.actor }).validate(a),
   });
   const outcomeCheck = (a: { outcome: SessionOutcome; notes?: string }) => () => {
     if (a.outcome !== 'rescheduled' && status !== 'confirmed') {
@@ -239,7 +241,7 @@ async function runSession(input: SessionWorkflowInput): Promise<SessionResult> {
     }
   };
   setHandler(sessionOutcomeUpdate, (a) => accept('outcome', { type: 'outcome', ...a }).handler(), {
-    validator: (a) => accept('outcome', { type: 'outcome', ...a }, outcomeCheck(a)).validate(),
+    validator: (a) => accept('outcome', { type: 'outcome', ...a }, outcomeCheck(a)).validate(a),
   });
   setHandler(participantsAvailableSignal, () => {
     wake = true;

@@ -84,6 +84,7 @@ import {
 import { SA, STARTED_TICKET_STATE } from '../temporal/search-attributes';
 import type { AssigneeRef } from '../domain/step-bodies';
 import type { Notification } from '../domain/notifications';
+import { refuseUnstorable } from './payload-checks';
 
 // Activities are called through executeWithOptions only to add a summary (user metadata, outside
 // the determinism check); their timeouts and retries stay those of the proxy.
@@ -387,7 +388,12 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
       const sessionId = await startSession(args);
       return { ...view(), sessionId };
     },
-    { validator: (args) => refuse(() => checkSessionRequest(state, args.kind)) },
+    {
+      validator: (args) => {
+        refuseUnstorable(args);
+        refuse(() => checkSessionRequest(state, args.kind));
+      },
+    },
   );
 
   setHandler(sessionEventSignal, async (ev) => {
@@ -409,7 +415,12 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
       await commit(applyCustomerMessage(state, msg, Date.now(), actor));
       return view();
     },
-    { validator: (_args) => refuse(() => checkCustomerMessage(state)) },
+    {
+      validator: (args) => {
+        refuseUnstorable(args);
+        refuse(() => checkCustomerMessage(state));
+      },
+    },
   );
 
   setHandler(slaStateQuery, (): TicketSnapshotView => ({

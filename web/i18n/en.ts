@@ -229,6 +229,7 @@ export const en = {
   'error.notFound': 'There is nothing here.',
   'error.forbidden': 'Your account may not see this page.',
   'error.csrf': 'The form expired or did not come from this site. Go back, reload the page and try again.',
+  'error.unstorableText': 'A field contains a character that cannot be stored (a NUL character or a broken one). Go back, remove it and send the form again.',
   'error.internal': 'Something failed on our side; it was logged. Try again in a moment.',
   'error.back': 'Back to the start',
 

@@ -230,6 +230,7 @@ export const es: Messages = {
   'error.notFound': 'Aquí no hay nada.',
   'error.forbidden': 'Su cuenta no puede ver esta página.',
   'error.csrf': 'El formulario expiró o no vino de este sitio. Vuelva atrás, recargue la página e intente de nuevo.',
+  'error.unstorableText': 'Un campo contiene un carácter que no se puede guardar (un carácter NUL o uno dañado). Vuelva atrás, quítelo y envíe el formulario de nuevo.',
   'error.internal': 'Algo falló de nuestro lado y quedó registrado. Intente de nuevo en un momento.',
   'error.back': 'Volver al inicio',
 

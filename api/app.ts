@@ -41,6 +41,8 @@ export interface AppDeps {
   web?: Omit<WebDeps, 'tickets' | 'sessions' | 'log' | 'sequelize'>;
   /** Where this process's Temporal worker serves its metrics, appended to /metrics (none: ours only). */
   temporalMetricsAddress?: () => string | undefined;
+  /** /metrics on this app's port (default true); a deployment serves it on an internal port instead (METRICS_PORT). */
+  serveMetrics?: boolean;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -77,7 +79,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/metrics', metricsRoute(deps.temporalMetricsAddress ?? (() => undefined)));
+  if (deps.serveMetrics !== false) app.get('/metrics', metricsRoute(deps.temporalMetricsAddress ?? (() => undefined)));
   app.get('/readyz', async (_req, res) => {
     if (deps.draining?.()) throw new ApiError(503, 'NOT_READY', 'shutting down', { draining: true });
     const checks = await Promise.all([

@@ -55,16 +55,16 @@ export async function runServerProcess(role: 'api' | 'worker'): Promise<void> {
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
     isolateTimeoutMs: config.workerIsolateTimeoutMs,
     stackTraces: config.workerStackTraces,
+    // Counts of tickets by plan and channel, request routes and timings are nobody's business
+    // outside: the public port does not serve them.
+    metricsOnApi: false,
   });
-  // The API serves /metrics on its own port; the worker has no HTTP server but this one. A taken
-  // port costs the metrics, not the worker: the tickets' timers matter more.
-  const metrics: MetricsServer | undefined =
-    role === 'worker'
-      ? await startMetricsServer({ port: config.metrics.port, temporalMetricsAddress }).catch((err) => {
-          log.error({ err, port: config.metrics.port }, 'worker metrics are off: METRICS_PORT could not be opened');
-          return undefined;
-        })
-      : undefined;
+  // Both roles serve /metrics on METRICS_PORT, kept off the network's edge (compose exposes it to
+  // Prometheus only). A taken port costs the metrics, not the process: the tickets matter more.
+  const metrics: MetricsServer | undefined = await startMetricsServer({ port: config.metrics.port, temporalMetricsAddress }).catch((err) => {
+    log.error({ err, port: config.metrics.port }, 'metrics are off: METRICS_PORT could not be opened');
+    return undefined;
+  });
   log.info({ role, port: role === 'api' ? config.port : undefined, metricsPort: metrics?.port }, 'started');
 
   let stopping = false;

@@ -63,6 +63,8 @@ export interface SystemOptions {
   schedules?: Omit<SchedulesConfig, 'taskQueue'>;
   /** host:port for the Temporal worker's Prometheus exporter; the API's /metrics appends what it serves. */
   temporalMetricsAddress?: string;
+  /** /metrics on the API's public port (default true: npm start, tests); the standalone API serves it on METRICS_PORT. */
+  metricsOnApi?: boolean;
 }
 
 export interface System {
@@ -167,6 +169,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       draining: () => draining,
       // Only a worker in this process has metrics to add (an API-only process has none).
       temporalMetricsAddress: () => (o.worker !== false ? temporalMetricsAddress() : undefined),
+      serveMetrics: o.metricsOnApi,
       web: {
         auth: createWebAuth(sequelize, o.adminToken),
         mailer: apiMailer,

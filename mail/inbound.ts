@@ -83,8 +83,6 @@ export async function startInboundSmtp(opts: InboundSmtpOptions): Promise<Inboun
     ...(opts.tls ? { key: opts.tls.key, cert: opts.tls.cert } : {}),
     banner: 'Last Call Support inbound',
     size: opts.maxMessageBytes,
-    // 552 for a message past the limit whatever onData says (it never sees the bytes past it).
-    rejectOversized: true,
     maxClients: opts.maxClients ?? INBOUND_DEFAULTS.maxClients,
     maxRecipients: opts.maxRecipients ?? INBOUND_DEFAULTS.maxRecipients,
     socketTimeout: opts.socketTimeoutMs ?? INBOUND_DEFAULTS.socketTimeoutMs,

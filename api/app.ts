@@ -24,6 +24,8 @@ import { reportRoutes } from './routes/reports';
 import { createSessionService } from '../services/sessions';
 import { createBrandService } from '../services/brands';
 import { webRouter, type WebDeps } from '../web';
+import type { HeldMailService } from '../services/held-mail';
+import { heldMailRoutes } from './routes/held-mail';
 
 export interface AppDeps {
   tickets: TicketService;
@@ -37,8 +39,10 @@ export interface AppDeps {
   bodyLimit?: string;
   /** True once shutdown began: readiness fails first so traffic moves away before the server stops. */
   draining?: () => boolean;
+  /** Inbound mail held for a person to judge (its sender is not authenticated): /api/held-mail and the console's page. */
+  heldMail?: HeldMailService;
   /** The people's pages (web/); without it the app serves the API alone. */
-  web?: Omit<WebDeps, 'tickets' | 'sessions' | 'log' | 'sequelize'>;
+  web?: Omit<WebDeps, 'tickets' | 'sessions' | 'log' | 'sequelize' | 'heldMail'>;
   /** Where this process's Temporal worker serves its metrics, appended to /metrics (none: ours only). */
   temporalMetricsAddress?: () => string | undefined;
   /** /metrics on this app's port (default true); a deployment serves it on an internal port instead (METRICS_PORT). */
@@ -111,9 +115,10 @@ export function createApp(deps: AppDeps): Express {
   api.use('/users', userRoutes(users));
   api.use('/audit-log', auditRoutes());
   api.use('/reports', reportRoutes(deps.sequelize));
+  if (deps.heldMail) api.use('/held-mail', heldMailRoutes(deps.heldMail));
   app.use('/api', api);
   // After /api, so the API keeps its JSON answers and its one error shape.
-  if (deps.web) app.use(webRouter({ ...deps.web, tickets: deps.tickets, sessions, log: deps.log, sequelize: deps.sequelize }));
+  if (deps.web) app.use(webRouter({ ...deps.web, tickets: deps.tickets, sessions, log: deps.log, sequelize: deps.sequelize, heldMail: deps.heldMail }));
 
   app.use(unknownRoute);
   app.use(errorHandler);

@@ -140,3 +140,6 @@ export const reportQuery = z
   })
   .strict();
 export type ReportQuery = z.infer<typeof reportQuery>;
+
+/** GET /api/held-mail: the messages waiting (default), or the latest decided. */
+export const heldMailQuery = z.object({ status: z.enum(['held', 'decided']).default('held') }).strict();

@@ -1,4 +1,5 @@
 // Every setting comes from the environment, each with a default that works on a fresh clone.
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { DEFAULT_BACKGROUND_NICE } from '../runtime/priority';
 import { z } from 'zod';
@@ -25,6 +26,15 @@ const schema = z.object({
   INBOUND_SMTP_HOST: z.string().min(1).default('0.0.0.0'),
   INBOUND_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
   INBOUND_ATTACHMENT_MAX_BYTES: z.coerce.number().int().min(0).default(10 * 1024 * 1024),
+  // The outside edge of inbound mail (mail/inbound.ts, mail/sender-auth.ts).
+  INBOUND_SUPPORT_ADDRESSES: z.string().optional().transform((v, ctx) => list(v, ctx, (a) => z.email().safeParse(a).success, 'an e-mail address')),
+  INBOUND_MAX_CLIENTS: z.coerce.number().int().min(1).max(10_000).default(100),
+  INBOUND_MAX_RECIPIENTS: z.coerce.number().int().min(1).max(1000).default(10),
+  INBOUND_SOCKET_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  INBOUND_TLS_CERT_FILE: z.string().min(1).optional(),
+  INBOUND_TLS_KEY_FILE: z.string().min(1).optional(),
+  INBOUND_TRUSTED_RELAYS: z.string().optional().transform((v, ctx) => list(v, ctx, isIpOrCidr, 'an IP address or CIDR block')),
+  INBOUND_AUTHSERV_ID: z.string().min(1).optional(),
   WEB_SECRET: z.string().min(32, 'WEB_SECRET must be at least 32 characters').optional(),
   PUBLIC_URL: z.string().url().optional(),
   SCHEDULES: z.enum(['on', 'off']).default('on'),
@@ -38,7 +48,32 @@ const schema = z.object({
   WORKER_STACK_TRACES: z.enum(['on', 'off']).default('off'),
   BACKGROUND_NICE: z.coerce.number().int().min(0).max(19).default(DEFAULT_BACKGROUND_NICE),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
+})
+  .refine((e) => Boolean(e.INBOUND_TLS_CERT_FILE) === Boolean(e.INBOUND_TLS_KEY_FILE), { path: ['INBOUND_TLS_KEY_FILE'], message: 'INBOUND_TLS_CERT_FILE and INBOUND_TLS_KEY_FILE go together' })
+  .refine((e) => e.INBOUND_TRUSTED_RELAYS.length === 0 || Boolean(e.INBOUND_AUTHSERV_ID), { path: ['INBOUND_AUTHSERV_ID'], message: 'INBOUND_TRUSTED_RELAYS needs INBOUND_AUTHSERV_ID (the relay\'s name in its Authentication-Results header)' });
+
+/** A comma-separated list, each item checked; empty or unset: none. */
+function list(v: string | undefined, ctx: z.RefinementCtx, valid: (item: string) => boolean, what: string): string[] {
+  const items = (v ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');
+  for (const item of items) if (!valid(item)) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(item)} is not ${what}` });
+  return items;
+}
+
+function isIpOrCidr(s: string): boolean {
+  const [ip, bits, ...rest] = s.split('/');
+  const family = isIP(ip);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return bits !== '' && Number.isInteger(n) && n >= 0 && n <= (family === 4 ? 32 : 128);
+}
+
+/** The address of a From line: "Support <support@x>" → "support@x"; a bare address as it is. */
+export function addressOf(mailbox: string): string {
+  const open = mailbox.lastIndexOf('<');
+  const close = mailbox.indexOf('>', open + 1);
+  return (open >= 0 && close > open + 1 ? mailbox.slice(open + 1, close) : mailbox).trim();
+}
 
 export type Env = z.infer<typeof schema>;
 
@@ -49,7 +84,22 @@ export interface Config {
   mail: { smtpUrl?: string; from: string; supportLeadEmail: string; supportManagerEmail: string };
   dataDir: string;
   adminToken?: string;
-  inbound: { port: number; host: string; maxMessageBytes: number; attachmentMaxBytes: number };
+  inbound: {
+    port: number;
+    host: string;
+    maxMessageBytes: number;
+    attachmentMaxBytes: number;
+    /** The only recipients taken (RCPT TO); default: MAIL_FROM's address. */
+    supportAddresses: string[];
+    maxClients: number;
+    maxRecipients: number;
+    socketTimeoutMs: number;
+    /** STARTTLS is offered only with a certificate. */
+    tls?: { certFile: string; keyFile: string };
+    /** Relays whose Authentication-Results header (with authservId) is believed. */
+    trustedRelays: string[];
+    authservId?: string;
+  };
   web: { secret?: string; publicUrl?: string };
   /** The Temporal Schedules of the scheduled work; null = not managed by this process. */
   schedules: { timezone: string; hour: number; termCheckEvery: number } | null;
@@ -89,7 +139,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, supportLeadEmail: e.SUPPORT_LEAD_EMAIL, supportManagerEmail: e.SUPPORT_MANAGER_EMAIL },
     dataDir: path.resolve(e.DATA_DIR),
     adminToken: e.ADMIN_TOKEN,
-    inbound: { port: e.INBOUND_SMTP_PORT, host: e.INBOUND_SMTP_HOST, maxMessageBytes: e.INBOUND_MAX_MESSAGE_BYTES, attachmentMaxBytes: e.INBOUND_ATTACHMENT_MAX_BYTES },
+    inbound: {
+      port: e.INBOUND_SMTP_PORT,
+      host: e.INBOUND_SMTP_HOST,
+      maxMessageBytes: e.INBOUND_MAX_MESSAGE_BYTES,
+      attachmentMaxBytes: e.INBOUND_ATTACHMENT_MAX_BYTES,
+      supportAddresses: (e.INBOUND_SUPPORT_ADDRESSES.length ? e.INBOUND_SUPPORT_ADDRESSES : [addressOf(e.MAIL_FROM)]).map((a) => a.toLowerCase()),
+      maxClients: e.INBOUND_MAX_CLIENTS,
+      maxRecipients: e.INBOUND_MAX_RECIPIENTS,
+      socketTimeoutMs: e.INBOUND_SOCKET_TIMEOUT_MS,
+      tls: e.INBOUND_TLS_CERT_FILE && e.INBOUND_TLS_KEY_FILE ? { certFile: e.INBOUND_TLS_CERT_FILE, keyFile: e.INBOUND_TLS_KEY_FILE } : undefined,
+      trustedRelays: e.INBOUND_TRUSTED_RELAYS,
+      authservId: e.INBOUND_AUTHSERV_ID,
+    },
     web: { secret: e.WEB_SECRET, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, '') },
     schedules: e.SCHEDULES === 'on' ? { timezone: e.SCHEDULE_TIMEZONE, hour: e.SCHEDULE_HOUR, termCheckEvery: e.TERM_CHECK_SECONDS * 1000 } : null,
     metrics: { temporalAddress: e.TEMPORAL_METRICS_ADDRESS, port: e.METRICS_PORT },

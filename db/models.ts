@@ -204,7 +204,7 @@ export class SignInLink extends Model<InferAttributes<SignInLink>, InferCreation
   declare usedAt: Date | null;
 }
 
-export type InboundOutcome = 'processing' | 'ticket_created' | 'reply_added' | 'refused' | 'ignored';
+export type InboundOutcome = 'processing' | 'ticket_created' | 'reply_added' | 'refused' | 'ignored' | 'held';
 
 export class InboundMessage extends Model<InferAttributes<InboundMessage>, InferCreationAttributes<InboundMessage>> {
   declare id: CreationOptional<string>;
@@ -217,6 +217,26 @@ export class InboundMessage extends Model<InferAttributes<InboundMessage>, Infer
   declare ticketId: string | null;
   declare replyMessageId: string | null;
   declare receivedAt: CreationOptional<Date>;
+}
+
+export type HeldMailStatus = 'held' | 'accepting' | 'accepted' | 'rejected';
+
+export class HeldMail extends Model<InferAttributes<HeldMail>, InferCreationAttributes<HeldMail>> {
+  declare id: CreationOptional<string>;
+  declare inboundMessageId: string;
+  declare raw: Buffer | null;
+  declare envelope: { from: string | null; rcptTo: string[]; remoteAddress: string; helo: string | null };
+  declare fromAddress: string;
+  declare fromName: string | null;
+  declare subject: string;
+  declare preview: string;
+  declare ticketId: string | null;
+  declare authentication: { summary: string; spf: string; dkim: string; dmarc: string; via: string };
+  declare status: CreationOptional<HeldMailStatus>;
+  declare decidedBy: string | null;
+  declare decidedByUserId: string | null;
+  declare decidedAt: Date | null;
+  declare createdAt: CreationOptional<Date>;
 }
 
 export class TicketAttachment extends Model<InferAttributes<TicketAttachment>, InferCreationAttributes<TicketAttachment>> {
@@ -460,6 +480,26 @@ export function initModels(sequelize: Sequelize) {
       receivedAt: { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW },
     },
     { ...common, tableName: 'inbound_messages', timestamps: false },
+  );
+  HeldMail.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+      inboundMessageId: { type: DataTypes.UUID, allowNull: false },
+      raw: DataTypes.BLOB,
+      envelope: { type: DataTypes.JSONB, allowNull: false },
+      fromAddress: { type: DataTypes.TEXT, allowNull: false },
+      fromName: DataTypes.TEXT,
+      subject: { type: DataTypes.TEXT, allowNull: false },
+      preview: { type: DataTypes.TEXT, allowNull: false },
+      ticketId: DataTypes.UUID,
+      authentication: { type: DataTypes.JSONB, allowNull: false },
+      status: { type: DataTypes.TEXT, allowNull: false, defaultValue: 'held' },
+      decidedBy: DataTypes.TEXT,
+      decidedByUserId: DataTypes.UUID,
+      decidedAt: DataTypes.DATE,
+      createdAt: DataTypes.DATE,
+    },
+    { ...common, tableName: 'held_mail', updatedAt: false },
   );
   TicketAttachment.init(
     {

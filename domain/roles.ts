@@ -17,6 +17,8 @@ export const PERMISSIONS = {
   administer: ['admin'],
   /** A customer's entitlement: staff, and the customer's own requesters. */
   readEntitlement: ['requester', 'technician', 'lead', 'admin'],
+  /** Inbound mail held because its sender is not authenticated: accept (it becomes a ticket or a reply) or reject. */
+  reviewHeldMail: ['technician', 'lead'],
   /** SLA compliance reports: leads and admins for any customer, a requester for its own customer. */
   readReports: ['requester', 'lead', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;

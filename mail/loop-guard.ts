@@ -1,6 +1,7 @@
 // Which inbound messages a machine wrote (auto-replies, out-of-office notes, bounces, lists): they
 // never open a ticket, never add to one and are never answered, so two systems cannot loop.
-// Pure: headers in, a reason (or null) out.
+// Pure: headers in, a reason (or null) out; linear in the headers' size (no backtracking expressions).
+import { clip } from '../domain/inbound-text';
 
 export interface HeaderLine {
   key: string;
@@ -16,14 +17,15 @@ export function automatedReason(headerLines: readonly HeaderLine[], envelopeFrom
   const headers = new Map<string, string>();
   for (const h of headerLines) if (!headers.has(h.key.toLowerCase())) headers.set(h.key.toLowerCase(), valueOf(h));
   const returnPath = headers.get('return-path');
-  if (returnPath !== undefined && /^<\s*>$/.test(returnPath)) return 'null return path';
+  if (returnPath !== undefined && returnPath.startsWith('<') && returnPath.endsWith('>') && returnPath.slice(1, -1).trim() === '') return 'null return path';
   const autoSubmitted = headers.get('auto-submitted');
-  if (autoSubmitted !== undefined && autoSubmitted.split(';')[0].trim().toLowerCase() !== 'no') return `Auto-Submitted: ${autoSubmitted}`;
+  if (autoSubmitted !== undefined && autoSubmitted.split(';')[0].trim().toLowerCase() !== 'no') return `Auto-Submitted: ${clip(autoSubmitted, 100)}`;
   const precedence = headers.get('precedence')?.toLowerCase();
   if (precedence && ['bulk', 'junk', 'list', 'auto_reply'].includes(precedence)) return `Precedence: ${precedence}`;
   if (headers.has('x-auto-response-suppress')) return 'X-Auto-Response-Suppress';
   if (headers.has('x-autoreply') || headers.has('x-autorespond') || headers.has('x-autoresponder')) return 'auto-responder header';
-  if (/multipart\/report/i.test(headers.get('content-type') ?? '')) return 'delivery report';
-  if (fromAddress && /^(mailer-daemon|postmaster)@/i.test(fromAddress)) return 'mailer daemon';
+  if ((headers.get('content-type') ?? '').toLowerCase().includes('multipart/report')) return 'delivery report';
+  const sender = fromAddress?.toLowerCase() ?? '';
+  if (sender.startsWith('mailer-daemon@') || sender.startsWith('postmaster@')) return 'mailer daemon';
   return null;
 }

@@ -17,7 +17,11 @@ import { ticketMailDeps, type ActivityDeps } from '../activities';
 import { installTemporalRuntime, temporalMetricsAddress } from './temporal-runtime';
 import { createHash, randomBytes } from 'node:crypto';
 import { startInboundSmtp, type InboundSmtp } from '../mail/inbound';
+import { createSenderAuth, type DNSResolver } from '../mail/sender-auth';
 import { createInboundMailService } from '../services/inbound-mail';
+import { createHeldMailService } from '../services/held-mail';
+import { addressOf } from '../config';
+import { domainOf } from '../domain/sender-auth';
 import { createWebAuth } from '../services/web-auth';
 import { ensureSchedules, type SchedulesConfig } from '../temporal/schedules';
 
@@ -56,6 +60,19 @@ export interface SystemOptions {
   inboundSmtpPort?: number;
   inboundSmtpHost?: string;
   inboundMaxMessageBytes?: number;
+  /** The only recipients the inbound listener takes (default: mailFrom's address). */
+  inboundSupportAddresses?: string[];
+  /** Inbound connections at once, recipients per message, idle time per client (default: mail/inbound.ts's). */
+  inboundMaxClients?: number;
+  inboundMaxRecipients?: number;
+  inboundSocketTimeoutMs?: number;
+  /** PEM certificate and key: the inbound listener offers STARTTLS with them (and only with them). */
+  inboundTls?: { cert: string | Buffer; key: string | Buffer };
+  /** The DNS lookups of sender authentication (SPF, DKIM, DMARC); tests serve their own records. Default: the system's resolver. */
+  inboundDnsResolver?: DNSResolver;
+  /** Relays whose Authentication-Results header with inboundAuthservId is believed (IPs, CIDR blocks). */
+  inboundTrustedRelays?: string[];
+  inboundAuthservId?: string;
   attachmentMaxBytes?: number;
   /** Signs the pages' session cookie and CSRF tokens; default derived from adminToken, else random. */
   webSecret?: string;
@@ -156,7 +173,24 @@ export async function startSystem(o: SystemOptions): Promise<System> {
   if (o.api !== false) {
     // The API process sends mail too (sign-in links, refusals of inbound mail) when it has SMTP.
     const apiMailer = o.smtpUrl ? (mailer ??= createMailer(o.smtpUrl, o.mailFrom)) : undefined;
-    const supportAddress = /<([^>]+)>/.exec(o.mailFrom)?.[1] ?? o.mailFrom;
+    const supportAddress = addressOf(o.mailFrom);
+    const supportAddresses = o.inboundSupportAddresses ?? [supportAddress.toLowerCase()];
+    // Built with the API (not only with the listener): held mail is worked from the console and the API.
+    const inbound = createInboundMailService({
+      tickets,
+      mailer: apiMailer,
+      log: o.log,
+      supportAddresses,
+      attachmentMaxBytes: o.attachmentMaxBytes ?? 10 * 1024 * 1024,
+      verifySender: createSenderAuth({
+        resolver: o.inboundDnsResolver,
+        trustedRelays: o.inboundTrustedRelays,
+        authservId: o.inboundAuthservId,
+        mta: domainOf(supportAddress),
+        log: o.log,
+      }),
+    });
+    const heldMail = createHeldMailService({ inbound, log: o.log });
     const publicUrl = () => o.publicUrl ?? sys.url ?? `http://localhost:${o.port}`;
     const app = createApp({
       tickets,
@@ -167,6 +201,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       temporalUiUrl: o.temporalUiUrl,
       namespace: o.namespace,
       draining: () => draining,
+      heldMail,
       // Only a worker in this process has metrics to add (an API-only process has none).
       temporalMetricsAddress: () => (o.worker !== false ? temporalMetricsAddress() : undefined),
       serveMetrics: o.metricsOnApi,
@@ -197,17 +232,15 @@ export async function startSystem(o: SystemOptions): Promise<System> {
     void sweep();
 
     if (o.inboundSmtpPort !== undefined) {
-      const inbound = createInboundMailService({
-        tickets,
-        mailer: apiMailer,
-        log: o.log,
-        supportAddress,
-        attachmentMaxBytes: o.attachmentMaxBytes ?? 10 * 1024 * 1024,
-      });
       sys.inboundSmtp = await startInboundSmtp({
         port: o.inboundSmtpPort,
         host: o.inboundSmtpHost,
         maxMessageBytes: o.inboundMaxMessageBytes ?? 25 * 1024 * 1024,
+        supportAddresses,
+        maxClients: o.inboundMaxClients,
+        maxRecipients: o.inboundMaxRecipients,
+        socketTimeoutMs: o.inboundSocketTimeoutMs,
+        tls: o.inboundTls,
         log: o.log,
         handle: inbound.handle,
       });

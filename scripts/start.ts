@@ -11,6 +11,7 @@ import { startSystem } from '../runtime/system';
 import { ensureTemporalBinary } from '../runtime/temporal-binary';
 import { lowerPriority } from '../runtime/priority';
 import { registerSearchAttributes } from '../temporal/ensure-search-attributes';
+import { readTlsFiles } from '../mail/inbound';
 
 
 async function main() {
@@ -97,6 +98,13 @@ async function main() {
     inboundSmtpPort: config.inbound.port,
     inboundSmtpHost: config.inbound.host,
     inboundMaxMessageBytes: config.inbound.maxMessageBytes,
+    inboundSupportAddresses: config.inbound.supportAddresses,
+    inboundMaxClients: config.inbound.maxClients,
+    inboundMaxRecipients: config.inbound.maxRecipients,
+    inboundSocketTimeoutMs: config.inbound.socketTimeoutMs,
+    inboundTls: readTlsFiles(config.inbound.tls),
+    inboundTrustedRelays: config.inbound.trustedRelays,
+    inboundAuthservId: config.inbound.authservId,
     attachmentMaxBytes: config.inbound.attachmentMaxBytes,
     webSecret: config.web.secret,
     schedules: config.schedules ?? undefined,
@@ -112,7 +120,7 @@ async function main() {
     `Technicians' console  ${base}/console`,
     `SLA reports           ${base}/reports  (leads, admins, and requesters for their own customer)`,
     `Metrics (Prometheus)  ${base}/metrics  (with the Temporal worker's, exported on ${temporalMetricsAddress})`,
-    `Inbound e-mail        smtp://localhost:${system.inboundSmtp!.port}  (a message from a requester's address becomes a ticket)`,
+    `Inbound e-mail        smtp://localhost:${system.inboundSmtp!.port}  (a requester's authenticated e-mail becomes a ticket; unauthenticated ones wait in ${base}/console/held-mail)`,
   );
   process.stdout.write(`\nLast Call SLA engine is up\n  ${lines.join('\n  ')}\n  Stop with Ctrl-C.\n\n`);
 

@@ -1,17 +1,23 @@
 // What an e-mail to support does: a new ticket from a known requester (channel e-mail, the plan's
 // rules applied by the same intake as the API), the customer's reply on the ticket it names, or a
-// polite refusal; machines' messages are dropped. Each message counts once (by its Message-ID).
+// refusal; machines' messages are dropped. Each message counts once (by its Message-ID).
+// Only an authenticated From (mail/sender-auth.ts) is acted on: a message from a requester, or one
+// naming a ticket, whose sender is not authenticated is held for a technician (services/held-mail.ts);
+// any other is dropped unanswered. Refusals go to authenticated senders only and never repeat a word
+// of theirs (a forged From must not turn this address into a spam relay).
 import { createHash } from 'node:crypto';
-import { Op, fn, col, where, UniqueConstraintError } from 'sequelize';
+import { DatabaseError, Op, fn, col, where, UniqueConstraintError } from 'sequelize';
 import type { Logger } from 'pino';
-import type { ParsedMail } from 'mailparser';
-import { InboundMessage, NotificationRow, Product, Ticket, TicketAttachment, User, type InboundOutcome } from '../db/models';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { HeldMail, InboundMessage, NotificationRow, Product, Ticket, TicketAttachment, User, type InboundOutcome } from '../db/models';
 import { ApiError } from '../api/errors';
 import { automatedReason } from '../mail/loop-guard';
-import { TryLater, type InboundEnvelope } from '../mail/inbound';
+import { NeverTaken, TryLater, type InboundEnvelope } from '../mail/inbound';
+import type { VerifySender } from '../mail/sender-auth';
 import { DEFAULT_MAIL_DOMAIN, type Mailer } from '../mail/mailer';
 import { productSupportState } from '../domain/entitlements';
-import { IMPACTS, TICKET_TYPES, type Impact, type TicketType } from '../domain/plans';
+import { clip, hintsFromBody, personalText, ticketNumberOfOurMessageId, ticketNumbersInSubject } from '../domain/inbound-text';
+import { UNSTORABLE_TEXT, unstorablePaths } from '../domain/storable-text';
 import { principalForUser } from './access';
 import type { TicketService } from './tickets';
 import { en, es, refusalText, type Refusal } from '../web/i18n';
@@ -24,8 +30,10 @@ export interface InboundMailDeps {
   tickets: TicketService;
   mailer?: Mailer;
   log: Logger;
-  /** Our own address: a message from it is our own, come back. */
-  supportAddress: string;
+  /** Our own addresses: a message from one is our own, come back. */
+  supportAddresses: readonly string[];
+  /** Whether a message's From is believed (mail/sender-auth.ts). */
+  verifySender: VerifySender;
   mailDomain?: string;
   /** Attachments larger than this are not kept (the message itself still counts). */
   attachmentMaxBytes: number;
@@ -43,29 +51,27 @@ const REFUSAL_WINDOW_MS = 24 * 3600_000;
 const MAX_REFUSALS_UNKNOWN = 1;
 const MAX_REFUSALS_KNOWN = 10;
 
-const SUBJECT_TICKET = [/\[(?:ticket|caso)\s*#\s*(\d{1,15})\]/i, /\b(?:ticket|caso)\s*#\s*(\d{1,15})\b/i];
-const OUR_MESSAGE_ID = /^<ticket-(\d{1,15})\./;
+// What a held message keeps of the person's text for the console, and how many references of a
+// thread are looked up (the most recent ones: a long thread's References header can be very long).
+const HELD_PREVIEW_CHARS = 2_000;
+const MAX_REFERENCES = 100;
 
-/** "Impact: A" / "Impacto: B" and "Type: query" / "Tipo: consulta" lines set what an e-mail cannot otherwise say. */
-export function hintsFromBody(text: string): { impact: Impact; type: TicketType } {
-  const impact = /^\s*impact[oe]?\s*:\s*([abc])\b/im.exec(text)?.[1]?.toUpperCase() as Impact | undefined;
-  const rawType = /^\s*(?:type|tipo)\s*:\s*([\p{L} -]+)$/imu.exec(text)?.[1]?.trim().toLowerCase();
-  const TYPE_WORDS: Record<string, TicketType> = {
-    problem: 'problem', problema: 'problem', query: 'query', consulta: 'query', question: 'query',
-    request: 'request', 'service request': 'request', solicitud: 'request', 'solicitud de servicio': 'request',
-  };
-  return {
-    // Moderate unless told: an e-mail cannot say more, and the technician sees it at once.
-    impact: impact && (IMPACTS as readonly string[]).includes(impact) ? impact : 'B',
-    type: (rawType && TYPE_WORDS[rawType]) || (TICKET_TYPES[0] as TicketType),
-  };
-}
+/** A sender of ours is only ever acted on when authenticated; a technician's accept counts as that. */
+type Trust = 'check' | 'accepted';
+
+export { hintsFromBody };
 
 export function createInboundMailService(deps: InboundMailDeps) {
   const mailDomain = deps.mailDomain ?? DEFAULT_MAIL_DOMAIN;
 
+  const ours = new Set(deps.supportAddresses.map((a) => a.toLowerCase()));
+
   async function handle(m: InboundEnvelope): Promise<InboundResult> {
     const { parsed } = m;
+    // Before anything is written: text no store can keep would fail every attempt (and a 4xx would
+    // have the sender retry it for days). The sending server is told which parts, in the API's words.
+    const unstorable = unstorableParts(m);
+    if (unstorable.length) throw new NeverTaken(550, `5.6.0 not taken: ${unstorable.join(', ')} ${UNSTORABLE_TEXT}`);
     const from = parsed.from?.value[0]?.address?.toLowerCase() ?? null;
     const messageId = parsed.messageId ?? `<sha256.${createHash('sha256').update(m.raw).digest('hex')}@inbound.${mailDomain}>`;
     const subject = (parsed.subject ?? '').trim();
@@ -73,41 +79,78 @@ export function createInboundMailService(deps: InboundMailDeps) {
     // Claimed first, so a redelivered or concurrently delivered copy is recognised and dropped.
     let row: InboundMessage;
     try {
-      row = await InboundMessage.create({ messageId, fromAddress: from, subject: subject.slice(0, 1000), size: m.raw.length, outcome: 'processing', reason: null, ticketId: null, replyMessageId: null });
+      row = await InboundMessage.create({ messageId, fromAddress: from, subject: clip(subject, 1000), size: m.raw.length, outcome: 'processing', reason: null, ticketId: null, replyMessageId: null });
     } catch (err) {
       if (err instanceof UniqueConstraintError) return { outcome: 'ignored', reason: 'duplicate Message-ID' };
       throw new TryLater('cannot record the message now');
     }
 
     try {
-      const result = await decide(m, row, from, subject);
-      await row.update({ outcome: result.outcome, reason: result.reason ?? null });
+      const result = await decide(m, row, from, subject, 'check');
+      await row.update({ outcome: result.outcome, reason: result.reason ? clip(result.reason, 500) : null });
       deps.log.info({ messageId, from, ...result, ...(result.ticketNumber ? { workflowId: ticketWorkflowId(result.ticketNumber) } : {}) }, 'inbound e-mail');
       return result;
     } catch (err) {
       // Nothing of it stays: the sending server's retry finds a clean slate.
       await TicketAttachment.destroy({ where: { inboundMessageId: row.id } }).catch(() => {});
       await row.destroy().catch(() => {});
-      if (err instanceof TryLater) throw err;
+      if (err instanceof TryLater || err instanceof NeverTaken) throw err;
+      // A value Postgres refuses (SQLSTATE class 22, data exception) is refused again on every retry.
+      if (isDataError(err)) {
+        deps.log.warn({ err, messageId }, 'inbound e-mail cannot be stored');
+        throw new NeverTaken(554, '5.6.0 the message cannot be stored; it will not be taken');
+      }
       deps.log.error({ err, messageId }, 'inbound e-mail failed');
       throw new TryLater('temporary failure, try again later');
     }
   }
 
-  async function decide(m: InboundEnvelope, row: InboundMessage, from: string | null, subject: string): Promise<InboundResult> {
+  /**
+   * A held message a technician or lead accepted: processed now as an authenticated one would be
+   * (intake with every plan rule, or the reply path). The caller holds the message (status
+   * 'accepting'); on a failure nothing of it stays but the held message, to be accepted again.
+   */
+  async function processAccepted(held: HeldMail): Promise<InboundResult> {
+    const raw = held.raw!;
+    const parsed = await simpleParser(raw);
+    const m: InboundEnvelope = { raw, parsed, envelopeFrom: held.envelope.from, rcptTo: held.envelope.rcptTo, remoteAddress: held.envelope.remoteAddress, helo: held.envelope.helo };
+    const row = (await InboundMessage.findByPk(held.inboundMessageId))!;
+    try {
+      const result = await decide(m, row, held.fromAddress, (parsed.subject ?? '').trim(), 'accepted');
+      await row.update({ outcome: result.outcome, reason: result.reason ? clip(result.reason, 500) : null });
+      deps.log.info({ messageId: row.messageId, from: held.fromAddress, ...result, accepted: held.decidedBy }, 'held e-mail accepted');
+      return result;
+    } catch (err) {
+      await TicketAttachment.destroy({ where: { inboundMessageId: row.id } }).catch(() => {});
+      await row.update({ ticketId: null }).catch(() => {});
+      throw err;
+    }
+  }
+
+  async function decide(m: InboundEnvelope, row: InboundMessage, from: string | null, subject: string, trust: Trust): Promise<InboundResult> {
     const automated = automatedReason(m.parsed.headerLines, m.envelopeFrom, from);
     if (automated) return { outcome: 'ignored', reason: automated };
     if (!from) return { outcome: 'ignored', reason: 'no sender address' };
-    if (from === deps.supportAddress.toLowerCase()) return { outcome: 'ignored', reason: 'our own address' };
+    if (ours.has(from)) return { outcome: 'ignored', reason: 'our own address' };
 
     const user = await User.findOne({ where: where(fn('lower', col('email')), from) });
     const threaded = await threadOf(m.parsed, subject);
+    if (trust === 'check') {
+      const verdict = await deps.verifySender(m, from);
+      if (!verdict.authenticated) {
+        // What would act on a ticket or a customer's quota waits for a person to vouch for it.
+        if (threaded || user?.role === 'requester') return hold(m, row, from, threaded, verdict);
+        // A stranger's (or a forged staff) message: nobody is answered, or the answer would go to
+        // whoever the forger named.
+        return { outcome: 'refused', reason: `${user ? 'STAFF_SENDER' : 'UNKNOWN_SENDER'} (not answered: ${verdict.summary})` };
+      }
+    }
     if (threaded) return reply(m, row, from, subject, user, threaded);
 
-    if (!user) return refuse(row, from, subject, { code: 'UNKNOWN_SENDER', message: 'unknown sender' }, MAX_REFUSALS_UNKNOWN);
-    if (user.role !== 'requester') return refuse(row, from, subject, { code: 'STAFF_SENDER', message: 'staff address' }, MAX_REFUSALS_UNKNOWN);
+    if (!user) return refuse(row, from, { code: 'UNKNOWN_SENDER', message: 'unknown sender' }, MAX_REFUSALS_UNKNOWN);
+    if (user.role !== 'requester') return refuse(row, from, { code: 'STAFF_SENDER', message: 'staff address' }, MAX_REFUSALS_UNKNOWN);
     const auth = await principalForUser(user);
-    if (!auth.ok) return refuse(row, from, subject, { code: auth.code, message: auth.message }, MAX_REFUSALS_KNOWN);
+    if (!auth.ok) return refuse(row, from, { code: auth.code, message: auth.message }, MAX_REFUSALS_KNOWN);
 
     const text = bodyText(m.parsed);
     const hints = hintsFromBody(text);
@@ -116,8 +159,8 @@ export function createInboundMailService(deps: InboundMailDeps) {
         {
           type: hints.type,
           impact: hints.impact,
-          subject: (subject || '(no subject)').slice(0, 300),
-          description: (text || subject || '(empty message)').slice(0, 20_000),
+          subject: clip(subject || '(no subject)', 300),
+          description: clip(text || subject || '(empty message)', 20_000),
           channel: 'email',
           productId: await onlyProductInForce(user.customerId!),
         },
@@ -131,14 +174,14 @@ export function createInboundMailService(deps: InboundMailDeps) {
       // The workflow's "received" e-mail is the answer: number and both deadlines, in this thread.
       return { outcome: 'ticket_created', ticketNumber: Number(ticketRow!.number) };
     } catch (err) {
-      if (err instanceof ApiError && err.status < 500) return refuse(row, from, subject, err, MAX_REFUSALS_KNOWN);
+      if (err instanceof ApiError && err.status < 500) return refuse(row, from, err, MAX_REFUSALS_KNOWN);
       throw err;
     }
   }
 
   /** The ticket a message answers: one of our e-mails in In-Reply-To/References, else a ticket number in the subject. */
   async function threadOf(parsed: ParsedMail, subject: string): Promise<Ticket | null> {
-    const refs = [parsed.inReplyTo, ...[parsed.references ?? []].flat()].filter((x): x is string => typeof x === 'string' && x.length > 0);
+    const refs = [parsed.inReplyTo, ...[parsed.references ?? []].flat().slice(-MAX_REFERENCES)].filter((x): x is string => typeof x === 'string' && x.length > 0);
     if (refs.length) {
       // A reply to a report or reminder (no ticket) starts a new ticket, as a fresh message would.
       const sent = await NotificationRow.findOne({ where: { messageId: { [Op.in]: refs }, ticketId: { [Op.ne]: null } } });
@@ -146,17 +189,14 @@ export function createInboundMailService(deps: InboundMailDeps) {
       const earlier = await InboundMessage.findOne({ where: { messageId: { [Op.in]: refs }, ticketId: { [Op.ne]: null } } });
       if (earlier) return Ticket.findByPk(earlier.ticketId!);
       for (const r of refs) {
-        const n = OUR_MESSAGE_ID.exec(r)?.[1];
+        const n = ticketNumberOfOurMessageId(r);
         if (n) return Ticket.findOne({ where: { number: n } });
       }
     }
-    for (const re of SUBJECT_TICKET) {
-      const n = re.exec(subject)?.[1];
-      if (n) {
-        const t = await Ticket.findOne({ where: { number: n } });
-        // A number that is no ticket reads as part of a new message's subject.
-        if (t) return t;
-      }
+    for (const n of ticketNumbersInSubject(subject)) {
+      const t = await Ticket.findOne({ where: { number: n } });
+      // A number that is no ticket reads as part of a new message's subject.
+      if (t) return t;
     }
     return null;
   }
@@ -169,30 +209,30 @@ export function createInboundMailService(deps: InboundMailDeps) {
     let allowed = ticket.endUser?.email?.toLowerCase() === from;
     if (!allowed && user?.role === 'requester') {
       const auth = await principalForUser(user);
-      if (!auth.ok) return refuse(row, from, subject, { code: auth.code, message: auth.message }, MAX_REFUSALS_KNOWN);
+      if (!auth.ok) return refuse(row, from, { code: auth.code, message: auth.message }, MAX_REFUSALS_KNOWN);
       allowed = await deps.tickets.findTicket(ticket.id, auth.principal).then(() => true, () => false);
     }
     if (!allowed) {
-      if (!user) return refuse(row, from, subject, { code: 'UNKNOWN_SENDER', message: 'unknown sender' }, MAX_REFUSALS_UNKNOWN);
-      if (user.role !== 'requester') return refuse(row, from, subject, { code: 'STAFF_SENDER', message: 'staff address' }, MAX_REFUSALS_UNKNOWN);
+      if (!user) return refuse(row, from, { code: 'UNKNOWN_SENDER', message: 'unknown sender' }, MAX_REFUSALS_UNKNOWN);
+      if (user.role !== 'requester') return refuse(row, from, { code: 'STAFF_SENDER', message: 'staff address' }, MAX_REFUSALS_UNKNOWN);
       // Never says whether the ticket exists.
-      return refuse(row, from, subject, { code: 'NOT_YOUR_TICKET', message: 'not a ticket of the sender' }, MAX_REFUSALS_KNOWN);
+      return refuse(row, from, { code: 'NOT_YOUR_TICKET', message: 'not a ticket of the sender' }, MAX_REFUSALS_KNOWN);
     }
     const number = Number(ticket.number);
-    if (ticket.status === 'closed') return refuse(row, from, subject, { code: 'TICKET_CLOSED_MAIL', message: 'ticket closed' }, MAX_REFUSALS_KNOWN, { number: String(number) });
+    if (ticket.status === 'closed') return refuse(row, from, { code: 'TICKET_CLOSED_MAIL', message: 'ticket closed' }, MAX_REFUSALS_KNOWN, { number: String(number) });
     await row.update({ ticketId: ticket.id });
     const attachments = await keepAttachments(m.parsed, ticket.id, row.id);
     try {
       await deps.tickets.customerMessage(
         ticket,
-        { via: 'email', subject, message: (bodyText(m.parsed) || '(empty message)').slice(0, 20_000), messageId: row.messageId, attachments },
+        { via: 'email', subject: clip(subject, 300), message: clip(bodyText(m.parsed) || '(empty message)', 20_000), messageId: row.messageId, attachments },
         from,
         // The same message never lands twice, even if this call is retried after a timeout.
         `inbound:${createHash('sha256').update(row.messageId).digest('hex').slice(0, 32)}`,
       );
     } catch (err) {
       if (err instanceof ApiError && (err.code === 'TICKET_CLOSED' || err.code === 'STEP_NOT_ALLOWED')) {
-        return refuse(row, from, subject, { code: 'TICKET_CLOSED_MAIL', message: err.message }, MAX_REFUSALS_KNOWN, { number: String(number) });
+        return refuse(row, from, { code: 'TICKET_CLOSED_MAIL', message: err.message }, MAX_REFUSALS_KNOWN, { number: String(number) });
       }
       if (err instanceof ApiError && err.status === 503) throw new TryLater(`ticket #${number} cannot take the message now`);
       throw err;
@@ -200,26 +240,23 @@ export function createInboundMailService(deps: InboundMailDeps) {
     return { outcome: 'reply_added', ticketNumber: number };
   }
 
-  async function refuse(row: InboundMessage, to: string, subject: string, why: Refusal, maxPerWindow: number, extra: Record<string, string> = {}): Promise<InboundResult> {
+  async function refuse(row: InboundMessage, to: string, why: Refusal, maxPerWindow: number, extra: Record<string, string> = {}): Promise<InboundResult> {
     const recent = await InboundMessage.count({
       where: { fromAddress: to, outcome: 'refused', replyMessageId: { [Op.ne]: null }, receivedAt: { [Op.gt]: new Date(Date.now() - REFUSAL_WINDOW_MS) } },
     });
     if (recent >= maxPerWindow || !deps.mailer) return { outcome: 'refused', reason: `${why.code} (not answered)` };
     const vars = { email: to, ...extra };
-    const shown = subject || '(no subject)';
     // Both languages: an unknown sender's language is unknown; the program is Chilean, Spanish first.
+    // Nothing the sender wrote is repeated (not even the subject): the answer carries only our words.
     const text = (['es', 'en'] as const)
-      .map((lang) => {
-        const t = (k: 'mail.refusal.intro' | 'mail.refusal.outro') => refusalWords[lang][k].replace('{subject}', shown);
-        return `${t('mail.refusal.intro')}\n\n${refusalText(lang, why, undefined, vars)}\n\n${t('mail.refusal.outro')}`;
-      })
+      .map((lang) => `${refusalWords[lang]['mail.refusal.intro']}\n\n${refusalText(lang, why, undefined, vars)}\n\n${refusalWords[lang]['mail.refusal.outro']}`)
       .join('\n\n----\n\n');
     const replyId = `<inbound-${row.id}.refusal@${mailDomain}>`;
     try {
       await deps.mailer.send({
         kind: 'inbound_refusal',
         to,
-        subject: `${refusalWords.es['mail.refusal.subject'].replace('{subject}', shown)} / ${refusalWords.en['mail.refusal.subject'].replace('{subject}', shown)}`.slice(0, 400),
+        subject: `${refusalWords.es['mail.refusal.subject']} / ${refusalWords.en['mail.refusal.subject']}`,
         text,
         messageId: replyId,
         inReplyTo: row.messageId,
@@ -239,7 +276,7 @@ export function createInboundMailService(deps: InboundMailDeps) {
     for (const a of parsed.attachments) {
       // Inline images of a signature or an HTML body are not attachments a person sent.
       if (a.related) continue;
-      const filename = (a.filename ?? 'attachment').slice(0, 255);
+      const filename = clip(a.filename ?? 'attachment', 255);
       if (a.size > deps.attachmentMaxBytes) {
         kept.push({ id: '', filename, size: a.size, kept: false });
         continue;
@@ -250,16 +287,57 @@ export function createInboundMailService(deps: InboundMailDeps) {
     return kept;
   }
 
-  return { handle };
+  /** An unauthenticated message that would have acted on a ticket or a quota: kept whole for a technician. */
+  async function hold(m: InboundEnvelope, row: InboundMessage, from: string, threaded: Ticket | null, verdict: Awaited<ReturnType<VerifySender>>): Promise<InboundResult> {
+    const name = m.parsed.from?.value[0]?.name;
+    await HeldMail.create({
+      inboundMessageId: row.id,
+      raw: m.raw,
+      envelope: { from: m.envelopeFrom, rcptTo: m.rcptTo, remoteAddress: m.remoteAddress, helo: m.helo ? clip(m.helo, 255) : null },
+      fromAddress: from,
+      fromName: name ? clip(name, 300) : null,
+      subject: clip((m.parsed.subject ?? '').trim(), 1000),
+      preview: clip(bodyText(m.parsed), HELD_PREVIEW_CHARS),
+      ticketId: threaded?.id ?? null,
+      authentication: { summary: verdict.summary, spf: verdict.spf, dkim: verdict.dkim, dmarc: verdict.dmarc, via: verdict.via },
+      decidedBy: null,
+      decidedByUserId: null,
+      decidedAt: null,
+    });
+    return { outcome: 'held', reason: verdict.summary, ...(threaded ? { ticketNumber: Number(threaded.number) } : {}) };
+  }
+
+  return { handle, processAccepted };
 }
 
 
-/** The text a person wrote: plain text if there is one, else the HTML's text; quoted history trimmed. */
+/** The text a person wrote (domain/inbound-text.ts): plain text if there is one, else the HTML's text; quoted history trimmed. */
 function bodyText(parsed: ParsedMail): string {
-  const text = (parsed.text ?? (typeof parsed.html === 'string' ? parsed.html.replace(/<[^>]+>/g, ' ') : '')).replace(/\r\n/g, '\n');
-  const lines = text.split('\n');
-  const cut = lines.findIndex((l) => /^On .+wrote:\s*$/.test(l) || /^El .+escribió:\s*$/.test(l) || /^-{2,}\s*Original Message\s*-{2,}/i.test(l));
-  return (cut >= 0 ? lines.slice(0, cut) : lines).filter((l) => !l.startsWith('>')).join('\n').trim();
+  return personalText(parsed.text, parsed.html);
+}
+
+/** Every part of a message that reaches Postgres or Temporal as text, and cannot be stored there. */
+function unstorableParts(m: InboundEnvelope): string[] {
+  const p = m.parsed;
+  return unstorablePaths({
+    subject: p.subject,
+    text: p.text,
+    html: typeof p.html === 'string' ? p.html : undefined,
+    from: p.from?.value,
+    messageId: p.messageId,
+    inReplyTo: p.inReplyTo,
+    references: p.references,
+    attachments: p.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType })),
+    // Header values reach the record's reason (an auto-responder's Auto-Submitted, say).
+    header: p.headerLines.map((h) => h.line),
+    envelopeFrom: m.envelopeFrom,
+    helo: m.helo,
+  });
+}
+
+function isDataError(err: unknown): boolean {
+  const code = err instanceof DatabaseError ? (err.original as { code?: unknown } | undefined)?.code : undefined;
+  return typeof code === 'string' && code.startsWith('22');
 }
 
 /** A customer with one product in force: an e-mail ticket is about it (sessions and brand meetings need one). */

@@ -11,6 +11,7 @@ import type { SessionService } from '../services/sessions';
 import type { WebAuth } from '../services/web-auth';
 import type { Mailer } from '../mail/mailer';
 import type { Principal } from '../services/access';
+import type { HeldMailService } from '../services/held-mail';
 import { ApiError } from '../api/errors';
 import { unstorableIssues } from '../domain/storable-text';
 import { redactUrl } from '../runtime/logger';
@@ -36,6 +37,8 @@ export interface WebDeps {
   publicUrl: () => string;
   supportAddress: string;
   log: Logger;
+  /** The held-mail queue (inbound mail whose sender is not authenticated); without it the console has no such page. */
+  heldMail?: HeldMailService;
 }
 
 export const SESSION_COOKIE = 'lc_session';

@@ -1,26 +1,28 @@
 // Inbound e-mail over real SMTP (nodemailer → the engine's listener): a requester's message becomes
 // a ticket, a reply threads onto its ticket and resumes a paused clock, strangers get one polite
 // refusal, machines get nothing, and a Standard customer's fourth message of the month is refused.
+// Every message is sent as a mail provider would, DKIM-signed for its From domain (support/mail-auth.ts):
+// what an unauthenticated sender gets is test/security/sender-auth.test.ts's.
 import { expect } from 'chai';
-import nodemailer, { type Transporter } from 'nodemailer';
 import { InboundMessage, Ticket, TicketAttachment } from '../../db/models';
 import { eventually, secondsPolicy, sleep, startTestSystem, type TestSystem } from '../support/harness';
+import { authenticatedSender } from '../support/mail-auth';
 
 describe('inbound e-mail', function () {
   let t: TestSystem;
-  let smtp: Transporter;
+  let smtp: ReturnType<typeof authenticatedSender>;
   const SUPPORT = 'support@lastcall.test';
 
   before(async () => {
     t = await startTestSystem({ label: 'inbound', policy: secondsPolicy({ B: { response: 'PT60S', resolution: 'PT120S' } }), attachmentMaxBytes: 2048 });
-    smtp = nodemailer.createTransport({ url: t.sys.inboundSmtp!.url } as never);
+    smtp = authenticatedSender(t.sys.inboundSmtp!.url);
   });
   after(async () => {
     smtp?.close();
     await t?.stop();
   });
 
-  const send = (m: Parameters<Transporter['sendMail']>[0]) => smtp.sendMail({ to: SUPPORT, ...m });
+  const send = (m: Parameters<typeof smtp.send>[0]) => smtp.send({ to: SUPPORT, ...m });
   const inboundRow = (messageId: string) => eventually(() => InboundMessage.findOne({ where: { messageId } }).then((r) => (r && r.outcome !== 'processing' ? r : null)), 15_000, `inbound ${messageId}`);
 
   it('turns a requester\'s e-mail into an e-mail ticket and answers in the same thread with the number and both deadlines', async () => {
@@ -101,12 +103,16 @@ describe('inbound e-mail', function () {
     expect(await Ticket.count({ where: { customerId: c.id } })).to.equal(1);
   });
 
-  it('gives an unknown sender one polite refusal, and no more', async () => {
+  it('gives an unknown (authenticated) sender one polite refusal, and no more', async () => {
     const stranger = 'stranger@elsewhere.test';
     await send({ from: stranger, subject: 'Hola', text: 'Necesito ayuda', messageId: '<s1@elsewhere.test>' });
     expect((await inboundRow('<s1@elsewhere.test>')).outcome).to.equal('refused');
     const refusal = await t.inbox.waitFor((m) => m.to.includes(stranger));
-    expect(refusal.subject).to.contain('Hola');
+    // Nothing of the sender's is repeated (backscatter): not even the subject.
+    expect(refusal.subject).to.not.contain('Hola');
+    // ("Hola:" opens our own Spanish answer; the old one quoted the subject as "Hola".)
+    expect(refusal.text).to.not.contain('"Hola"');
+    expect(refusal.text).to.not.contain('Necesito ayuda');
     expect(refusal.headers.get('auto-submitted')).to.equal('auto-replied');
     expect(refusal.headers.get('in-reply-to')).to.equal('<s1@elsewhere.test>');
     expect(refusal.text).to.contain('No conocemos la dirección stranger@elsewhere.test');
@@ -155,7 +161,8 @@ describe('inbound e-mail', function () {
     const row = await inboundRow('<q4@customer.test>');
     expect(row.outcome).to.equal('refused');
     expect(row.reason).to.equal('QUOTA_EXCEEDED');
-    const refusal = await t.inbox.waitFor((m) => m.to.includes(c.requesterEmail) && m.subject.includes('Problema 4'));
+    const refusal = await t.inbox.waitFor((m) => m.to.includes(c.requesterEmail) && m.headers.get('in-reply-to') === '<q4@customer.test>');
+    expect(refusal.subject).to.not.contain('Problema 4');
     expect(refusal.text).to.contain('El plan Estándar permite 3 casos por mes calendario');
     expect(refusal.text).to.contain('The Standard plan allows 3 tickets per calendar month');
     expect(await Ticket.count({ where: { customerId: c.id } })).to.equal(3);

@@ -4,9 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { Client as PgClient } from 'pg';
 import pino, { type Logger } from 'pino';
 import { freePort } from '../../runtime/embedded-postgres';
-import { startSystem, type System } from '../../runtime/system';
+import { startSystem, type System, type SystemOptions } from '../../runtime/system';
 import { DEFAULT_SLA_POLICY, type SlaPolicy } from '../../domain/sla-policy';
 import { Inbox } from './inbox';
+import { testDns } from './mail-auth';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 export const LEAD = 'lead@lastcall.test';
@@ -84,6 +85,8 @@ export interface TestSystemOptions {
   attachmentMaxBytes?: number;
   /** The system's logger (default: silent, or TEST_LOG_LEVEL); the logging test captures lines with it. */
   log?: Logger;
+  /** Settings of the inbound SMTP listener and its sender checks (DNS: test/support/mail-auth.ts's zone unless given). */
+  inbound?: Partial<Pick<SystemOptions, 'inboundMaxMessageBytes' | 'inboundMaxClients' | 'inboundMaxRecipients' | 'inboundSocketTimeoutMs' | 'inboundTls' | 'inboundDnsResolver' | 'inboundTrustedRelays' | 'inboundAuthservId' | 'inboundSupportAddresses'>>;
 }
 
 export async function startTestSystem(opts: TestSystemOptions): Promise<TestSystem> {
@@ -119,6 +122,9 @@ export async function startTestSystem(opts: TestSystemOptions): Promise<TestSyst
     worker: opts.worker,
     inboundSmtpPort: 0,
     inboundSmtpHost: '127.0.0.1',
+    // Sender authentication looks up the tests' own mail domains (there is no network here).
+    inboundDnsResolver: testDns.resolver,
+    ...opts.inbound,
     attachmentMaxBytes: opts.attachmentMaxBytes,
     // Effective only where this is the first system of its process (the runtime is one per process).
     temporalMetricsAddress: `127.0.0.1:${await freePort()}`,

@@ -7,6 +7,7 @@ import { Op, col, fn, where } from 'sequelize';
 import type { WebDeps } from '../index';
 import { requirePage } from '../index';
 import { render, locals } from '../render';
+import { translator } from '../i18n';
 import { compact, formErrors, localInstant, type FormErrors } from '../forms';
 import { createTicketBody, listTicketsQuery, sessionActionBodies, sessionRequestBodies, stepBodies } from '../../api/schemas';
 import { ApiError } from '../../api/errors';
@@ -137,6 +138,34 @@ export function consoleRoutes(deps: WebDeps): Router {
     const ticket = await deps.tickets.findTicket(String(req.params.number), me(res));
     await sendAttachment(res, ticket.id, String(req.params.id));
   });
+
+  // ---- Held mail: inbound messages whose sender is not authenticated (services/held-mail.ts).
+  const held = deps.heldMail;
+  if (held) {
+    const heldPage = async (req: Request, res: Response, done: string | null, error: string | null, status = 200) => {
+      // Technicians and leads only: the service refuses anyone else (403 page).
+      const [waiting, decided] = await Promise.all([held.list(me(res), 'held'), held.list(me(res), 'decided')]);
+      render(req, res, 'console-held-mail', { held: waiting, decided: { ...decided, messages: decided.messages.slice(0, 50) }, done, error }, status);
+    };
+    r.get('/held-mail', (req, res) => {
+      const q = req.query as Record<string, string | undefined>;
+      const t = translator(locals(res).lang);
+      const done = q.done === 'accepted' ? t('held.doneAccepted') : q.done === 'rejected' ? t('held.doneRejected') : null;
+      return heldPage(req, res, done, null);
+    });
+    r.post('/held-mail/:id/:action', async (req, res) => {
+      const action = String(req.params.action);
+      if (action !== 'accept' && action !== 'reject') return render(req, res, 'error', { message: 'error.notFound' }, 404);
+      try {
+        await (action === 'accept' ? held.accept : held.reject)(String(req.params.id), me(res));
+        res.redirect(303, `/console/held-mail?done=${action === 'accept' ? 'accepted' : 'rejected'}`);
+      } catch (err) {
+        const errors = formErrors(err, locals(res).lang);
+        if (!errors || (err instanceof ApiError && (err.status === 404 || err.status === 403))) throw err;
+        await heldPage(req, res, null, errors.form, err instanceof ApiError ? err.status : 400);
+      }
+    });
+  }
 
   // ---- A phone call: find the requester, then the ticket form for their customer's plan.
   async function phonePage(req: Request, res: Response, values: Record<string, string>, errors: FormErrors | null, status = 200) {

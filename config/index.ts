@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { DEFAULT_BACKGROUND_NICE } from '../runtime/priority';
 import { z } from 'zod';
+import { secretWeakness } from '../domain/secret-strength';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -19,7 +20,13 @@ const schema = z.object({
   SUPPORT_LEAD_EMAIL: z.string().email().default('support-lead@lastcall.example'),
   SUPPORT_MANAGER_EMAIL: z.string().email().default('support-manager@lastcall.example'),
   DATA_DIR: z.string().min(1).default('.data'),
-  ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+  ADMIN_TOKEN: z
+    .string()
+    .superRefine((token, ctx) => {
+      const weakness = secretWeakness(token);
+      if (weakness) ctx.addIssue({ code: 'custom', message: `ADMIN_TOKEN is too weak: ${weakness}. Use a random one, e.g. the output of \`openssl rand -hex 24\`` });
+    })
+    .optional(),
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120_000).optional(),
   INBOUND_SMTP_PORT: port.default(2525),
   INBOUND_SMTP_HOST: z.string().min(1).default('0.0.0.0'),

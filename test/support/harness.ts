@@ -8,7 +8,8 @@ import { startSystem, type System } from '../../runtime/system';
 import { DEFAULT_SLA_POLICY, type SlaPolicy } from '../../domain/sla-policy';
 import { Inbox } from './inbox';
 
-export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+// Passes the ADMIN_TOKEN rule (domain/secret-strength.ts): 32+ characters, no run, no repeated piece.
+export const ADMIN_TOKEN = 'test-admin-9f3Kq2Lx7RvB4mWc8TzN6pHd1YsE5gJu';
 export const LEAD = 'lead@lastcall.test';
 export const MANAGER = 'manager@lastcall.test';
 

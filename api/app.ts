@@ -24,6 +24,7 @@ import { reportRoutes } from './routes/reports';
 import { createSessionService } from '../services/sessions';
 import { createBrandService } from '../services/brands';
 import { webRouter, type WebDeps } from '../web';
+import { noStore, securityHeaders } from './security-headers';
 
 export interface AppDeps {
   tickets: TicketService;
@@ -41,12 +42,15 @@ export interface AppDeps {
   web?: Omit<WebDeps, 'tickets' | 'sessions' | 'log' | 'sequelize'>;
   /** Where this process's Temporal worker serves its metrics, appended to /metrics (none: ours only). */
   temporalMetricsAddress?: () => string | undefined;
+  /** The site is served over HTTPS (PUBLIC_URL): browsers are told to keep to it (HSTS). */
+  https?: boolean;
 }
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(securityHeaders({ https: deps.https ?? false }));
   app.use(requestMetrics());
   app.use(
     pinoHttp({
@@ -109,7 +113,8 @@ export function createApp(deps: AppDeps): Express {
   api.use('/users', userRoutes(users));
   api.use('/audit-log', auditRoutes());
   api.use('/reports', reportRoutes(deps.sequelize));
-  app.use('/api', api);
+  // Nothing the API answers (a ticket, a new token, a refusal) is kept by a browser or a proxy.
+  app.use('/api', noStore, api);
   // After /api, so the API keeps its JSON answers and its one error shape.
   if (deps.web) app.use(webRouter({ ...deps.web, tickets: deps.tickets, sessions, log: deps.log, sequelize: deps.sequelize }));
 

@@ -156,6 +156,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
     const apiMailer = o.smtpUrl ? (mailer ??= createMailer(o.smtpUrl, o.mailFrom)) : undefined;
     const supportAddress = /<([^>]+)>/.exec(o.mailFrom)?.[1] ?? o.mailFrom;
     const publicUrl = () => o.publicUrl ?? sys.url ?? `http://localhost:${o.port}`;
+    const https = (o.publicUrl ?? '').startsWith('https:');
     const app = createApp({
       tickets,
       sequelize,
@@ -167,11 +168,12 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       draining: () => draining,
       // Only a worker in this process has metrics to add (an API-only process has none).
       temporalMetricsAddress: () => (o.worker !== false ? temporalMetricsAddress() : undefined),
+      https,
       web: {
         auth: createWebAuth(sequelize, o.adminToken),
         mailer: apiMailer,
         secret: webSecret(o),
-        secureCookies: (o.publicUrl ?? '').startsWith('https:'),
+        secureCookies: https,
         publicUrl,
         supportAddress,
       },

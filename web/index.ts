@@ -12,6 +12,7 @@ import type { WebAuth } from '../services/web-auth';
 import type { Mailer } from '../mail/mailer';
 import type { Principal } from '../services/access';
 import { ApiError } from '../api/errors';
+import { noStore } from '../api/security-headers';
 import { unstorableIssues } from '../domain/storable-text';
 import { redactUrl } from '../runtime/logger';
 import { isLang, type Lang } from './i18n';
@@ -47,13 +48,9 @@ export function webRouter(deps: WebDeps): Router {
   // Everything else (the API, health checks, unknown paths) keeps its JSON answers.
   r.use((req, _res, next) => (WEB_PATHS.test(req.path) ? next() : next('router')));
   r.use('/static', express.static(webDir('static'), { maxAge: '1h', index: false }));
-  r.use((_req, res, next) => {
-    // Pages load nothing from elsewhere and may not be framed.
-    res.setHeader('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'same-origin');
-    next();
-  });
+  // Pages show a person's tickets, or carry a CSRF token or a one-time link's token: never kept.
+  // (The security headers are the whole app's: api/security-headers.ts.)
+  r.use(noStore);
   r.use(cookieParser(deps.secret));
   r.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 100 }));
   r.use(language(deps.secureCookies));

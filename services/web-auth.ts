@@ -1,6 +1,12 @@
 // Browser sign-in: a session per browser (random id in a cookie, only its hash stored) opened with
 // a person's access token or a one-time link sent to their e-mail. Whether the person may act is
 // decided by the same check as a bearer token (services/access.ts, principalForUser).
+//
+// A session and a link carry the user's session generation from when their credential was valid;
+// revoking or reissuing the user's tokens moves the generation on (services/access.ts,
+// revokeTokens), and only the current generation is admitted: on every request for a session, at
+// redemption for a link. So a session ends with the tokens of its user, whether it was opened with
+// one of them, with a link, or by a sign-in that raced the revocation.
 import { createHash, randomBytes } from 'node:crypto';
 import { Op, QueryTypes, fn, col, where, type Sequelize } from 'sequelize';
 import { SignInLink, User, WebSession } from '../db/models';
@@ -17,14 +23,14 @@ const secret = () => randomBytes(32).toString('base64url');
 export type SignInResult = { ok: true; sessionId: string; user: User } | { ok: false; code: string; message: string };
 
 export function createWebAuth(sequelize: Sequelize, adminToken: string | undefined) {
-  async function openSession(user: User): Promise<SignInResult> {
+  async function openSession(user: User, generation: number): Promise<SignInResult> {
     const check = await principalForUser(user);
     if (!check.ok) return check;
     const sessionId = secret();
     // Expired sessions and links are of no use to anyone: swept whenever someone signs in.
     await WebSession.destroy({ where: { expiresAt: { [Op.lt]: new Date() } } });
     await SignInLink.destroy({ where: { expiresAt: { [Op.lt]: new Date(Date.now() - 86_400_000) } } });
-    await WebSession.create({ idHash: digest(sessionId), userId: user.id, expiresAt: new Date(Date.now() + SESSION_TTL_MS) });
+    await WebSession.create({ idHash: digest(sessionId), userId: user.id, generation, expiresAt: new Date(Date.now() + SESSION_TTL_MS) });
     return { ok: true, sessionId, user };
   }
 
@@ -32,7 +38,10 @@ export function createWebAuth(sequelize: Sequelize, adminToken: string | undefin
     const r = await authenticate(token, adminToken);
     if (!r.ok) return r;
     if (!r.principal.userId) return { ok: false, code: 'NO_USER', message: 'the bootstrap admin token has no user' };
-    return openSession(r.principal.user ?? (await User.findByPk(r.principal.userId))!);
+    // The generation read in the same statement that found the token valid: a revocation committed
+    // after it leaves this session of an older generation.
+    const user = r.principal.user ?? (await User.findByPk(r.principal.userId))!;
+    return openSession(user, user.sessionGeneration);
   }
 
   /** A one-time link for the person with this address, or null when there is none (the page says the same either way). */
@@ -42,26 +51,34 @@ export function createWebAuth(sequelize: Sequelize, adminToken: string | undefin
     const recent = await SignInLink.count({ where: { userId: user.id, createdAt: { [Op.gt]: new Date(Date.now() - LINK_TTL_MS) } } });
     if (recent >= MAX_LINKS_PER_WINDOW) return null;
     const token = secret();
-    await SignInLink.create({ tokenHash: digest(token), userId: user.id, expiresAt: new Date(Date.now() + LINK_TTL_MS), usedAt: null });
+    await SignInLink.create({ tokenHash: digest(token), userId: user.id, generation: user.sessionGeneration, expiresAt: new Date(Date.now() + LINK_TTL_MS), usedAt: null });
     return { user, token };
   }
 
   async function redeemLink(token: string): Promise<SignInResult> {
-    // One statement, so two tabs opening the same link cannot both use it.
-    const rows = await sequelize.query<{ user_id: string }>(
-      `UPDATE sign_in_links SET used_at = now() WHERE token_hash = :hash AND used_at IS NULL AND expires_at > now() RETURNING user_id`,
+    // One statement, so two tabs opening the same link cannot both use it; a link of an older
+    // session generation (its user's tokens revoked since) is as dead as a used one.
+    const rows = await sequelize.query<{ user_id: string; generation: number }>(
+      `UPDATE sign_in_links l SET used_at = now()
+         FROM users u
+        WHERE l.token_hash = :hash AND l.used_at IS NULL AND l.expires_at > now()
+          AND u.id = l.user_id AND u.session_generation = l.generation
+       RETURNING l.user_id, l.generation`,
       { replacements: { hash: digest(token) }, type: QueryTypes.SELECT },
     );
     const user = rows[0] ? await User.findByPk(rows[0].user_id) : null;
     if (!user) return { ok: false, code: 'INVALID_LINK', message: 'the link is used, expired or unknown' };
-    return openSession(user);
+    return openSession(user, rows[0].generation);
   }
 
-  /** The person behind a browser's session, checked afresh on every request (a disabled account is out at once). */
+  /**
+   * The person behind a browser's session, checked afresh on every request: a disabled account is
+   * out at once, and so is a session of an older generation (its user's tokens revoked or reissued).
+   */
   async function principalOf(sessionId: string): Promise<AuthResult | null> {
-    const s = await WebSession.findOne({ where: { idHash: digest(sessionId), expiresAt: { [Op.gt]: new Date() } } });
-    const user = s ? await User.findByPk(s.userId) : null;
-    return user ? principalForUser(user) : null;
+    const s = await WebSession.findOne({ where: { idHash: digest(sessionId), expiresAt: { [Op.gt]: new Date() } }, include: [{ model: User, as: 'user', required: true }] });
+    if (!s?.user || s.generation !== s.user.sessionGeneration) return null;
+    return principalForUser(s.user);
   }
 
   async function endSession(sessionId: string): Promise<void> {

@@ -1,7 +1,12 @@
-// The outside edges of signing in, against the running system as an outsider meets it: the
-// security headers of every answer (HSTS only over HTTPS) and what browsers may keep.
+// The outside edges of signing in, against the running system as an outsider meets it: browser
+// sessions end with their user's tokens (revoked or reissued, also one opened while the revocation
+// was under way), and the security headers of every answer (HSTS only over HTTPS) and what browsers
+// may keep.
+import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
+import { QueryTypes } from 'sequelize';
 import type { System } from '../../runtime/system';
+import { revokeTokens } from '../../services/access';
 import { startApiReplica, startTestSystem, type TestSystem } from '../support/harness';
 import { WebClient } from '../support/web-client';
 
@@ -18,11 +23,95 @@ describe('access edges: sessions, headers, sign-in links', function () {
     await t?.stop();
   });
 
+  const count = async (sql: string, replacements: Record<string, unknown> = {}) =>
+    (await t.sys.sequelize.query<{ n: number }>(sql, { replacements, type: QueryTypes.SELECT }))[0].n;
+
   async function signedIn(token: string) {
     const web = new WebClient(t.url);
     const page = await web.submit('/sign-in?lang=en', '/sign-in/token', { token });
     return { web, page };
   }
+
+  /** The path of a fresh sign-in link for `email`, as the e-mail carries it. */
+  async function linkFor(email: string): Promise<string> {
+    const seen = new Set(t.inbox.messages);
+    const web = new WebClient(t.url);
+    const sent = await web.submit('/sign-in?lang=en', '/sign-in/link', { email });
+    expect(sent.status).to.equal(200);
+    const mail = await t.inbox.waitFor((m) => !seen.has(m) && m.to.includes(email) && m.subject === 'Your sign-in link');
+    return new URL(/http:\/\/\S+\/sign-in\/link\/\S+/.exec(mail.text)![0]).pathname;
+  }
+
+  async function linkSession(email: string) {
+    const path = await linkFor(email);
+    const web = new WebClient(t.url);
+    const page = await web.submit(await web.get(path), path, {});
+    return { web, page };
+  }
+
+  /** Whether the browser is still signed in: its page, not the sign-in form it is sent to otherwise. */
+  async function signedInAt(web: WebClient, path: string): Promise<boolean> {
+    const page = await web.get(path);
+    return page.status === 200 && new URL(page.url).pathname === path;
+  }
+
+  describe('sessions end with their token', () => {
+    it('revoking ends every session of the user (token or link) and voids its unused links; the rows stay, the check refuses them', async () => {
+      const c = await t.createCustomerFixture('advanced');
+      const byToken = await signedIn(c.requesterToken);
+      expect(byToken.page.url).to.match(/\/tickets$/);
+      const byLink = await linkSession(c.requesterEmail);
+      expect(byLink.page.url).to.match(/\/tickets$/);
+      expect(await signedInAt(byToken.web, '/tickets')).to.equal(true);
+      expect(await signedInAt(byLink.web, '/tickets')).to.equal(true);
+      // A link asked for before the revocation, not used yet.
+      const pending = await linkFor(c.requesterEmail);
+
+      expect((await t.admin('DELETE', `/api/users/${c.requesterId}/token`)).status).to.equal(200);
+
+      for (const web of [byToken.web, byLink.web]) {
+        const next = await web.get('/tickets');
+        expect(new URL(next.url).pathname + new URL(next.url).search).to.equal('/sign-in?next=%2Ftickets');
+        // The browser is told to forget the cookie.
+        expect(web.cookie('lc_session')).to.equal(undefined);
+      }
+      const late = new WebClient(t.url);
+      const refused = await late.submit(await late.get(`${pending}?lang=en`), pending, {});
+      expect(refused.status).to.equal(401);
+      expect(refused.html).to.contain('not valid any more');
+      // Nothing was deleted to get here: the sessions are refused by the check every request makes.
+      expect(await count('SELECT count(*)::int AS n FROM web_sessions WHERE user_id = :id', { id: c.requesterId })).to.equal(2);
+    });
+
+    it('reissuing ends the sessions opened with the old token; the new token opens a new one', async () => {
+      const staff = (await t.admin('POST', '/api/users', { name: 'Rita Reissue', email: `rita.${randomBytes(3).toString('hex')}@lastcall.test`, role: 'technician', technologies: ['email'] })).body;
+      const old = await signedIn(staff.token);
+      expect(old.page.url).to.match(/\/console$/);
+
+      const reissued = await t.admin('POST', `/api/users/${staff.id}/token`);
+      expect(reissued.status).to.equal(201);
+
+      expect(await signedInAt(old.web, '/console')).to.equal(false);
+      expect((await signedIn(staff.token)).page.status).to.equal(401);
+      const fresh = await signedIn(reissued.body.token);
+      expect(fresh.page.url).to.match(/\/console$/);
+      expect(await signedInAt(fresh.web, '/console')).to.equal(true);
+    });
+
+    it('a sign-in with the token while its revocation is being committed does not outlive the commit', async () => {
+      const c = await t.createCustomerFixture('standard');
+      let during: WebClient | undefined;
+      await t.sys.sequelize.transaction(async (transaction) => {
+        await revokeTokens(c.requesterId, transaction);
+        // Not committed yet: to everyone else the token is still valid, and a browser signs in with it.
+        const { web, page } = await signedIn(c.requesterToken);
+        expect(page.url).to.match(/\/tickets$/);
+        during = web;
+      });
+      expect(await signedInAt(during!, '/tickets')).to.equal(false);
+      expect((await signedIn(c.requesterToken)).page.status).to.equal(401);
+    });
+  });
 
   describe('security headers', () => {
     const CSP = {

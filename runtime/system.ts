@@ -20,6 +20,7 @@ import { startInboundSmtp, type InboundSmtp } from '../mail/inbound';
 import { createInboundMailService } from '../services/inbound-mail';
 import { createWebAuth } from '../services/web-auth';
 import { ensureSchedules, type SchedulesConfig } from '../temporal/schedules';
+import { createSignInMail } from '../mail/sign-in-mail';
 
 export interface SystemOptions {
   databaseUrl: string;
@@ -93,6 +94,8 @@ export async function startSystem(o: SystemOptions): Promise<System> {
     log: o.log,
     stepTimeoutMs: o.stepTimeoutMs,
   });
+  // Where links in e-mails and pages point: PUBLIC_URL, never a request's Host header.
+  const publicUrl = () => o.publicUrl ?? sys.url ?? `http://localhost:${o.port}`;
 
   let mailer: Mailer | undefined;
   let nativeConnection: NativeConnection | undefined;
@@ -114,8 +117,12 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       staffTimezone: o.schedules?.timezone,
       mailQueued: () => outbox?.kick(),
     };
-    // The worker sends the e-mails its ticket records queue.
-    outbox ??= createMailOutbox({ sequelize, log: o.log, send: createTicketMail(ticketMailDeps(activityDeps)) });
+    // The worker sends the e-mails its ticket records queue, and the sign-in links the pages queue.
+    outbox ??= createMailOutbox({
+      sequelize,
+      log: o.log,
+      senders: { ticket_notification: createTicketMail(ticketMailDeps(activityDeps)), sign_in_link: createSignInMail({ mailer, publicUrl }) },
+    });
     worker = await createTicketWorker({
       connection: nativeConnection,
       namespace: o.namespace,
@@ -152,10 +159,10 @@ export async function startSystem(o: SystemOptions): Promise<System> {
   let sweepTimer: NodeJS.Timeout | undefined;
   let draining = false;
   if (o.api !== false) {
-    // The API process sends mail too (sign-in links, refusals of inbound mail) when it has SMTP.
+    // The API process sends mail too (refusals of inbound mail) when it has SMTP; sign-in links go
+    // through the outbox, which a worker sends.
     const apiMailer = o.smtpUrl ? (mailer ??= createMailer(o.smtpUrl, o.mailFrom)) : undefined;
     const supportAddress = /<([^>]+)>/.exec(o.mailFrom)?.[1] ?? o.mailFrom;
-    const publicUrl = () => o.publicUrl ?? sys.url ?? `http://localhost:${o.port}`;
     const https = (o.publicUrl ?? '').startsWith('https:');
     const app = createApp({
       tickets,
@@ -171,7 +178,6 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       https,
       web: {
         auth: createWebAuth(sequelize, o.adminToken),
-        mailer: apiMailer,
         secret: webSecret(o),
         secureCookies: https,
         publicUrl,

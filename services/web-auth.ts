@@ -7,10 +7,11 @@
 // revokeTokens), and only the current generation is admitted: on every request for a session, at
 // redemption for a link. So a session ends with the tokens of its user, whether it was opened with
 // one of them, with a link, or by a sign-in that raced the revocation.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Op, QueryTypes, fn, col, where, type Sequelize } from 'sequelize';
 import { SignInLink, User, WebSession } from '../db/models';
 import { authenticate, principalForUser, type AuthResult } from './access';
+import type { Lang } from '../web/i18n';
 
 export const SESSION_TTL_MS = 12 * 3600_000;
 export const LINK_TTL_MS = 15 * 60_000;
@@ -21,6 +22,34 @@ const digest = (s: string) => createHash('sha256').update(s).digest('hex');
 const secret = () => randomBytes(32).toString('base64url');
 
 export type SignInResult = { ok: true; sessionId: string; user: User } | { ok: false; code: string; message: string };
+
+/**
+ * A one-time link for the person with this address, or null when there is none, the account is
+ * disabled, or the mailbox had its share of links lately. Called by the outbox's sender
+ * (mail/sign-in-mail.ts), never on the request's path: the page answers the same either way.
+ */
+export async function issueLink(email: string): Promise<{ user: User; token: string } | null> {
+  const sequelize = User.sequelize!;
+  // The user's row locked while its recent links are counted: the outbox sends several rows at
+  // once, and requests for one mailbox must not all see room for one more.
+  return sequelize.transaction(async (transaction) => {
+    const user = await User.findOne({ where: where(fn('lower', col('email')), email.toLowerCase()), lock: transaction.LOCK.UPDATE, transaction });
+    if (!user || !user.enabled) return null;
+    const recent = await SignInLink.count({ where: { userId: user.id, createdAt: { [Op.gt]: new Date(Date.now() - LINK_TTL_MS) } }, transaction });
+    if (recent >= MAX_LINKS_PER_WINDOW) return null;
+    const token = secret();
+    await SignInLink.create(
+      { tokenHash: digest(token), userId: user.id, generation: user.sessionGeneration, expiresAt: new Date(Date.now() + LINK_TTL_MS), usedAt: null },
+      { transaction },
+    );
+    return { user, token };
+  });
+}
+
+/** A link whose e-mail could not be sent: nobody has it, and it must not count against the mailbox's share. */
+export async function withdrawLink(token: string): Promise<void> {
+  await SignInLink.destroy({ where: { tokenHash: digest(token), usedAt: null } });
+}
 
 export function createWebAuth(sequelize: Sequelize, adminToken: string | undefined) {
   async function openSession(user: User, generation: number): Promise<SignInResult> {
@@ -44,15 +73,15 @@ export function createWebAuth(sequelize: Sequelize, adminToken: string | undefin
     return openSession(user, user.sessionGeneration);
   }
 
-  /** A one-time link for the person with this address, or null when there is none (the page says the same either way). */
-  async function issueLink(email: string): Promise<{ user: User; token: string } | null> {
-    const user = await User.findOne({ where: where(fn('lower', col('email')), email.toLowerCase()) });
-    if (!user || !user.enabled) return null;
-    const recent = await SignInLink.count({ where: { userId: user.id, createdAt: { [Op.gt]: new Date(Date.now() - LINK_TTL_MS) } } });
-    if (recent >= MAX_LINKS_PER_WINDOW) return null;
-    const token = secret();
-    await SignInLink.create({ tokenHash: digest(token), userId: user.id, generation: user.sessionGeneration, expiresAt: new Date(Date.now() + LINK_TTL_MS), usedAt: null });
-    return { user, token };
+  /**
+   * Queues a sign-in link for whoever has this address: one outbox row, the same for any address,
+   * so the answer takes the same path whether or not there is an account (mail/sign-in-mail.ts
+   * decides, after the answer, whether there is anyone to send it to).
+   */
+  async function requestLink(email: string, lang: Lang): Promise<void> {
+    await sequelize.query(`INSERT INTO mail_outbox (key, kind, notification) VALUES (:key, 'sign_in_link', CAST(:payload AS jsonb))`, {
+      replacements: { key: `sign-in:${randomUUID()}`, payload: JSON.stringify({ email, lang }) },
+    });
   }
 
   async function redeemLink(token: string): Promise<SignInResult> {
@@ -85,7 +114,7 @@ export function createWebAuth(sequelize: Sequelize, adminToken: string | undefin
     await WebSession.destroy({ where: { idHash: digest(sessionId) } });
   }
 
-  return { signInWithToken, issueLink, redeemLink, principalOf, endSession };
+  return { signInWithToken, requestLink, redeemLink, principalOf, endSession };
 }
 
 export type WebAuth = ReturnType<typeof createWebAuth>;

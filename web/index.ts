@@ -9,7 +9,6 @@ import type { Sequelize } from 'sequelize';
 import type { TicketService } from '../services/tickets';
 import type { SessionService } from '../services/sessions';
 import type { WebAuth } from '../services/web-auth';
-import type { Mailer } from '../mail/mailer';
 import type { Principal } from '../services/access';
 import { ApiError } from '../api/errors';
 import { noStore } from '../api/security-headers';
@@ -27,8 +26,6 @@ export interface WebDeps {
   sequelize: Sequelize;
   sessions: SessionService;
   auth: WebAuth;
-  /** Sends sign-in links; without it only token sign-in is offered. */
-  mailer?: Mailer;
   /** Signs the session cookie and keys the CSRF tokens. */
   secret: string;
   /** Cookies only over HTTPS (a PUBLIC_URL that starts with https). */

@@ -1,14 +1,15 @@
 // The outside edges of signing in, against the running system as an outsider meets it: browser
 // sessions end with their user's tokens (revoked or reissued, also one opened while the revocation
-// was under way), and the security headers of every answer (HSTS only over HTTPS) and what browsers
-// may keep.
+// was under way), the security headers of every answer (HSTS only over HTTPS) and what browsers may
+// keep, sign-in link requests that take the same path whether or not the address has an account
+// (with the answer times measured), and the sign-in form's checks of outside input, linear in time.
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
 import type { System } from '../../runtime/system';
 import { revokeTokens } from '../../services/access';
-import { startApiReplica, startTestSystem, type TestSystem } from '../support/harness';
-import { WebClient } from '../support/web-client';
+import { eventually, sleep, startApiReplica, startTestSystem, type TestSystem } from '../support/harness';
+import { WebClient, csrfOf, type Page } from '../support/web-client';
 
 describe('access edges: sessions, headers, sign-in links', function () {
   this.timeout(180_000);
@@ -180,6 +181,110 @@ describe('access edges: sessions, headers, sign-in links', function () {
       }
       // The same database and code over plain HTTP: none.
       expect((await fetch(t.url + '/sign-in')).headers.get('strict-transport-security')).to.equal(null);
+    });
+  });
+
+  describe('sign-in links', () => {
+    const linkRows = () =>
+      t.sys.sequelize.query<{ key: string; kind: string; ticket_id: string | null; notification: { email: string; lang: string }; attempts: number }>(
+        `SELECT key, kind, ticket_id, notification, attempts FROM mail_outbox WHERE kind = 'sign_in_link' ORDER BY created_at, key`,
+        { type: QueryTypes.SELECT },
+      );
+    const withoutCsrf = (p: Page, email: string) => p.html.replace(/name="_csrf" value="[^"]*"/g, '').split(email).join('<address>');
+
+    it('are answered the same way for an address with an account and one without: one queued row each, nothing else', async () => {
+      const c = await t.createCustomerFixture('standard');
+      const known = c.requesterEmail;
+      const unknown = `nobody.${randomBytes(3).toString('hex')}@customer.test`;
+      // No sender: the rows stay exactly as the page wrote them.
+      await t.sys.stopWorker();
+      const before = { links: await count('SELECT count(*)::int AS n FROM sign_in_links'), sent: await count('SELECT count(*)::int AS n FROM notifications') };
+
+      const web = new WebClient(t.url);
+      const form = await web.get('/sign-in?lang=en');
+      const a = await web.submit(form, '/sign-in/link', { email: known });
+      const b = await web.submit(form, '/sign-in/link', { email: unknown });
+      expect([a.status, b.status]).to.deep.equal([200, 200]);
+      expect(a.html).to.contain(`If ${known} belongs to an account`);
+      expect(withoutCsrf(a, known)).to.equal(withoutCsrf(b, unknown));
+
+      const rows = await linkRows();
+      expect(rows.map((r) => r.notification)).to.deep.equal([
+        { email: known, lang: 'en' },
+        { email: unknown, lang: 'en' },
+      ]);
+      for (const r of rows) {
+        expect(r).to.include({ kind: 'sign_in_link', ticket_id: null, attempts: 0 });
+        expect(r.key).to.match(/^sign-in:[0-9a-f-]{36}$/);
+      }
+      // Whether anyone has the address is not looked at on the request's path: no link, no e-mail yet.
+      expect(await count('SELECT count(*)::int AS n FROM sign_in_links')).to.equal(before.links);
+      expect(await count('SELECT count(*)::int AS n FROM notifications')).to.equal(before.sent);
+
+      // The answer times, many of each, interleaved (the figures are in the report).
+      const N = 150;
+      const times: Record<'known' | 'unknown', number[]> = { known: [], unknown: [] };
+      for (let i = 0; i < N; i++) {
+        for (const [which, email] of [['known', known], ['unknown', unknown]] as const) {
+          const t0 = process.hrtime.bigint();
+          const res = await web.request('POST', '/sign-in/link', { _csrf: csrfOf(form.html), email });
+          times[which].push(Number(process.hrtime.bigint() - t0) / 1e6);
+          expect(res.status).to.equal(200);
+        }
+      }
+      const stats = (xs: number[]) => {
+        const s = [...xs].sort((x, y) => x - y);
+        const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))].toFixed(2);
+        return `median ${q(0.5)} ms, p90 ${q(0.9)} ms, mean ${(xs.reduce((x, y) => x + y, 0) / xs.length).toFixed(2)} ms`;
+      };
+      console.log(`      sign-in link answers, ${N} each: known address ${stats(times.known)}; unknown address ${stats(times.unknown)}`);
+      const after = await linkRows();
+      expect(after.filter((r) => r.notification.email === known)).to.have.length(N + 1);
+      expect(after.filter((r) => r.notification.email === unknown)).to.have.length(N + 1);
+      expect(await count('SELECT count(*)::int AS n FROM sign_in_links')).to.equal(before.links);
+
+      // The sender decides, off the path: links for the account up to the mailbox's share (5 in 15
+      // minutes), none for the stranger, and every row done with.
+      await t.sys.startWorker();
+      await eventually(async () => (await linkRows()).length === 0, 30_000, 'the outbox to send or drop every link request');
+      await sleep(500);
+      expect(t.inbox.find((m) => m.to.includes(known) && m.subject === 'Your sign-in link')).to.have.length(5);
+      expect(t.inbox.find((m) => m.to.includes(unknown))).to.have.length(0);
+    });
+
+    it('checks the address in time linear in its length: the 100 kB address that took the old pattern seconds is refused at once', async () => {
+      const web = new WebClient(t.url);
+      const form = await web.get('/sign-in?lang=en');
+      // Backtracking through every dot, quadratically, in /^[^\s@]+@[^\s@]+\.[^\s@]+$/ (about 11 s of CPU).
+      const attack = 'a@' + '.'.repeat(100_000) + ' ';
+      const t0 = Date.now();
+      const res = await web.submit(form, '/sign-in/link', { email: attack });
+      const elapsed = Date.now() - t0;
+      expect(res.status).to.equal(400);
+      expect(res.html).to.contain('Write an e-mail address such as');
+      expect(elapsed, `${elapsed} ms`).to.be.lessThan(1_000);
+      // What is shown back is cut to an address's length.
+      expect(res.html.length).to.be.lessThan(20_000);
+    });
+
+    it('follows `next` after signing in only to a path of this site, read the way a browser reads it', async () => {
+      const web = new WebClient(t.url);
+      const form = await web.get('/sign-in');
+      const signInWith = async (next: string) => {
+        const res = await fetch(t.url + '/sign-in/token', {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `lc_csrf=${web.cookie('lc_csrf')}` },
+          body: new URLSearchParams({ _csrf: csrfOf(form.html), token: t.techToken, next }).toString(),
+        });
+        expect(res.status, next).to.equal(303);
+        return res.headers.get('location');
+      };
+      for (const elsewhere of ['//evil.example/x', '/\\evil.example', '/\t/evil.example', '/\n/evil.example', 'https://evil.example/', 'javascript:alert(1)', '/' + 'a'.repeat(100_000)]) {
+        expect(await signInWith(elsewhere), JSON.stringify(elsewhere.slice(0, 30))).to.equal('/console');
+      }
+      expect(await signInWith('/console?assignee=me&impact=A')).to.equal('/console?assignee=me&impact=A');
+      expect(await signInWith('/tickets/%2F%2Fevil.example')).to.equal('/tickets/%2F%2Fevil.example');
     });
   });
 });

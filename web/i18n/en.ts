@@ -18,7 +18,6 @@ export const en = {
   'signIn.link.email': 'E-mail address',
   'signIn.link.submit': 'Send me a sign-in link',
   'signIn.link.sent': 'If {email} belongs to an account, a sign-in link is on its way. It works once, for {minutes} minutes.',
-  'signIn.link.unavailable': 'Sign-in links cannot be sent from this server (no outgoing e-mail); use your access token.',
   'signIn.token.legend': 'With your access token',
   'signIn.token.token': 'Access token',
   'signIn.token.hint': 'The token you received when your account was created (it starts with lcs_).',

@@ -19,7 +19,6 @@ export const es: Messages = {
   'signIn.link.email': 'Correo electrónico',
   'signIn.link.submit': 'Enviarme un enlace de acceso',
   'signIn.link.sent': 'Si {email} corresponde a una cuenta, le enviamos un enlace de acceso. Sirve una vez, durante {minutes} minutos.',
-  'signIn.link.unavailable': 'Este servidor no puede enviar enlaces de acceso (no tiene correo saliente); use su token de acceso.',
   'signIn.token.legend': 'Con su token de acceso',
   'signIn.token.token': 'Token de acceso',
   'signIn.token.hint': 'El token que recibió al crearse su cuenta (empieza con lcs_).',

@@ -25,6 +25,8 @@ import { createSessionService } from '../services/sessions';
 import { createBrandService } from '../services/brands';
 import { webRouter, type WebDeps } from '../web';
 import { noStore, securityHeaders } from './security-headers';
+import type { RateLimits } from '../services/rate-limits';
+import type { TrustProxy } from '../domain/client-address';
 
 export interface AppDeps {
   tickets: TicketService;
@@ -39,9 +41,13 @@ export interface AppDeps {
   /** True once shutdown began: readiness fails first so traffic moves away before the server stops. */
   draining?: () => boolean;
   /** The people's pages (web/); without it the app serves the API alone. */
-  web?: Omit<WebDeps, 'tickets' | 'sessions' | 'log' | 'sequelize'>;
+  web?: Omit<WebDeps, 'tickets' | 'sessions' | 'log' | 'sequelize' | 'limits'>;
   /** Where this process's Temporal worker serves its metrics, appended to /metrics (none: ours only). */
   temporalMetricsAddress?: () => string | undefined;
+  /** The flood limits, counted in Postgres across API processes. */
+  limits: RateLimits;
+  /** Whose X-Forwarded-For names the client (Express `trust proxy`); default: nobody's, the socket's address. */
+  trustProxy?: TrustProxy;
   /** The site is served over HTTPS (PUBLIC_URL): browsers are told to keep to it (HSTS). */
   https?: boolean;
 }
@@ -50,6 +56,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.set('trust proxy', deps.trustProxy ?? false);
   app.use(securityHeaders({ https: deps.https ?? false }));
   app.use(requestMetrics());
   app.use(
@@ -100,7 +107,7 @@ export function createApp(deps: AppDeps): Express {
   const brands = createBrandService({ contactAdded: (brand) => sessions.wakeWaiting({ brand }) });
   const api = express.Router();
   // Who is calling comes first: nothing of a request is looked at for a caller without a valid token.
-  api.use(requireAuth(deps.adminToken));
+  api.use(requireAuth(deps.adminToken, deps.limits));
   api.use(requireContentType('application/json'));
   api.use(express.json({ limit: deps.bodyLimit ?? '100kb' }));
   api.use(refuseUnstorableText());
@@ -116,7 +123,7 @@ export function createApp(deps: AppDeps): Express {
   // Nothing the API answers (a ticket, a new token, a refusal) is kept by a browser or a proxy.
   app.use('/api', noStore, api);
   // After /api, so the API keeps its JSON answers and its one error shape.
-  if (deps.web) app.use(webRouter({ ...deps.web, tickets: deps.tickets, sessions, log: deps.log, sequelize: deps.sequelize }));
+  if (deps.web) app.use(webRouter({ ...deps.web, tickets: deps.tickets, sessions, log: deps.log, sequelize: deps.sequelize, limits: deps.limits }));
 
   app.use(unknownRoute);
   app.use(errorHandler);

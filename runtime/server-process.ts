@@ -55,6 +55,8 @@ export async function runServerProcess(role: 'api' | 'worker'): Promise<void> {
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
     isolateTimeoutMs: config.workerIsolateTimeoutMs,
     stackTraces: config.workerStackTraces,
+    rateLimits: config.rateLimits,
+    trustProxy: config.trustProxy,
   });
   // The API serves /metrics on its own port; the worker has no HTTP server but this one. A taken
   // port costs the metrics, not the worker: the tickets' timers matter more.

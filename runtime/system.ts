@@ -21,6 +21,9 @@ import { createInboundMailService } from '../services/inbound-mail';
 import { createWebAuth } from '../services/web-auth';
 import { ensureSchedules, type SchedulesConfig } from '../temporal/schedules';
 import { createSignInMail } from '../mail/sign-in-mail';
+import { createRateLimits } from '../services/rate-limits';
+import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from '../domain/rate-limits';
+import type { TrustProxy } from '../domain/client-address';
 
 export interface SystemOptions {
   databaseUrl: string;
@@ -64,6 +67,10 @@ export interface SystemOptions {
   schedules?: Omit<SchedulesConfig, 'taskQueue'>;
   /** host:port for the Temporal worker's Prometheus exporter; the API's /metrics appends what it serves. */
   temporalMetricsAddress?: string;
+  /** The flood limits (default: domain/rate-limits.ts's DEFAULT_RATE_LIMITS). */
+  rateLimits?: RateLimitSettings;
+  /** Whose X-Forwarded-For names the client the per-address limits count (default: nobody's). */
+  trustProxy?: TrustProxy;
 }
 
 export interface System {
@@ -85,6 +92,8 @@ export async function startSystem(o: SystemOptions): Promise<System> {
   const sequelize = connectDatabase(o.databaseUrl, { poolMax: o.dbPoolMax });
   await migrate(sequelize);
   const temporal = await connectTemporal(o.temporalAddress, o.namespace);
+  // Counted in Postgres, so every API process of a deployment shares the counts.
+  const limits = createRateLimits(sequelize, o.rateLimits ?? DEFAULT_RATE_LIMITS);
   const tickets = createTicketService({
     sequelize,
     temporal,
@@ -93,6 +102,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
     namespace: o.namespace,
     log: o.log,
     stepTimeoutMs: o.stepTimeoutMs,
+    limits,
   });
   // Where links in e-mails and pages point: PUBLIC_URL, never a request's Host header.
   const publicUrl = () => o.publicUrl ?? sys.url ?? `http://localhost:${o.port}`;
@@ -175,6 +185,8 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       draining: () => draining,
       // Only a worker in this process has metrics to add (an API-only process has none).
       temporalMetricsAddress: () => (o.worker !== false ? temporalMetricsAddress() : undefined),
+      limits,
+      trustProxy: o.trustProxy,
       https,
       web: {
         auth: createWebAuth(sequelize, o.adminToken),
@@ -239,6 +251,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
     await tickets.starter.drain();
     await stopWorker();
     mailer?.close();
+    limits.stop();
     await nativeConnection?.close();
     await temporal.connection.close();
     await sequelize.close();

@@ -9,8 +9,9 @@ import type { Sequelize } from 'sequelize';
 import type { TicketService } from '../services/tickets';
 import type { SessionService } from '../services/sessions';
 import type { WebAuth } from '../services/web-auth';
+import type { RateLimits } from '../services/rate-limits';
 import type { Principal } from '../services/access';
-import { ApiError } from '../api/errors';
+import { ApiError, retryAfterOf } from '../api/errors';
 import { noStore } from '../api/security-headers';
 import { unstorableIssues } from '../domain/storable-text';
 import { redactUrl } from '../runtime/logger';
@@ -26,6 +27,8 @@ export interface WebDeps {
   sequelize: Sequelize;
   sessions: SessionService;
   auth: WebAuth;
+  /** The flood limits: wrong tokens and sign-in link requests per client address, links per e-mail address. */
+  limits: RateLimits;
   /** Signs the session cookie and keys the CSRF tokens. */
   secret: string;
   /** Cookies only over HTTPS (a PUBLIC_URL that starts with https). */
@@ -127,6 +130,11 @@ function pageErrors(log: Logger): ErrorRequestHandler {
     // A ticket the person may not see is a page that does not exist, as in the API.
     if (err instanceof ApiError && err.status === 404) return render(req, res, 'error', { message: 'error.notFound' }, 404);
     if (err instanceof ApiError && err.status === 403) return render(req, res, 'error', { message: 'error.forbidden' }, 403);
+    if (err instanceof ApiError && err.status === 429) {
+      const seconds = retryAfterOf(err) ?? 60;
+      res.setHeader('Retry-After', String(seconds));
+      return render(req, res, 'error', { message: 'error.rateLimited', vars: { minutes: Math.ceil(seconds / 60) } }, 429);
+    }
     // The request's own logger, so the line carries its request id.
     (req.log ?? log).error({ err, path: redactUrl(req.path) }, 'page failed');
     if (res.headersSent) return;

@@ -1,4 +1,6 @@
 // The outside edges: who may knock, how often, and what a browser keeps.
+// - rate_limits: the flood limits' counters (rate-limiter-flexible's RateLimiterPostgres, told the
+//   table exists), in Postgres so every API process counts against the same numbers.
 // - A user's session generation: revoking or reissuing their tokens moves it on, and a browser
 //   session or an unused sign-in link of an older generation is void, checked on every request.
 // - mail_outbox carries more than ticket notifications: a sign-in link request is queued here by
@@ -6,6 +8,16 @@
 import { DataTypes, type QueryInterface } from 'sequelize';
 
 export async function up({ context: qi }: { context: QueryInterface }): Promise<void> {
+  // The library's own columns; the key as text (an e-mail address's digest or a client address
+  // after its prefix), `expire` in epoch milliseconds as the library writes it.
+  await qi.createTable('rate_limits', {
+    key: { type: DataTypes.TEXT, primaryKey: true },
+    points: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+    expire: { type: DataTypes.BIGINT, allowNull: true },
+  });
+  // Expired counters are swept by `expire`.
+  await qi.addIndex('rate_limits', ['expire']);
+
   const generation = { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 };
   await qi.addColumn('users', 'session_generation', generation);
   await qi.addColumn('web_sessions', 'generation', generation);
@@ -28,4 +40,5 @@ export async function down({ context: qi }: { context: QueryInterface }): Promis
   await qi.removeColumn('sign_in_links', 'generation');
   await qi.removeColumn('web_sessions', 'generation');
   await qi.removeColumn('users', 'session_generation');
+  await qi.dropTable('rate_limits');
 }

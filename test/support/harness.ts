@@ -5,6 +5,8 @@ import { Client as PgClient } from 'pg';
 import pino, { type Logger } from 'pino';
 import { freePort } from '../../runtime/embedded-postgres';
 import { startSystem, type System, type SystemOptions } from '../../runtime/system';
+import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from '../../domain/rate-limits';
+import type { TrustProxy } from '../../domain/client-address';
 import { DEFAULT_SLA_POLICY, type SlaPolicy } from '../../domain/sla-policy';
 import { Inbox } from './inbox';
 import { initModels } from '../../db/models';
@@ -88,6 +90,9 @@ export interface TestSystemOptions {
   attachmentMaxBytes?: number;
   /** The system's logger (default: silent, or TEST_LOG_LEVEL); the logging test captures lines with it. */
   log?: Logger;
+  /** Flood limits other than the defaults (the rate-limit tests' small ones, the load tests' large ones). */
+  rateLimits?: Partial<RateLimitSettings>;
+  trustProxy?: TrustProxy;
   publicUrl?: string;
 }
 
@@ -127,6 +132,8 @@ export async function startTestSystem(opts: TestSystemOptions): Promise<TestSyst
     attachmentMaxBytes: opts.attachmentMaxBytes,
     // Effective only where this is the first system of its process (the runtime is one per process).
     temporalMetricsAddress: `127.0.0.1:${await freePort()}`,
+    rateLimits: { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits },
+    trustProxy: opts.trustProxy,
     publicUrl: opts.publicUrl,
   };
   const sys = await startSystem(options);

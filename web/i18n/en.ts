@@ -230,6 +230,8 @@ export const en = {
   'error.csrf': 'The form expired or did not come from this site. Go back, reload the page and try again.',
   'error.unstorableText': 'A field contains a character that cannot be stored (a NUL character or a broken one). Go back, remove it and send the form again.',
   'error.internal': 'Something failed on our side; it was logged. Try again in a moment.',
+  'error.rateLimited': 'Too many attempts in a short time. Wait {minutes} min and try again.',
+  'reason.RATE_LIMITED': 'Too many tickets or requests in a short time from this account or company; try again in {wait}.',
   'error.back': 'Back to the start',
 
   'reason.NO_ACTIVE_SUPPORT': 'There is no support right now: {reason}.',

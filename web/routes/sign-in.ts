@@ -1,8 +1,11 @@
-// Signing in with an access token or a one-time link sent by e-mail, and signing out.
+// Signing in with an access token or a one-time link sent by e-mail, and signing out. Wrong tokens
+// and links count against the client's address, and link requests against it and the address
+// typed (services/rate-limits.ts); a limit passed is the 429 page (web/index.ts).
 import { Router, type Request, type Response } from 'express';
 import type { WebDeps } from '../index';
 import { LINK_TTL_MS, SESSION_TTL_MS, type SignInResult } from '../../services/web-auth';
 import { email as emailAddress } from '../../api/schemas';
+import { clientKey } from '../../domain/client-address';
 import { render, locals } from '../render';
 
 const MINUTES = LINK_TTL_MS / 60_000;
@@ -41,17 +44,24 @@ export function signInRoutes(deps: WebDeps, cookie: string): Router {
   r.post('/sign-in/token', async (req, res) => {
     const token = String(req.body?.token ?? '').trim();
     if (!token) return page(req, res, { tokenError: 'signIn.error.TOKEN_EMPTY' }, 400);
+    const client = clientKey(req.ip);
+    // The API's budget of wrong tokens: a client that used it up is refused, right token or not.
+    await deps.limits.checkTokenClient(client);
     const result = await deps.auth.signInWithToken(token);
-    if (!result.ok) return page(req, res, { tokenError: `signIn.error.${result.code}` }, 401);
+    if (!result.ok) {
+      if (result.code === 'INVALID_TOKEN') await deps.limits.tokenFailed(client);
+      return page(req, res, { tokenError: `signIn.error.${result.code}` }, 401);
+    }
     opened(res, result, safeNext(req.body?.next));
   });
 
-  // The same work for any address: checked, one row queued, answered. Whether anyone has
+  // The same work for any address: checked, counted, one row queued, answered. Whether anyone has
   // the address is decided later by the outbox's sender (mail/sign-in-mail.ts), off this path.
   r.post('/sign-in/link', async (req, res) => {
     const typed = String(req.body?.email ?? '');
     const parsed = emailAddress.safeParse(typed);
     if (!parsed.success) return page(req, res, { email: typed.trim().slice(0, 320), emailError: 'signIn.error.EMAIL_INVALID' }, 400);
+    await deps.limits.signInLinkRequested(clientKey(req.ip), parsed.data);
     await deps.auth.requestLink(parsed.data, locals(res).lang);
     page(req, res, { sentTo: parsed.data });
   });
@@ -60,8 +70,14 @@ export function signInRoutes(deps: WebDeps, cookie: string): Router {
   r.get('/sign-in/link/:token', (req, res) => render(req, res, 'sign-in-confirm', { token: String(req.params.token) }));
 
   r.post('/sign-in/link/:token', async (req, res) => {
+    const client = clientKey(req.ip);
+    await deps.limits.checkTokenClient(client);
     const result = await deps.auth.redeemLink(String(req.params.token));
-    if (!result.ok) return page(req, res, { tokenError: `signIn.error.${result.code}` }, 401);
+    if (!result.ok) {
+      // A guessed link is a guessed token.
+      if (result.code === 'INVALID_LINK') await deps.limits.tokenFailed(client);
+      return page(req, res, { tokenError: `signIn.error.${result.code}` }, 401);
+    }
     opened(res, result, null);
   });
 

@@ -26,6 +26,9 @@ import { createBrandService } from '../services/brands';
 import { webRouter, type WebDeps } from '../web';
 import type { HeldMailService } from '../services/held-mail';
 import { heldMailRoutes } from './routes/held-mail';
+import { noStore, securityHeaders } from './security-headers';
+import type { RateLimits } from '../services/rate-limits';
+import type { TrustProxy } from '../domain/client-address';
 
 export interface AppDeps {
   tickets: TicketService;
@@ -42,17 +45,25 @@ export interface AppDeps {
   /** Inbound mail held for a person to judge (its sender is not authenticated): /api/held-mail and the console's page. */
   heldMail?: HeldMailService;
   /** The people's pages (web/); without it the app serves the API alone. */
-  web?: Omit<WebDeps, 'tickets' | 'sessions' | 'log' | 'sequelize' | 'heldMail'>;
+  web?: Omit<WebDeps, 'tickets' | 'sessions' | 'log' | 'sequelize' | 'heldMail' | 'limits'>;
   /** Where this process's Temporal worker serves its metrics, appended to /metrics (none: ours only). */
   temporalMetricsAddress?: () => string | undefined;
   /** /metrics on this app's port (default true); a deployment serves it on an internal port instead (METRICS_PORT). */
   serveMetrics?: boolean;
+  /** The flood limits, counted in Postgres across API processes. */
+  limits: RateLimits;
+  /** Whose X-Forwarded-For names the client (Express `trust proxy`); default: nobody's, the socket's address. */
+  trustProxy?: TrustProxy;
+  /** The site is served over HTTPS (PUBLIC_URL): browsers are told to keep to it (HSTS). */
+  https?: boolean;
 }
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.set('trust proxy', deps.trustProxy ?? false);
+  app.use(securityHeaders({ https: deps.https ?? false }));
   app.use(requestMetrics());
   app.use(
     pinoHttp({
@@ -102,7 +113,7 @@ export function createApp(deps: AppDeps): Express {
   const brands = createBrandService({ contactAdded: (brand) => sessions.wakeWaiting({ brand }) });
   const api = express.Router();
   // Who is calling comes first: nothing of a request is looked at for a caller without a valid token.
-  api.use(requireAuth(deps.adminToken));
+  api.use(requireAuth(deps.adminToken, deps.limits));
   api.use(requireContentType('application/json'));
   api.use(express.json({ limit: deps.bodyLimit ?? '100kb' }));
   api.use(refuseUnstorableText());
@@ -116,9 +127,10 @@ export function createApp(deps: AppDeps): Express {
   api.use('/audit-log', auditRoutes());
   api.use('/reports', reportRoutes(deps.sequelize));
   if (deps.heldMail) api.use('/held-mail', heldMailRoutes(deps.heldMail));
-  app.use('/api', api);
+  // Nothing the API answers (a ticket, a new token, a refusal) is kept by a browser or a proxy.
+  app.use('/api', noStore, api);
   // After /api, so the API keeps its JSON answers and its one error shape.
-  if (deps.web) app.use(webRouter({ ...deps.web, tickets: deps.tickets, sessions, log: deps.log, sequelize: deps.sequelize, heldMail: deps.heldMail }));
+  if (deps.web) app.use(webRouter({ ...deps.web, tickets: deps.tickets, sessions, log: deps.log, sequelize: deps.sequelize, heldMail: deps.heldMail, limits: deps.limits }));
 
   app.use(unknownRoute);
   app.use(errorHandler);

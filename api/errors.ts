@@ -50,10 +50,18 @@ export function toApiError(err: unknown): ApiError {
   return new ApiError(500, 'INTERNAL', 'something went wrong on our side; the error was logged');
 }
 
+/** The seconds a refusal says to wait (429 RATE_LIMITED), for its Retry-After header. */
+export function retryAfterOf(err: ApiError): number | undefined {
+  const s = (err.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  return typeof s === 'number' && Number.isFinite(s) ? s : undefined;
+}
+
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const apiError = toApiError(err);
   if (apiError.status >= 500) req.log?.error({ err }, 'request failed');
   if (res.headersSent) return;
+  const retryAfter = retryAfterOf(apiError);
+  if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
   const body: { error: { code: string; message: string; details?: unknown } } = { error: { code: apiError.code, message: apiError.message } };
   if (apiError.details !== undefined) body.error.details = apiError.details;
   res.status(apiError.status).type('application/json').send(JSON.stringify(body));

@@ -23,7 +23,8 @@ import { createClient, type HttpClient, type Reply } from './http';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
 import { sleep } from './stats';
 
-export const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
+// Passes the ADMIN_TOKEN rule (domain/secret-strength.ts).
+export const ADMIN_TOKEN = 'bench-admin-4Rk8Vn2Qw7Lz3Xc9Tb6Mh1Pj5Gs0Fd';
 
 const bundles = new Map<string, Promise<string>>();
 

@@ -3,8 +3,49 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { DEFAULT_BACKGROUND_NICE } from '../runtime/priority';
 import { z } from 'zod';
+import { secretWeakness } from '../domain/secret-strength';
+import { DEFAULT_RATE_LIMITS, LIMIT_NAMES, formatLimit, parseLimit, type LimitName, type RateLimitSettings } from '../domain/rate-limits';
+import { isProxyEntry, type TrustProxy } from '../domain/client-address';
 
 const port = z.coerce.number().int().min(0).max(65535);
+
+/** "N/window", e.g. 30/15m (units s, m, h, d). */
+const limit = (name: LimitName) =>
+  z
+    .string()
+    .default(formatLimit(DEFAULT_RATE_LIMITS[name]))
+    .transform((text, ctx) => {
+      const parsed = parseLimit(text.trim());
+      if (parsed) return parsed;
+      ctx.addIssue({ code: 'custom', message: `write it as count/window, e.g. ${formatLimit(DEFAULT_RATE_LIMITS[name])} (window units s, m, h, d)` });
+      return z.NEVER;
+    });
+
+/** The variable that sets each limit. */
+export const RATE_LIMIT_VARIABLES = {
+  failedTokens: 'RATE_LIMIT_FAILED_TOKENS',
+  signInLinksPerClient: 'RATE_LIMIT_SIGN_IN_LINKS_PER_CLIENT',
+  signInLinksPerAddress: 'RATE_LIMIT_SIGN_IN_LINKS_PER_ADDRESS',
+  intakePerRequester: 'RATE_LIMIT_INTAKE_PER_REQUESTER',
+  intakePerCustomer: 'RATE_LIMIT_INTAKE_PER_CUSTOMER',
+  endUserCopies: 'RATE_LIMIT_END_USER_COPIES',
+} as const satisfies Record<LimitName, string>;
+
+const trustProxy = z
+  .string()
+  .default('off')
+  .transform((text, ctx): TrustProxy => {
+    const value = text.trim();
+    if (value === '' || value === 'off' || value === 'false' || value === '0') return false;
+    const hops = Number(value);
+    if (Number.isSafeInteger(hops) && hops > 0 && String(hops) === value) return hops;
+    const entries = value.split(',').map((x) => x.trim());
+    const wrong = entries.filter((x) => !isProxyEntry(x));
+    // "true" would believe any client that writes the header itself: the limits per address would be theirs to choose.
+    if (wrong.length === 0) return entries;
+    ctx.addIssue({ code: 'custom', message: `not a proxy address, CIDR range, hop count or loopback/linklocal/uniquelocal: ${wrong.join(', ')} (trusting every client, "true", is not offered)` });
+    return z.NEVER;
+  });
 
 const schema = z.object({
   PORT: port.default(3000),
@@ -20,7 +61,13 @@ const schema = z.object({
   SUPPORT_LEAD_EMAIL: z.string().email().default('support-lead@lastcall.example'),
   SUPPORT_MANAGER_EMAIL: z.string().email().default('support-manager@lastcall.example'),
   DATA_DIR: z.string().min(1).default('.data'),
-  ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+  ADMIN_TOKEN: z
+    .string()
+    .superRefine((token, ctx) => {
+      const weakness = secretWeakness(token);
+      if (weakness) ctx.addIssue({ code: 'custom', message: `ADMIN_TOKEN is too weak: ${weakness}. Use a random one, e.g. the output of \`openssl rand -hex 24\`` });
+    })
+    .optional(),
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120_000).optional(),
   INBOUND_SMTP_PORT: port.default(2525),
   INBOUND_SMTP_HOST: z.string().min(1).default('0.0.0.0'),
@@ -48,6 +95,13 @@ const schema = z.object({
   WORKER_STACK_TRACES: z.enum(['on', 'off']).default('off'),
   BACKGROUND_NICE: z.coerce.number().int().min(0).max(19).default(DEFAULT_BACKGROUND_NICE),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: trustProxy,
+  RATE_LIMIT_FAILED_TOKENS: limit('failedTokens'),
+  RATE_LIMIT_SIGN_IN_LINKS_PER_CLIENT: limit('signInLinksPerClient'),
+  RATE_LIMIT_SIGN_IN_LINKS_PER_ADDRESS: limit('signInLinksPerAddress'),
+  RATE_LIMIT_INTAKE_PER_REQUESTER: limit('intakePerRequester'),
+  RATE_LIMIT_INTAKE_PER_CUSTOMER: limit('intakePerCustomer'),
+  RATE_LIMIT_END_USER_COPIES: limit('endUserCopies'),
 })
   .refine((e) => Boolean(e.INBOUND_TLS_CERT_FILE) === Boolean(e.INBOUND_TLS_KEY_FILE), { path: ['INBOUND_TLS_KEY_FILE'], message: 'INBOUND_TLS_CERT_FILE and INBOUND_TLS_KEY_FILE go together' })
   .refine((e) => e.INBOUND_TRUSTED_RELAYS.length === 0 || Boolean(e.INBOUND_AUTHSERV_ID), { path: ['INBOUND_AUTHSERV_ID'], message: 'INBOUND_TRUSTED_RELAYS needs INBOUND_AUTHSERV_ID (the relay\'s name in its Authentication-Results header)' });
@@ -116,6 +170,10 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   /** Unset: the caller's default (standalone processes drain, npm start does not). */
   shutdownDrainMs?: number;
+  /** The flood limits (domain/rate-limits.ts), each from its RATE_LIMIT_* variable. */
+  rateLimits: RateLimitSettings;
+  /** Whose X-Forwarded-For names the client the per-address limits count (TRUST_PROXY). */
+  trustProxy: TrustProxy;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -161,5 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     backgroundNice: e.BACKGROUND_NICE,
     logLevel: e.LOG_LEVEL,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
+    rateLimits: Object.fromEntries(LIMIT_NAMES.map((n) => [n, e[RATE_LIMIT_VARIABLES[n]]])) as RateLimitSettings,
+    trustProxy: e.TRUST_PROXY,
   };
 }

@@ -11,6 +11,7 @@ import * as m007 from './migrations/007-queue-order-index';
 import * as m008 from './migrations/008-mail-outbox';
 import * as m009 from './migrations/009-superseded-records';
 import * as m010 from './migrations/010-held-mail';
+import * as m011 from './migrations/011-limits-and-session-generations';
 
 // Listed explicitly so the same code runs from TypeScript sources and from the compiled dist/.
 const MIGRATIONS = [
@@ -24,6 +25,7 @@ const MIGRATIONS = [
   { name: '008-mail-outbox', module: m008 },
   { name: '009-superseded-records', module: m009 },
   { name: '010-held-mail', module: m010 },
+  { name: '011-limits-and-session-generations', module: m011 },
 ];
 
 export function migrator(sequelize: Sequelize, logger?: { info: (msg: string) => void }) {

@@ -131,6 +131,8 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
   declare technologies: CreationOptional<string[]>;
   declare isPrimary: CreationOptional<boolean>;
   declare enabled: CreationOptional<boolean>;
+  /** Moved on when the user's tokens are revoked or reissued: sessions and sign-in links of an older one are void. */
+  declare sessionGeneration: CreationOptional<number>;
   declare createdAt: CreationOptional<Date>;
   declare updatedAt: CreationOptional<Date>;
   /** With `include` (authentication): the subscriptions of a requester's customer not ended yet. */
@@ -192,13 +194,19 @@ export class BrandContact extends Model<InferAttributes<BrandContact>, InferCrea
 export class WebSession extends Model<InferAttributes<WebSession>, InferCreationAttributes<WebSession>> {
   declare idHash: string;
   declare userId: string;
+  /** The user's session generation when the credential that opened it was valid. */
+  declare generation: number;
   declare createdAt: CreationOptional<Date>;
   declare expiresAt: Date;
+  /** With `include: 'user'` (the check on every request reads both in one query). */
+  declare user?: NonAttribute<User>;
 }
 
 export class SignInLink extends Model<InferAttributes<SignInLink>, InferCreationAttributes<SignInLink>> {
   declare tokenHash: string;
   declare userId: string;
+  /** The user's session generation when the link was issued. */
+  declare generation: number;
   declare createdAt: CreationOptional<Date>;
   declare expiresAt: Date;
   declare usedAt: Date | null;
@@ -384,6 +392,7 @@ export function initModels(sequelize: Sequelize) {
       technologies: { type: DataTypes.JSONB, allowNull: false, defaultValue: [] },
       isPrimary: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       enabled: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true },
+      sessionGeneration: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
       createdAt: DataTypes.DATE,
       updatedAt: DataTypes.DATE,
     },
@@ -451,6 +460,7 @@ export function initModels(sequelize: Sequelize) {
     {
       idHash: { type: DataTypes.TEXT, primaryKey: true },
       userId: { type: DataTypes.UUID, allowNull: false },
+      generation: { type: DataTypes.INTEGER, allowNull: false },
       createdAt: DataTypes.DATE,
       expiresAt: { type: DataTypes.DATE, allowNull: false },
     },
@@ -460,6 +470,7 @@ export function initModels(sequelize: Sequelize) {
     {
       tokenHash: { type: DataTypes.TEXT, primaryKey: true },
       userId: { type: DataTypes.UUID, allowNull: false },
+      generation: { type: DataTypes.INTEGER, allowNull: false },
       createdAt: DataTypes.DATE,
       expiresAt: { type: DataTypes.DATE, allowNull: false },
       usedAt: DataTypes.DATE,
@@ -517,6 +528,7 @@ export function initModels(sequelize: Sequelize) {
   Ticket.hasMany(TicketEventRow, { foreignKey: 'ticketId', as: 'events' });
   Ticket.belongsTo(Customer, { foreignKey: 'customerId', as: 'customer' });
   ApiToken.belongsTo(User, { foreignKey: 'userId', as: 'user' });
+  WebSession.belongsTo(User, { foreignKey: 'userId', as: 'user' });
   Customer.hasMany(Product, { foreignKey: 'customerId', as: 'products' });
   Customer.hasMany(Subscription, { foreignKey: 'customerId', as: 'subscriptions' });
   // A requester's plan is read with its token: the customer's subscriptions, keyed on the user's customer.

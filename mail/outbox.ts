@@ -1,12 +1,14 @@
-// Sends the ticket e-mails that the ticket record queued in `mail_outbox` (migration 008), in the
-// worker process. A row is leased while it is sent, deleted once the send log says it went out,
-// and after a failure waits its back-off (the SMTP server may be down for long). Several workers
-// share the table: SKIP LOCKED hands each row to one of them, and the send log stops a repeat.
+// Sends the e-mails queued in `mail_outbox` (migrations 008 and 011), in the worker process: the
+// ticket notifications the ticket record queued, and the sign-in links the pages queued (a row per
+// request, whoever asked: what to send, if anything, is the sender's to decide, off the request's
+// path). A row is leased while it is sent, deleted once its sender is done with it, and after a
+// failure waits its back-off (the SMTP server may be down for long). Several workers share the
+// table: SKIP LOCKED hands each row to one of them, and the send log stops a repeat.
 import { QueryTypes, type Sequelize } from 'sequelize';
 import type { Logger } from 'pino';
 import type { Notification } from '../domain/notifications';
 import { mailOutboxPending } from '../observability/metrics';
-import type { TicketMailResult } from '../activities/ticket-mail';
+import type { SignInLinkRequest } from './sign-in-mail';
 
 export interface MailOutbox {
   /** Look for due rows now (a record just queued some). */
@@ -16,10 +18,32 @@ export interface MailOutbox {
   stop(): Promise<void>;
 }
 
+/** What a row of each kind carries (the `notification` column). */
+export interface OutboxPayloads {
+  ticket_notification: Notification;
+  sign_in_link: SignInLinkRequest;
+}
+export type OutboxKind = keyof OutboxPayloads;
+
+export interface OutboxRow {
+  key: string;
+  createdAt: Date;
+  attempts: number;
+}
+
+/** sent: false when nothing went out now (the send log says it did before, or the sender decided against it). */
+export interface OutboxSendResult {
+  sent: boolean;
+  to?: string;
+  number?: number;
+}
+
+/** Renders and sends one row's e-mail once: activities/ticket-mail.ts, mail/sign-in-mail.ts. */
+export type OutboxSenders = { [K in OutboxKind]: (payload: OutboxPayloads[K], row: OutboxRow) => Promise<OutboxSendResult> };
+
 export interface MailOutboxOptions {
   sequelize: Sequelize;
-  /** Renders and sends one notification once (activities/ticket-mail.ts); sent: false when the send log says it went out before. */
-  send: (n: Notification) => Promise<TicketMailResult>;
+  senders: OutboxSenders;
   log: Logger;
   /** Rows claimed and sent at a time. */
   batch?: number;
@@ -36,8 +60,10 @@ export function retryDelayMs(attempts: number): number {
 
 interface Claimed {
   key: string;
-  notification: Notification;
+  kind: string;
+  notification: unknown;
   attempts: number;
+  created_at: Date;
 }
 
 export function createMailOutbox(o: MailOutboxOptions): MailOutbox {
@@ -54,15 +80,19 @@ export function createMailOutbox(o: MailOutboxOptions): MailOutbox {
       `UPDATE mail_outbox o SET due_at = now() + make_interval(secs => :leaseS), attempts = o.attempts + 1
          FROM (SELECT key FROM mail_outbox WHERE due_at <= now() ORDER BY due_at LIMIT :batch FOR UPDATE SKIP LOCKED) due
         WHERE o.key = due.key
-       RETURNING o.key, o.notification, o.attempts`,
+       RETURNING o.key, o.kind, o.notification, o.attempts, o.created_at`,
       { replacements: { leaseS, batch }, type: QueryTypes.SELECT },
     );
 
   /** True once sent (and in the send log); false after a failure, its back-off set. */
   async function deliver(row: Claimed): Promise<boolean> {
     try {
-      const r = await o.send(row.notification);
-      if (r.sent) log.info({ ticketNumber: r.number, key: row.key, to: r.to, kind: row.notification.kind }, 'notification sent');
+      const send = o.senders[row.kind as OutboxKind] as ((payload: unknown, r: OutboxRow) => Promise<OutboxSendResult>) | undefined;
+      // A row of a kind this version does not know waits (with its back-off) for a worker that does.
+      if (!send) throw new Error(`no sender for e-mails of kind ${row.kind}`);
+      const r = await send(row.notification, { key: row.key, createdAt: new Date(row.created_at), attempts: row.attempts });
+      const kind = row.kind === 'ticket_notification' ? (row.notification as Notification).kind : row.kind;
+      if (r.sent) log.info({ ticketNumber: r.number, key: row.key, to: r.to, kind }, 'notification sent');
       return true;
     } catch (err) {
       const waitMs = retryDelayMs(row.attempts);
@@ -85,7 +115,8 @@ export function createMailOutbox(o: MailOutboxOptions): MailOutbox {
         if (rows.length === 0) break;
         const done = await Promise.all(rows.map(deliver));
         const sent = rows.filter((_, i) => done[i]);
-        // Sent and in the send log; were this delete lost, the rows' next send finds them sent.
+        // Done with (sent and in the send log, or not to be sent); were this delete lost, the rows'
+        // next send finds them in the send log.
         if (sent.length) await sequelize.query('DELETE FROM mail_outbox WHERE key IN (:keys)', { replacements: { keys: sent.map((r) => r.key) } }).catch(() => {});
       }
     } while (again && !stopped);

@@ -63,6 +63,8 @@ export async function runServerProcess(role: 'api' | 'worker'): Promise<void> {
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
     isolateTimeoutMs: config.workerIsolateTimeoutMs,
     stackTraces: config.workerStackTraces,
+    rateLimits: config.rateLimits,
+    trustProxy: config.trustProxy,
     // Counts of tickets by plan and channel, request routes and timings are nobody's business
     // outside: the public port does not serve them.
     metricsOnApi: false,

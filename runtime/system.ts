@@ -24,6 +24,10 @@ import { addressOf } from '../config';
 import { domainOf } from '../domain/sender-auth';
 import { createWebAuth } from '../services/web-auth';
 import { ensureSchedules, type SchedulesConfig } from '../temporal/schedules';
+import { createSignInMail } from '../mail/sign-in-mail';
+import { createRateLimits } from '../services/rate-limits';
+import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from '../domain/rate-limits';
+import type { TrustProxy } from '../domain/client-address';
 
 export interface SystemOptions {
   databaseUrl: string;
@@ -82,6 +86,10 @@ export interface SystemOptions {
   temporalMetricsAddress?: string;
   /** /metrics on the API's public port (default true: npm start, tests); the standalone API serves it on METRICS_PORT. */
   metricsOnApi?: boolean;
+  /** The flood limits (default: domain/rate-limits.ts's DEFAULT_RATE_LIMITS). */
+  rateLimits?: RateLimitSettings;
+  /** Whose X-Forwarded-For names the client the per-address limits count (default: nobody's). */
+  trustProxy?: TrustProxy;
 }
 
 export interface System {
@@ -103,6 +111,8 @@ export async function startSystem(o: SystemOptions): Promise<System> {
   const sequelize = connectDatabase(o.databaseUrl, { poolMax: o.dbPoolMax });
   await migrate(sequelize);
   const temporal = await connectTemporal(o.temporalAddress, o.namespace);
+  // Counted in Postgres, so every API process of a deployment shares the counts.
+  const limits = createRateLimits(sequelize, o.rateLimits ?? DEFAULT_RATE_LIMITS);
   const tickets = createTicketService({
     sequelize,
     temporal,
@@ -111,7 +121,10 @@ export async function startSystem(o: SystemOptions): Promise<System> {
     namespace: o.namespace,
     log: o.log,
     stepTimeoutMs: o.stepTimeoutMs,
+    limits,
   });
+  // Where links in e-mails and pages point: PUBLIC_URL, never a request's Host header.
+  const publicUrl = () => o.publicUrl ?? sys.url ?? `http://localhost:${o.port}`;
 
   let mailer: Mailer | undefined;
   let nativeConnection: NativeConnection | undefined;
@@ -133,8 +146,12 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       staffTimezone: o.schedules?.timezone,
       mailQueued: () => outbox?.kick(),
     };
-    // The worker sends the e-mails its ticket records queue.
-    outbox ??= createMailOutbox({ sequelize, log: o.log, send: createTicketMail(ticketMailDeps(activityDeps)) });
+    // The worker sends the e-mails its ticket records queue, and the sign-in links the pages queue.
+    outbox ??= createMailOutbox({
+      sequelize,
+      log: o.log,
+      senders: { ticket_notification: createTicketMail(ticketMailDeps(activityDeps)), sign_in_link: createSignInMail({ mailer, publicUrl }) },
+    });
     worker = await createTicketWorker({
       connection: nativeConnection,
       namespace: o.namespace,
@@ -171,7 +188,8 @@ export async function startSystem(o: SystemOptions): Promise<System> {
   let sweepTimer: NodeJS.Timeout | undefined;
   let draining = false;
   if (o.api !== false) {
-    // The API process sends mail too (sign-in links, refusals of inbound mail) when it has SMTP.
+    // The API process sends mail too (refusals of inbound mail) when it has SMTP; sign-in links go
+    // through the outbox, which a worker sends.
     const apiMailer = o.smtpUrl ? (mailer ??= createMailer(o.smtpUrl, o.mailFrom)) : undefined;
     const supportAddress = addressOf(o.mailFrom);
     const supportAddresses = o.inboundSupportAddresses ?? [supportAddress.toLowerCase()];
@@ -191,7 +209,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       }),
     });
     const heldMail = createHeldMailService({ inbound, log: o.log });
-    const publicUrl = () => o.publicUrl ?? sys.url ?? `http://localhost:${o.port}`;
+    const https = (o.publicUrl ?? '').startsWith('https:');
     const app = createApp({
       tickets,
       sequelize,
@@ -205,11 +223,13 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       // Only a worker in this process has metrics to add (an API-only process has none).
       temporalMetricsAddress: () => (o.worker !== false ? temporalMetricsAddress() : undefined),
       serveMetrics: o.metricsOnApi,
+      limits,
+      trustProxy: o.trustProxy,
+      https,
       web: {
         auth: createWebAuth(sequelize, o.adminToken),
-        mailer: apiMailer,
         secret: webSecret(o),
-        secureCookies: (o.publicUrl ?? '').startsWith('https:'),
+        secureCookies: https,
         publicUrl,
         supportAddress,
       },
@@ -267,6 +287,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
     await tickets.starter.drain();
     await stopWorker();
     mailer?.close();
+    limits.stop();
     await nativeConnection?.close();
     await temporal.connection.close();
     await sequelize.close();

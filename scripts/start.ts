@@ -12,6 +12,7 @@ import { ensureTemporalBinary } from '../runtime/temporal-binary';
 import { lowerPriority } from '../runtime/priority';
 import { registerSearchAttributes } from '../temporal/ensure-search-attributes';
 import { readTlsFiles } from '../mail/inbound';
+import { secretWeakness } from '../domain/secret-strength';
 
 
 async function main() {
@@ -72,8 +73,16 @@ async function main() {
   if (!adminToken) {
     // A stable admin token per data folder, so the README's curl lines keep working across restarts.
     const file = path.join(config.dataDir, 'admin-token');
-    if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString('hex') + '\n', { mode: 0o600 });
+    if (!existsSync(file)) {
+      // Random, and drawn again in the rare case it has a run the ADMIN_TOKEN rule refuses.
+      let token = randomBytes(24).toString('hex');
+      while (secretWeakness(token)) token = randomBytes(24).toString('hex');
+      writeFileSync(file, token + '\n', { mode: 0o600 });
+    }
     adminToken = readFileSync(file, 'utf8').trim();
+    // The file may be an old one, or edited by hand: the same rule as ADMIN_TOKEN.
+    const weakness = secretWeakness(adminToken);
+    if (weakness) throw new Error(`the admin token in ${file} is too weak: ${weakness}. Delete the file to have a new one generated`);
     lines.push(`Admin token           ${file} (set ADMIN_TOKEN to choose your own)`);
   }
 
@@ -112,6 +121,8 @@ async function main() {
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
     isolateTimeoutMs: config.workerIsolateTimeoutMs,
     stackTraces: config.workerStackTraces,
+    rateLimits: config.rateLimits,
+    trustProxy: config.trustProxy,
   });
   const base = config.web.publicUrl ?? `http://localhost:${config.port}`;
   lines.unshift(

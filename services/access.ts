@@ -41,8 +41,15 @@ export async function issueToken(userId: string, transaction?: Transaction): Pro
   return token;
 }
 
+/**
+ * Revokes every token of the user and ends their browser sessions and unused sign-in links: all of
+ * them, however they were opened, since whoever held a token may have used it to open one. The
+ * user's session generation moves on in the same transaction, and services/web-auth.ts admits a
+ * session or a link only of the current generation, so a sign-in racing the revocation is void too.
+ */
 export async function revokeTokens(userId: string, transaction?: Transaction): Promise<number> {
   const [n] = await ApiToken.update({ revokedAt: new Date() }, { where: { userId, revokedAt: null }, transaction });
+  await User.increment('sessionGeneration', { where: { id: userId }, transaction });
   return n;
 }
 

@@ -29,6 +29,7 @@ import { describeAssignee, findAssignee } from './assignees';
 import type { AssigneeRef } from '../domain/step-bodies';
 import { ticketsReceived } from '../observability/metrics';
 import { ticketLog } from '../observability/log-context';
+import type { RateLimits } from './rate-limits';
 
 export interface TicketServiceDeps {
   sequelize: Sequelize;
@@ -41,6 +42,8 @@ export interface TicketServiceDeps {
   stepTimeoutMs?: number;
   /** Starts the workflows of accepted tickets (default: one of this service's own). */
   starter?: WorkflowStarter;
+  /** The intake's flood limits, shared by every door (API, pages, phone console, inbound mail); none: unlimited. */
+  limits?: Pick<RateLimits, 'intake'>;
 }
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
@@ -115,12 +118,17 @@ export function createTicketService(deps: TicketServiceDeps) {
     // Read before the customer's lock: a query on another connection while holding it would let a
     // burst of intakes (each holding a pooled connection, waiting for the lock) starve the pool.
     const { id: policyId, policy } = await currentPolicy();
+    // The flood limits, before the lock for the same reason: counted now, given back below when no
+    // ticket comes of it (a refusal, a replay), so they count tickets taken in. A retry of a keyed
+    // request already taken in is not counted at all: it gets its ticket even at the limit.
+    const known = idempotencyKey ? await Ticket.count({ where: { customerId, idempotencyKey } }) : 0;
+    const giveBack = known ? undefined : await deps.limits?.intake({ requesterId: requester.id, customerId, endUserEmail: body.endUser?.email });
     let replayed = false;
     let entitled: Awaited<ReturnType<typeof loadEntitlement>> | undefined;
     // The customer's row lock makes the quota count and the insert one step: concurrent intakes
     // of one customer queue here, so a Standard customer never gets a fourth ticket in a month,
     // and a second copy of a keyed request finds the first one's ticket.
-    const ticket = await deps.sequelize.transaction(async (transaction) => {
+    const taken = deps.sequelize.transaction(async (transaction) => {
       const e = await loadEntitlement(customerId, now, { transaction, lock: true });
       if (!e) throw notFound(`customer ${customerId}`);
       if (idempotencyKey) {
@@ -199,6 +207,11 @@ export function createTicketService(deps: TicketServiceDeps) {
         { transaction },
       );
     });
+    const ticket = await taken.catch(async (err: unknown) => {
+      await giveBack?.().catch((e: unknown) => deps.log.warn({ err: e }, 'intake limits: a refused ticket could not be given back'));
+      throw err;
+    });
+    if (replayed) await giveBack?.().catch((err: unknown) => deps.log.warn({ err }, 'intake limits: a replay could not be given back'));
     const log = ticketLog(deps.log, ticket);
     if (replayed) log.info({ idempotencyKey }, 'ticket intake replayed');
     else {

@@ -57,7 +57,8 @@ export function formErrors(err: unknown, lang: Lang, timeZone?: string): FormErr
     }
     return { fields, form: t('reason.VALIDATION_FAILED') };
   }
-  if (err instanceof ApiError && err.status < 500 && err.status !== 401) {
+  // A flood limit passed is its own page (429, with Retry-After), not a remark on the form.
+  if (err instanceof ApiError && err.status < 500 && err.status !== 401 && err.status !== 429) {
     const text = refusalText(lang, err, timeZone);
     if (err.code === 'VALIDATION_FAILED' && Array.isArray(err.details)) {
       const fields: Record<string, string> = {};

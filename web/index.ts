@@ -9,10 +9,11 @@ import type { Sequelize } from 'sequelize';
 import type { TicketService } from '../services/tickets';
 import type { SessionService } from '../services/sessions';
 import type { WebAuth } from '../services/web-auth';
-import type { Mailer } from '../mail/mailer';
+import type { RateLimits } from '../services/rate-limits';
 import type { Principal } from '../services/access';
 import type { HeldMailService } from '../services/held-mail';
-import { ApiError } from '../api/errors';
+import { ApiError, retryAfterOf } from '../api/errors';
+import { noStore } from '../api/security-headers';
 import { unstorableIssues } from '../domain/storable-text';
 import { redactUrl } from '../runtime/logger';
 import { isLang, type Lang } from './i18n';
@@ -27,8 +28,8 @@ export interface WebDeps {
   sequelize: Sequelize;
   sessions: SessionService;
   auth: WebAuth;
-  /** Sends sign-in links; without it only token sign-in is offered. */
-  mailer?: Mailer;
+  /** The flood limits: wrong tokens and sign-in link requests per client address, links per e-mail address. */
+  limits: RateLimits;
   /** Signs the session cookie and keys the CSRF tokens. */
   secret: string;
   /** Cookies only over HTTPS (a PUBLIC_URL that starts with https). */
@@ -50,13 +51,9 @@ export function webRouter(deps: WebDeps): Router {
   // Everything else (the API, health checks, unknown paths) keeps its JSON answers.
   r.use((req, _res, next) => (WEB_PATHS.test(req.path) ? next() : next('router')));
   r.use('/static', express.static(webDir('static'), { maxAge: '1h', index: false }));
-  r.use((_req, res, next) => {
-    // Pages load nothing from elsewhere and may not be framed.
-    res.setHeader('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'same-origin');
-    next();
-  });
+  // Pages show a person's tickets, or carry a CSRF token or a one-time link's token: never kept.
+  // (The security headers are the whole app's: api/security-headers.ts.)
+  r.use(noStore);
   r.use(cookieParser(deps.secret));
   r.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 100 }));
   r.use(language(deps.secureCookies));
@@ -136,6 +133,11 @@ function pageErrors(log: Logger): ErrorRequestHandler {
     // A ticket the person may not see is a page that does not exist, as in the API.
     if (err instanceof ApiError && err.status === 404) return render(req, res, 'error', { message: 'error.notFound' }, 404);
     if (err instanceof ApiError && err.status === 403) return render(req, res, 'error', { message: 'error.forbidden' }, 403);
+    if (err instanceof ApiError && err.status === 429) {
+      const seconds = retryAfterOf(err) ?? 60;
+      res.setHeader('Retry-After', String(seconds));
+      return render(req, res, 'error', { message: 'error.rateLimited', vars: { minutes: Math.ceil(seconds / 60) } }, 429);
+    }
     // The request's own logger, so the line carries its request id.
     (req.log ?? log).error({ err, path: redactUrl(req.path) }, 'page failed');
     if (res.headersSent) return;

@@ -12,6 +12,12 @@ import { ADMIN_TOKEN, LEAD, MANAGER, eventually, type TestSystem } from './harne
 /** Long variants (more tickets, longer outages) run with FAULTS_LONG=1. */
 export const LONG = process.env.FAULTS_LONG === '1';
 
+/**
+ * Intake limits for the fault tests that file load on purpose: the long variants file up to 100
+ * tickets per customer within a minute, past the default flood limit of 60 per requester an hour.
+ */
+export const LOAD_LIMITS = { intakePerRequester: { points: 10_000, windowS: 3600 }, intakePerCustomer: { points: 10_000, windowS: 3600 } };
+
 export interface WorkerProcess {
   child: ChildProcess;
   output: () => string;

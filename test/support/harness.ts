@@ -5,11 +5,15 @@ import { Client as PgClient } from 'pg';
 import pino, { type Logger } from 'pino';
 import { freePort } from '../../runtime/embedded-postgres';
 import { startSystem, type System, type SystemOptions } from '../../runtime/system';
+import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from '../../domain/rate-limits';
+import type { TrustProxy } from '../../domain/client-address';
 import { DEFAULT_SLA_POLICY, type SlaPolicy } from '../../domain/sla-policy';
 import { Inbox } from './inbox';
+import { initModels } from '../../db/models';
 import { testDns } from './mail-auth';
 
-export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+// Passes the ADMIN_TOKEN rule (domain/secret-strength.ts): 32+ characters, no run, no repeated piece.
+export const ADMIN_TOKEN = 'test-admin-9f3Kq2Lx7RvB4mWc8TzN6pHd1YsE5gJu';
 export const LEAD = 'lead@lastcall.test';
 export const MANAGER = 'manager@lastcall.test';
 
@@ -45,6 +49,8 @@ export interface CustomerFixture {
 
 export interface TestSystem {
   sys: System;
+  /** What the system was started with (for a second API process on the same database). */
+  options: SystemOptions;
   /** The database this system uses (for a worker process of its own). */
   databaseUrl: string;
   inbox: Inbox;
@@ -87,6 +93,10 @@ export interface TestSystemOptions {
   log?: Logger;
   /** Settings of the inbound SMTP listener and its sender checks (DNS: test/support/mail-auth.ts's zone unless given). */
   inbound?: Partial<Pick<SystemOptions, 'inboundMaxMessageBytes' | 'inboundMaxClients' | 'inboundMaxRecipients' | 'inboundSocketTimeoutMs' | 'inboundTls' | 'inboundDnsResolver' | 'inboundTrustedRelays' | 'inboundAuthservId' | 'inboundSupportAddresses'>>;
+  /** Flood limits other than the defaults (the rate-limit tests' small ones, the load tests' large ones). */
+  rateLimits?: Partial<RateLimitSettings>;
+  trustProxy?: TrustProxy;
+  publicUrl?: string;
 }
 
 export async function startTestSystem(opts: TestSystemOptions): Promise<TestSystem> {
@@ -103,7 +113,7 @@ export async function startTestSystem(opts: TestSystemOptions): Promise<TestSyst
   const inbox = opts.inbox ?? (await new Inbox().start());
   const taskQueue = `test-${opts.label}-${suffix}`;
   const log = opts.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const sys = await startSystem({
+  const options: SystemOptions = {
     databaseUrl: databaseUrl.toString(),
     temporalAddress: opts.temporalAddress ?? env('TEST_TEMPORAL_ADDRESS'),
     namespace: 'default',
@@ -128,7 +138,11 @@ export async function startTestSystem(opts: TestSystemOptions): Promise<TestSyst
     attachmentMaxBytes: opts.attachmentMaxBytes,
     // Effective only where this is the first system of its process (the runtime is one per process).
     temporalMetricsAddress: `127.0.0.1:${await freePort()}`,
-  });
+    rateLimits: { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits },
+    trustProxy: opts.trustProxy,
+    publicUrl: opts.publicUrl,
+  };
+  const sys = await startSystem(options);
   // All test files share one Temporal namespace; distinct ticket numbers keep workflow ids apart.
   const start = 1001 + Math.floor(Math.random() * 1e9) * 1000;
   await sys.sequelize.query(`ALTER SEQUENCE ticket_number_seq RESTART WITH ${start}`);
@@ -186,6 +200,7 @@ export async function startTestSystem(opts: TestSystemOptions): Promise<TestSyst
 
   return {
     sys,
+    options,
     databaseUrl: databaseUrl.toString(),
     inbox,
     url,
@@ -243,4 +258,20 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
   }
+}
+
+/**
+ * A second API process on the test system's database (no worker, no inbound SMTP), as a deployment
+ * runs several behind a load balancer; `overrides` for what differs. Its own Sequelize pool, rate
+ * limiter and HTTP server. The models are one per OS process and follow the last database
+ * connected, so they follow this one until it stops, then the test system's again.
+ */
+export async function startApiReplica(t: TestSystem, overrides: Partial<SystemOptions> = {}): Promise<System> {
+  const replica = await startSystem({ ...t.options, worker: false, api: true, inboundSmtpPort: undefined, schedules: undefined, ...overrides });
+  const stop = replica.stop;
+  replica.stop = async (drainMs) => {
+    await stop(drainMs);
+    initModels(t.sys.sequelize);
+  };
+  return replica;
 }

@@ -18,7 +18,6 @@ export const en = {
   'signIn.link.email': 'E-mail address',
   'signIn.link.submit': 'Send me a sign-in link',
   'signIn.link.sent': 'If {email} belongs to an account, a sign-in link is on its way. It works once, for {minutes} minutes.',
-  'signIn.link.unavailable': 'Sign-in links cannot be sent from this server (no outgoing e-mail); use your access token.',
   'signIn.token.legend': 'With your access token',
   'signIn.token.token': 'Access token',
   'signIn.token.hint': 'The token you received when your account was created (it starts with lcs_).',
@@ -253,6 +252,8 @@ export const en = {
   'error.csrf': 'The form expired or did not come from this site. Go back, reload the page and try again.',
   'error.unstorableText': 'A field contains a character that cannot be stored (a NUL character or a broken one). Go back, remove it and send the form again.',
   'error.internal': 'Something failed on our side; it was logged. Try again in a moment.',
+  'error.rateLimited': 'Too many attempts in a short time. Wait {minutes} min and try again.',
+  'reason.RATE_LIMITED': 'Too many tickets or requests in a short time from this account or company; try again in {wait}.',
   'error.back': 'Back to the start',
 
   'reason.NO_ACTIVE_SUPPORT': 'There is no support right now: {reason}.',

@@ -19,7 +19,6 @@ export const es: Messages = {
   'signIn.link.email': 'Correo electrónico',
   'signIn.link.submit': 'Enviarme un enlace de acceso',
   'signIn.link.sent': 'Si {email} corresponde a una cuenta, le enviamos un enlace de acceso. Sirve una vez, durante {minutes} minutos.',
-  'signIn.link.unavailable': 'Este servidor no puede enviar enlaces de acceso (no tiene correo saliente); use su token de acceso.',
   'signIn.token.legend': 'Con su token de acceso',
   'signIn.token.token': 'Token de acceso',
   'signIn.token.hint': 'El token que recibió al crearse su cuenta (empieza con lcs_).',
@@ -254,6 +253,8 @@ export const es: Messages = {
   'error.csrf': 'El formulario expiró o no vino de este sitio. Vuelva atrás, recargue la página e intente de nuevo.',
   'error.unstorableText': 'Un campo contiene un carácter que no se puede guardar (un carácter NUL o uno dañado). Vuelva atrás, quítelo y envíe el formulario de nuevo.',
   'error.internal': 'Algo falló de nuestro lado y quedó registrado. Intente de nuevo en un momento.',
+  'error.rateLimited': 'Demasiados intentos en poco tiempo. Espere {minutes} min e intente de nuevo.',
+  'reason.RATE_LIMITED': 'Demasiados casos o solicitudes en poco tiempo desde esta cuenta o empresa; intente de nuevo en {wait}.',
   'error.back': 'Volver al inicio',
 
   'reason.NO_ACTIVE_SUPPORT': 'Ahora no hay soporte: {reason}.',

@@ -81,6 +81,7 @@ export function refusalText(lang: Lang, r: Refusal, timeZone?: string, extra: Re
     state: String(d.state ?? ''),
     status: typeof d.status === 'string' && hasKey(`status.${d.status}`) ? t(`status.${d.status}` as MessageKey) : String(d.status ?? ''),
     reason: typeof d.reason === 'string' ? (SUPPORT_REASONS[d.reason] ? t(SUPPORT_REASONS[d.reason]) : d.reason) : '',
+    wait: typeof d.retryAfterSeconds === 'number' ? formatDuration(d.retryAfterSeconds * 1000) : '',
     message: r.message,
   };
   const key = `reason.${r.code}`;

@@ -9,7 +9,7 @@ import { freePort } from '../../../runtime/embedded-postgres';
 import { ensureTemporalBinary } from '../../../runtime/temporal-binary';
 import { startTemporalDevServer, type DevServer } from '../../../runtime/temporal-dev-server';
 import { eventually, secondsPolicy, sleep, startTestSystem, type TestSystem } from '../../support/harness';
-import { LONG, expectNothingLost } from '../../support/faults';
+import { LONG, LOAD_LIMITS, expectNothingLost } from '../../support/faults';
 
 describe('fault: the Temporal server stopped and restarted on its persistent file', function () {
   this.timeout(LONG ? 900_000 : 180_000);
@@ -30,7 +30,7 @@ describe('fault: the Temporal server stopped and restarted on its persistent fil
     chmodSync(dir, 0o755);
     [port, uiPort] = [await freePort(), await freePort()];
     dev = await start();
-    t = await startTestSystem({ label: 'tfault', policy: secondsPolicy(), temporalAddress: dev.address });
+    t = await startTestSystem({ label: 'tfault', policy: secondsPolicy(), temporalAddress: dev.address, rateLimits: LOAD_LIMITS });
   });
   after(async () => {
     await t?.stop();

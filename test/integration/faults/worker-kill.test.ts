@@ -2,7 +2,7 @@
 // started again. Timers live in the Temporal server, activity retries and the send log do the rest.
 import { expect } from 'chai';
 import { secondsPolicy, sleep, startTestSystem, type TestSystem } from '../../support/harness';
-import { LONG, expectNothingLost, startWorkerProcess, type WorkerProcess } from '../../support/faults';
+import { LONG, LOAD_LIMITS, expectNothingLost, startWorkerProcess, type WorkerProcess } from '../../support/faults';
 
 describe('fault: the worker killed with SIGKILL mid-flight', function () {
   this.timeout(LONG ? 900_000 : 150_000);
@@ -10,7 +10,7 @@ describe('fault: the worker killed with SIGKILL mid-flight', function () {
   let worker: WorkerProcess | undefined;
 
   before(async () => {
-    t = await startTestSystem({ label: 'kill', policy: secondsPolicy(), worker: false });
+    t = await startTestSystem({ label: 'kill', policy: secondsPolicy(), worker: false, rateLimits: LOAD_LIMITS });
     worker = await startWorkerProcess(t);
   });
   after(async () => {

@@ -5,12 +5,12 @@
 // reached in a handful of requests; the defaults are domain/rate-limits.ts's.
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import nodemailer from 'nodemailer';
 import { QueryTypes } from 'sequelize';
 import type { System } from '../../runtime/system';
 import { InboundMessage } from '../../db/models';
 import { eventually, sleep, startApiReplica, startTestSystem, type TestSystem } from '../support/harness';
 import { WebClient } from '../support/web-client';
+import { authenticatedSender } from '../support/mail-auth';
 
 type Res = { status: number; body: any; headers: Headers };
 
@@ -181,16 +181,19 @@ describe('flood limits', function () {
     const logged = await tech.submit(phone, '/console/phone', { requesterEmail: c.requesterEmail, type: 'problem', impact: 'B', subject: 'By phone', description: 'x' });
     expect(logged.status).to.equal(429);
 
-    const smtp = nodemailer.createTransport({ url: t.sys.inboundSmtp!.url } as never);
+    // Signed as the requester's provider would: an unauthenticated one would only be held.
+    const smtp = authenticatedSender(t.sys.inboundSmtp!.url);
+    const messageId = `<flood.${randomBytes(4).toString('hex')}@customer.test>`;
     try {
-      await smtp.sendMail({ from: c.requesterEmail, to: 'support@lastcall.test', subject: 'By mail', text: 'Still down.', messageId: `<flood.${randomBytes(4).toString('hex')}@customer.test>` });
+      await smtp.send({ from: c.requesterEmail, to: 'support@lastcall.test', subject: 'By mail', text: 'Still down.', messageId });
     } finally {
       smtp.close();
     }
     const row = await eventually(() => InboundMessage.findOne({ where: { fromAddress: c.requesterEmail } }).then((r) => (r && r.outcome !== 'processing' ? r : null)), 15_000, 'the inbound message');
     expect(row.outcome).to.equal('refused');
     expect(row.reason).to.equal('RATE_LIMITED');
-    const refusal = await t.inbox.waitFor((m) => m.to.includes(c.requesterEmail) && m.subject.includes('By mail'));
+    const refusal = await t.inbox.waitFor((m) => m.to.includes(c.requesterEmail) && m.headers.get('in-reply-to') === messageId);
+    expect(refusal.subject).to.not.contain('By mail');
     expect(refusal.text).to.contain('Demasiados casos o solicitudes en poco tiempo');
     expect(refusal.text).to.contain('Too many tickets or requests in a short time');
     expect(await ticketsOf(c.id)).to.equal(3);

@@ -56,6 +56,7 @@ const schema = z.object({
   TEMPORAL_UI_URL: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('tickets'),
+  TEMPORAL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   SMTP_URL: z.string().min(1).optional(),
   MAIL_FROM: z.string().min(3).default('Last Call Support <support@lastcall.example>'),
   SUPPORT_LEAD_EMAIL: z.string().email().default('support-lead@lastcall.example'),
@@ -134,7 +135,16 @@ export type Env = z.infer<typeof schema>;
 export interface Config {
   port: number;
   databaseUrl?: string;
-  temporal: { address?: string; port: number; uiPort: number; uiUrl: string; namespace: string; taskQueue: string };
+  temporal: {
+    address?: string;
+    port: number;
+    uiPort: number;
+    uiUrl: string;
+    namespace: string;
+    taskQueue: string;
+    /** Days a closed ticket's workflow history is kept, for a namespace this engine creates (a cluster's; the dev server makes its own). */
+    retentionDays: number;
+  };
   mail: { smtpUrl?: string; from: string; supportLeadEmail: string; supportManagerEmail: string };
   dataDir: string;
   adminToken?: string;
@@ -193,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uiUrl: e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_UI_PORT}`,
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
+      retentionDays: e.TEMPORAL_RETENTION_DAYS,
     },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, supportLeadEmail: e.SUPPORT_LEAD_EMAIL, supportManagerEmail: e.SUPPORT_MANAGER_EMAIL },
     dataDir: path.resolve(e.DATA_DIR),

@@ -3,7 +3,7 @@
 import { loadConfig, type Config } from '../config';
 import { createLogger } from './logger';
 import { startSystem, type System } from './system';
-import { registerSearchAttributes } from '../temporal/ensure-search-attributes';
+import { prepareNamespace } from '../temporal/prepare-namespace';
 import { startMetricsServer, type MetricsServer } from '../observability/metrics-server';
 import { temporalMetricsAddress } from './temporal-runtime';
 import { lowerPriority } from './priority';
@@ -20,12 +20,15 @@ export async function runServerProcess(role: 'api' | 'worker'): Promise<void> {
   // Before the worker starts its threads, so they inherit it. A no-op across containers (each has its own share).
   if (role === 'worker') lowerPriority(process.pid, config.backgroundNice);
   const temporalAddress = required(config.temporal.address, 'TEMPORAL_ADDRESS');
-  // Both roles may come up first on a fresh server: registering is idempotent.
-  const added = await registerSearchAttributes(temporalAddress, config.temporal.namespace);
-  if (added.length) log.info({ added }, 'registered search attributes');
+  const databaseUrl = required(config.databaseUrl, 'DATABASE_URL');
+  // Any replica of either role may come up first on a fresh cluster: they take turns, and what
+  // exists is kept.
+  const prepared = await prepareNamespace({ address: temporalAddress, namespace: config.temporal.namespace, retentionDays: config.temporal.retentionDays, databaseUrl });
+  if (prepared.createdNamespace) log.info({ namespace: config.temporal.namespace, retentionDays: config.temporal.retentionDays }, 'created the Temporal namespace');
+  if (prepared.addedSearchAttributes.length) log.info({ added: prepared.addedSearchAttributes }, 'registered search attributes');
 
   const system: System = await startSystem({
-    databaseUrl: required(config.databaseUrl, 'DATABASE_URL'),
+    databaseUrl,
     temporalAddress,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,

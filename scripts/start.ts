@@ -10,7 +10,7 @@ import { startTemporalDevServer } from '../runtime/temporal-dev-server';
 import { startSystem } from '../runtime/system';
 import { ensureTemporalBinary } from '../runtime/temporal-binary';
 import { lowerPriority } from '../runtime/priority';
-import { registerSearchAttributes } from '../temporal/ensure-search-attributes';
+import { prepareNamespace } from '../temporal/prepare-namespace';
 import { readTlsFiles } from '../mail/inbound';
 import { secretWeakness } from '../domain/secret-strength';
 
@@ -54,8 +54,8 @@ async function main() {
   } else {
     lines.push(`Temporal              ${temporalAddress} (TEMPORAL_ADDRESS)`);
   }
-  const added = await registerSearchAttributes(temporalAddress, config.temporal.namespace);
-  if (added.length) log.info({ added }, 'registered search attributes');
+  const prepared = await prepareNamespace({ address: temporalAddress, namespace: config.temporal.namespace, retentionDays: config.temporal.retentionDays, databaseUrl });
+  if (prepared.addedSearchAttributes.length) log.info({ added: prepared.addedSearchAttributes }, 'registered search attributes');
   lines.push(`Temporal Web UI       ${uiUrl}/namespaces/${config.temporal.namespace}/workflows`);
   lines.push(`Scheduled work        ${uiUrl}/namespaces/${config.temporal.namespace}/schedules  (monthly reports, Advanced terms, lead digest)`);
 

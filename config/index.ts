@@ -70,6 +70,7 @@ const schema = z.object({
     })
     .optional(),
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120_000).optional(),
+  INBOUND_SMTP: z.enum(['on', 'off']).default('on'),
   INBOUND_SMTP_PORT: port.default(2525),
   INBOUND_SMTP_HOST: z.string().min(1).default('0.0.0.0'),
   INBOUND_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
@@ -95,6 +96,9 @@ const schema = z.object({
   WORKER_ISOLATE_TIMEOUT_MS: z.coerce.number().int().min(0).optional(),
   WORKER_STACK_TRACES: z.enum(['on', 'off']).default('off'),
   BACKGROUND_NICE: z.coerce.number().int().min(0).max(19).default(DEFAULT_BACKGROUND_NICE),
+  // npm run start:cluster: how many of each app process it runs (scripts/start-cluster.ts).
+  CLUSTER_APIS: z.coerce.number().int().min(1).max(8).default(2),
+  CLUSTER_WORKERS: z.coerce.number().int().min(1).max(8).default(2),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: trustProxy,
   RATE_LIMIT_FAILED_TOKENS: limit('failedTokens'),
@@ -149,6 +153,8 @@ export interface Config {
   dataDir: string;
   adminToken?: string;
   inbound: {
+    /** The standalone API process listens for inbound mail (off on the replicas behind the one that does). */
+    enabled: boolean;
     port: number;
     host: string;
     maxMessageBytes: number;
@@ -182,6 +188,8 @@ export interface Config {
   shutdownDrainMs?: number;
   /** The flood limits (domain/rate-limits.ts), each from its RATE_LIMIT_* variable. */
   rateLimits: RateLimitSettings;
+  /** npm run start:cluster's API and worker processes. */
+  cluster: { apis: number; workers: number };
   /** Whose X-Forwarded-For names the client the per-address limits count (TRUST_PROXY). */
   trustProxy: TrustProxy;
 }
@@ -209,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(e.DATA_DIR),
     adminToken: e.ADMIN_TOKEN,
     inbound: {
+      enabled: e.INBOUND_SMTP === 'on',
       port: e.INBOUND_SMTP_PORT,
       host: e.INBOUND_SMTP_HOST,
       maxMessageBytes: e.INBOUND_MAX_MESSAGE_BYTES,
@@ -232,5 +241,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     rateLimits: Object.fromEntries(LIMIT_NAMES.map((n) => [n, e[RATE_LIMIT_VARIABLES[n]]])) as RateLimitSettings,
     trustProxy: e.TRUST_PROXY,
+    cluster: { apis: e.CLUSTER_APIS, workers: e.CLUSTER_WORKERS },
   };
 }

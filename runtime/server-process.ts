@@ -42,8 +42,8 @@ export async function runServerProcess(role: 'api' | 'worker'): Promise<void> {
     port: config.port,
     publicUrl: config.web.publicUrl,
     log,
-    // The API process also listens for inbound mail.
-    inboundSmtpPort: role === 'api' ? config.inbound.port : undefined,
+    // The API process also listens for inbound mail, unless another replica does (INBOUND_SMTP=off).
+    inboundSmtpPort: role === 'api' && config.inbound.enabled ? config.inbound.port : undefined,
     inboundSmtpHost: config.inbound.host,
     inboundMaxMessageBytes: config.inbound.maxMessageBytes,
     inboundSupportAddresses: config.inbound.supportAddresses,

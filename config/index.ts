@@ -29,6 +29,8 @@ export const RATE_LIMIT_VARIABLES = {
   intakePerRequester: 'RATE_LIMIT_INTAKE_PER_REQUESTER',
   intakePerCustomer: 'RATE_LIMIT_INTAKE_PER_CUSTOMER',
   endUserCopies: 'RATE_LIMIT_END_USER_COPIES',
+  heldMailPerClient: 'RATE_LIMIT_HELD_MAIL_PER_CLIENT',
+  heldMailPerSender: 'RATE_LIMIT_HELD_MAIL_PER_SENDER',
 } as const satisfies Record<LimitName, string>;
 
 const trustProxy = z
@@ -102,6 +104,8 @@ const schema = z.object({
   RATE_LIMIT_INTAKE_PER_REQUESTER: limit('intakePerRequester'),
   RATE_LIMIT_INTAKE_PER_CUSTOMER: limit('intakePerCustomer'),
   RATE_LIMIT_END_USER_COPIES: limit('endUserCopies'),
+  RATE_LIMIT_HELD_MAIL_PER_CLIENT: limit('heldMailPerClient'),
+  RATE_LIMIT_HELD_MAIL_PER_SENDER: limit('heldMailPerSender'),
 })
   .refine((e) => Boolean(e.INBOUND_TLS_CERT_FILE) === Boolean(e.INBOUND_TLS_KEY_FILE), { path: ['INBOUND_TLS_KEY_FILE'], message: 'INBOUND_TLS_CERT_FILE and INBOUND_TLS_KEY_FILE go together' })
   .refine((e) => e.INBOUND_TRUSTED_RELAYS.length === 0 || Boolean(e.INBOUND_AUTHSERV_ID), { path: ['INBOUND_AUTHSERV_ID'], message: 'INBOUND_TRUSTED_RELAYS needs INBOUND_AUTHSERV_ID (the relay\'s name in its Authentication-Results header)' });

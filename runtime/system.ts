@@ -200,6 +200,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       log: o.log,
       supportAddresses,
       attachmentMaxBytes: o.attachmentMaxBytes ?? 10 * 1024 * 1024,
+      limits,
       verifySender: createSenderAuth({
         resolver: o.inboundDnsResolver,
         trustedRelays: o.inboundTrustedRelays,

@@ -16,6 +16,7 @@ import { sessionRowView } from './sessions';
 import { isUuid } from './ids';
 import { PLAN_RULES, checkIntake, checkQuota, productSupportState, quotaWindow, requesterState } from '../domain/entitlements';
 import type { Principal } from './access';
+import { requesterHistory, requesterSession, ticketScope } from '../domain/visibility';
 import { loadEntitlement, ticketsInWindow } from './entitlements';
 import { targetsFor } from '../domain/sla-policy';
 import { allowedSteps, openTicket, slaView, type CustomerMessage, type StepKind } from '../domain/ticket-lifecycle';
@@ -229,25 +230,23 @@ export function createTicketService(deps: TicketServiceDeps) {
     return requester;
   }
 
-  /** Requesters see their customer's tickets; on Standard only their own. Others get 404, never the ticket. */
-  function visibility(p: Principal): WhereOptions<Ticket> {
-    if (p.role !== 'requester') return {};
-    // Without a known plan, the narrower Standard view.
-    return PLAN_RULES[p.plan ?? 'standard'].seesCustomerTickets ? { customerId: p.customerId! } : { customerId: p.customerId!, requesterId: p.userId! };
-  }
+  /** The tickets a person may read (domain/visibility.ts); others get 404, never the ticket. */
+  const visibility = (p: Principal): WhereOptions<Ticket> => ({ ...ticketScope(p) });
 
   async function get(idOrNumber: string, p: Principal) {
     const ticket = await findTicket(idOrNumber, p);
-    const [events, sessions] = await Promise.all([
+    const [rows, sessions] = await Promise.all([
       TicketEventRow.findAll({ where: { ticketId: ticket.id }, order: [['seq', 'ASC']] }),
       SessionRow.findAll({ where: { ticketId: ticket.id }, order: [['createdAt', 'ASC']] }),
     ]);
-    return {
-      ...toView(ticket),
-      complex: events.some((e) => e.type === 'flagged_complex'),
-      sessions: sessions.map((r) => ({ ...sessionRowView(r), temporalUiUrl: uiLink(r.id) })),
-      events: events.map((e) => ({ seq: e.seq, type: e.type, at: e.at.toISOString(), actor: e.actor, data: e.data })),
-    };
+    const events = rows.map((e) => ({ seq: e.seq, type: e.type, at: e.at.toISOString(), actor: e.actor, data: e.data }));
+    const view = { ...toView(ticket), complex: rows.some((e) => e.type === 'flagged_complex') };
+    if (p.role === 'requester') {
+      // The customer's view: their events and fields only, and no link into the engine's insides.
+      const { temporalUiUrl: _ui, ...own } = view;
+      return { ...own, sessions: sessions.map((r) => requesterSession(sessionRowView(r))), events: requesterHistory(events, [ticket.requesterEmail, ticket.endUser?.email]) };
+    }
+    return { ...view, sessions: sessions.map((r) => ({ ...sessionRowView(r), temporalUiUrl: uiLink(r.id) })), events };
   }
 
   async function list(q: z.infer<typeof listTicketsQuery>, p: Principal) {

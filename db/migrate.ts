@@ -10,6 +10,7 @@ import * as m006 from './migrations/006-scheduled-work';
 import * as m007 from './migrations/007-queue-order-index';
 import * as m008 from './migrations/008-mail-outbox';
 import * as m009 from './migrations/009-superseded-records';
+import * as m012 from './migrations/012-stuck-records';
 
 // Listed explicitly so the same code runs from TypeScript sources and from the compiled dist/.
 const MIGRATIONS = [
@@ -22,6 +23,7 @@ const MIGRATIONS = [
   { name: '007-queue-order-index', module: m007 },
   { name: '008-mail-outbox', module: m008 },
   { name: '009-superseded-records', module: m009 },
+  { name: '012-stuck-records', module: m012 },
 ];
 
 export function migrator(sequelize: Sequelize, logger?: { info: (msg: string) => void }) {

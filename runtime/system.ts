@@ -20,6 +20,8 @@ import { startInboundSmtp, type InboundSmtp } from '../mail/inbound';
 import { createInboundMailService } from '../services/inbound-mail';
 import { createWebAuth } from '../services/web-auth';
 import { ensureSchedules, type SchedulesConfig } from '../temporal/schedules';
+import { countStuckRecordsWith } from '../observability/metrics';
+import { countStuck } from '../services/stuck-records';
 
 export interface SystemOptions {
   databaseUrl: string;
@@ -130,6 +132,8 @@ export async function startSystem(o: SystemOptions): Promise<System> {
     workerRun = w.run().catch((err) => o.log.error({ err }, 'worker stopped with an error'));
     sys.worker = w;
     outbox.start();
+    // The stuck-record gauge counts from the database at each scrape, in the process that runs the worker.
+    countStuckRecordsWith(() => countStuck(sequelize));
   }
 
   async function stopWorker() {
@@ -138,6 +142,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
     await workerRun;
     // After the worker, whose last records may still kick it; what is left queued waits in the table.
     await outbox?.stop();
+    countStuckRecordsWith(null);
     worker = undefined;
     sys.worker = undefined;
   }

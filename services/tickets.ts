@@ -17,12 +17,13 @@ import { isUuid } from './ids';
 import { PLAN_RULES, checkIntake, checkQuota, productSupportState, quotaWindow, requesterState } from '../domain/entitlements';
 import type { Principal } from './access';
 import { requesterHistory, requesterSession, ticketScope } from '../domain/visibility';
+import { stuckRecords, type StuckRecord } from './stuck-records';
 import { loadEntitlement, ticketsInWindow } from './entitlements';
 import { targetsFor } from '../domain/sla-policy';
 import { allowedSteps, openTicket, slaView, type CustomerMessage, type StepKind } from '../domain/ticket-lifecycle';
 import { ApiError, notFound } from '../api/errors';
 import type { createTicketBody, listTicketsQuery } from '../api/schemas';
-import { NOT_IN_PLAN, STEP_NOT_ALLOWED, STEP_UPDATES, customerMessageUpdate, ticketWorkflowId } from '../workflows/definitions';
+import { NOT_IN_PLAN, RECORD_STILL_FAILING, STEP_NOT_ALLOWED, STEP_UPDATES, customerMessageUpdate, retryRecordUpdate, ticketWorkflowId } from '../workflows/definitions';
 import type { UpdateDefinition } from '@temporalio/common';
 import { currentPolicy } from './sla-policy';
 import { createWorkflowStarter, type WorkflowStarter } from './workflow-starter';
@@ -45,6 +46,9 @@ export interface TicketServiceDeps {
 }
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+/** A stuck record as the API shows it to staff; null when the ticket's record is written. */
+const stuckView = (x: StuckRecord | undefined) => (x ? { since: x.since, type: x.type, reason: x.reason, records: x.records } : null);
 
 /** What makes two keyed requests "the same": the body as validated, and who it is filed for. */
 function hashRequest(body: z.infer<typeof createTicketBody>, requesterId: string): string {
@@ -246,7 +250,15 @@ export function createTicketService(deps: TicketServiceDeps) {
       const { temporalUiUrl: _ui, ...own } = view;
       return { ...own, sessions: sessions.map((r) => requesterSession(sessionRowView(r))), events: requesterHistory(events, [ticket.requesterEmail, ticket.endUser?.email]) };
     }
-    return { ...view, sessions: sessions.map((r) => ({ ...sessionRowView(r), temporalUiUrl: uiLink(r.id) })), events };
+    const [stuck] = await stuckRecords(deps.sequelize, [ticket.id]);
+    return { ...view, recordStuck: stuckView(stuck), sessions: sessions.map((r) => ({ ...sessionRowView(r), temporalUiUrl: uiLink(r.id) })), events };
+  }
+
+  /** Staff see which tickets' records are stuck (migration 012); the customer's view does not say. */
+  async function withStuck<V extends { id: string }>(views: V[], p: Principal): Promise<(V & { recordStuck?: ReturnType<typeof stuckView> })[]> {
+    if (p.role === 'requester') return views;
+    const stuck = new Map((await stuckRecords(deps.sequelize, views.map((v) => v.id))).map((x) => [x.ticketId, x]));
+    return views.map((v) => ({ ...v, recordStuck: stuckView(stuck.get(v.id)) }));
   }
 
   async function list(q: z.infer<typeof listTicketsQuery>, p: Principal) {
@@ -271,7 +283,7 @@ export function createTicketService(deps: TicketServiceDeps) {
       offset: q.offset,
     });
     const now = Date.now();
-    return { total: count, limit: q.limit, offset: q.offset, tickets: rows.map((t) => toView(t, now)) };
+    return { total: count, limit: q.limit, offset: q.offset, tickets: await withStuck(rows.map((t) => toView(t, now)), p) };
   }
 
   async function step(idOrNumber: string, kind: StepKind, body: Record<string, unknown>, p: Principal, idempotencyKey?: string) {
@@ -288,7 +300,21 @@ export function createTicketService(deps: TicketServiceDeps) {
       version = ticket.snapshotVersion;
     }
     log.info({ step: kind, workflowVersion: version }, 'step applied');
-    return { ...toView(await ticket.reload()), step: kind, workflowVersion: version };
+    // A stuck ticket applies the step in its workflow; its row catches up once the record is retried.
+    const [view] = await withStuck([toView(await ticket.reload())], p);
+    return { ...view, step: kind, workflowVersion: version };
+  }
+
+  /**
+   * Write what a stuck ticket owes its record, once the fault is fixed (a lead's button): the
+   * workflow writes its waiting records in order and clears the mark. 409 when it fails again.
+   */
+  async function retryRecord(idOrNumber: string, p: Principal) {
+    const ticket = await findTicket(idOrNumber, p);
+    const result = await runUpdate(ticket, ticket.workflowId, retryRecordUpdate, { actor: p.label }, 'retry-record', undefined, { evenClosed: true });
+    ticketLog(deps.log, ticket).info({ written: result.written }, 'ticket record retried');
+    const [view] = await withStuck([toView(await ticket.reload())], p);
+    return { ...view, written: result.written, workflowVersion: result.version };
   }
 
   /**
@@ -304,8 +330,9 @@ export function createTicketService(deps: TicketServiceDeps) {
    * Run an Update on the ticket's workflow (or one of its session workflows) and turn the ways it can
    * fail into the API's errors. The same idempotency key never applies a step twice.
    */
-  async function runUpdate<R, A>(ticket: Ticket, workflowId: string, def: UpdateDefinition<R, [A]>, args: A, what: string, idempotencyKey?: string): Promise<R> {
-    if (ticket.status === 'closed') {
+  async function runUpdate<R, A>(ticket: Ticket, workflowId: string, def: UpdateDefinition<R, [A]>, args: A, what: string, idempotencyKey?: string, opts: { evenClosed?: boolean } = {}): Promise<R> {
+    // A stuck ticket's row may say closed while its workflow waits for the record it owes.
+    if (ticket.status === 'closed' && !opts.evenClosed) {
       throw new ApiError(409, 'TICKET_CLOSED', `ticket #${ticket.number} is closed; no step can change it`, { step: what, status: ticket.status });
     }
     if (!ticket.workflowStartedAt) {
@@ -338,6 +365,7 @@ export function createTicketService(deps: TicketServiceDeps) {
       if (type === STEP_NOT_ALLOWED) return new ApiError(409, 'STEP_NOT_ALLOWED', message, details?.[0]);
       if (type === NOT_IN_PLAN) return new ApiError(422, 'NOT_IN_PLAN', message, details?.[0]);
       if (type === 'VALIDATION_FAILED') return new ApiError(400, 'VALIDATION_FAILED', message, details);
+      if (type === RECORD_STILL_FAILING) return new ApiError(409, 'RECORD_STILL_FAILING', message, details?.[0]);
     }
     if (err instanceof WorkflowNotFoundError) {
       return new ApiError(409, 'TICKET_CLOSED', `ticket #${ticket.number} is no longer running; no step can change it`, { step: kind });
@@ -352,7 +380,7 @@ export function createTicketService(deps: TicketServiceDeps) {
     return new ApiError(502, 'STEP_FAILED', `the step could not be applied to ticket #${ticket.number}`, { cause: (err as Error)?.name ?? 'unknown' });
   }
 
-  return { intake, get, list, step, customerMessage, findTicket, toView, runUpdate, starter };
+  return { intake, get, list, step, retryRecord, customerMessage, findTicket, toView, runUpdate, starter };
 }
 
 export type TicketService = ReturnType<typeof createTicketService>;

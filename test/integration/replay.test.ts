@@ -147,8 +147,12 @@ describe('workflow replay', function () {
       recordTicketHistory('ops-signals', 'record-ops', { response: 'PT30S', resolution: 'PT60S' }, async (t, ticket) => {
         const handle = t.sys.temporal.workflow.getHandle(ticket.workflowId);
         const actor = 'olga.ops@lastcall.test';
+        // Ops actors are people of the directory (each ops step looks its sender up first).
+        expect((await t.admin('POST', '/api/users', { name: 'Olga Ops', email: actor, role: 'lead' })).status).to.equal(201);
         const types = async () => (await t.api('GET', `/api/tickets/${ticket.id}`)).body.events.map((e: any) => e.type);
-        // A refused signal, an assign resolved through the directory, a response, then an ops update and the API.
+        // A sender the directory does not know, a refused signal, an assign resolved through the
+        // directory, a response, then an ops update and the API.
+        await handle.signal(OPS_STEP_SIGNALS.respond, { actor: 'made.up@lastcall.test', via: 'phone', message: 'Not me' });
         await handle.signal(OPS_STEP_SIGNALS.close, { actor });
         await handle.signal(OPS_STEP_SIGNALS.assign, { actor, assigneeEmail: t.techEmail });
         await handle.signal(OPS_STEP_SIGNALS.respond, { actor, via: 'phone', message: 'Called the customer' });

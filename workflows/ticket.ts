@@ -95,6 +95,7 @@ import {
 import { SA, STARTED_TICKET_STATE } from '../temporal/search-attributes';
 import type { AssigneeRef } from '../domain/step-bodies';
 import { refuseUnstorable } from './payload-checks';
+import { unstorableIssues } from '../domain/storable-text';
 import { LOOKUP, MAIL, WRITE, failedForGood, failureOf } from './activity-options';
 
 // Activities are called through executeWithOptions only to add a summary (user metadata, outside
@@ -603,6 +604,13 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   );
 
   setHandler(sessionEventSignal, async (ev) => {
+    // Sent by the ticket's own sessions, but anyone with the Temporal UI can send it: text no
+    // store can keep would leave the ticket stuck on its record, so it is dropped here.
+    const unstorable = unstorableIssues(ev);
+    if (unstorable) {
+      log.warn('session event refused: it carries text that cannot be stored', { ticket: state.number, sessionId: String(ev?.sessionId ?? '').slice(0, 100), paths: unstorable.map((i) => i.path) });
+      return;
+    }
     await commit(applySessionEvent(state, ev));
   });
 

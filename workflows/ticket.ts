@@ -238,17 +238,20 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     owe(input);
     const failure = failureOf(err);
     if (stuck) {
-      // Another record failed first (they were tried together): one episode, one mark.
+      // Another record failed first (they were tried together): one episode, one mark, counting this one.
+      void remark();
       return;
     }
     stuck = { since: Date.now(), ...failure };
     upsertSearchAttributes([{ key: SA.recordStuck, value: true }]);
-    // The history says so in its place (written with the rest): its commit only adds to what is owed.
+    // The history says so in its place (written with the rest): its commit only adds to what is owed,
+    // and starts the mark, which carries the lead's e-mail.
     const marked = applyRecordStuck(state, { ...failure, records: owed.length }, stuck.since);
+    notice = stuckRecordNotice(state.ticketId, marked.events[0]);
     await commit(marked);
     log.error('ticket record failed for good: the ticket is stuck until a lead retries it', { ticket: state.number, type: failure.type, reason: failure.reason });
     // Visible before the step or the timer that failed goes on.
-    await remark(stuckRecordNotice(state.ticketId, marked.events[0]));
+    await (marking ?? remark());
   }
 
   // The stuck mark follows what is owed (one write at a time, the latest state when it runs), so a
@@ -258,8 +261,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   let notice: Notification | undefined;
 
   /** The stuck mark and, on an episode's first, the lead's e-mail; if even that fails, the workflow's details and search attribute still say it. */
-  function remark(first?: Notification): Promise<void> {
-    if (first) notice = first;
+  function remark(): Promise<void> {
     remarkDue = true;
     // Started after this returns (a later microtask), so `marking` is set before the run can clear it.
     marking ??= Promise.resolve().then(async () => {
@@ -267,11 +269,16 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
         remarkDue = false;
         const tell = notice;
         notice = undefined;
-        await markRecordStuck
-          .executeWithOptions({ summary: `#${state.number} record stuck: ${owed.length} waiting` }, [
+        try {
+          await markRecordStuck.executeWithOptions({ summary: `#${state.number} record stuck: ${owed.length} waiting` }, [
             { ticketId: state.ticketId, since: stuck.since, type: stuck.type, reason: stuck.reason, records: owed.length, ...(tell ? { notice: tell } : {}) },
-          ])
-          .catch((err) => log.error('could not mark the ticket stuck', { ticket: state.number, err: String(err) }));
+          ]);
+        } catch (err) {
+          // The lead's e-mail goes with the next mark that can be written (the next record owed, a retry);
+          // nothing here may end the loop early (it would leave `marking` set for good).
+          notice ??= tell;
+          log.error('could not mark the ticket stuck', { ticket: state.number, err: String(err) });
+        }
       }
       // In the same synchronous step as the loop's last test: a remark from now on starts a new run.
       marking = null;

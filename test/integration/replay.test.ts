@@ -13,7 +13,7 @@ import { installTemporalRuntime } from '../../runtime/temporal-runtime';
 import { freePort } from '../../runtime/embedded-postgres';
 import { eventually, secondsPolicy, sleep, startTestSystem, type TestSystem } from '../support/harness';
 import { Ticket } from '../../db/models';
-import { OPS_STEP_SIGNALS, OPS_STEP_UPDATES, WAIT_FOR_HANDLERS } from '../../workflows/definitions';
+import { OPS_STEP_SIGNALS, OPS_STEP_UPDATES, WAIT_FOR_HANDLERS, opsRetryRecordSignal, slaStateQuery } from '../../workflows/definitions';
 import { CUSTOMER_REMINDERS_PATCH, MAIL_OUTBOX_PATCH, PUBLISH_CHANGES_PATCH, RECORD_LOCALLY_PATCH, GENERATION_PATCH } from '../../workflows/ticket';
 
 const HISTORIES = path.join(__dirname, '..', 'histories');
@@ -159,6 +159,29 @@ describe('workflow replay', function () {
         await eventually(async () => (await types()).includes('responded'));
         await handle.executeUpdate(OPS_STEP_UPDATES.resolve, { args: [{ actor, resolution: 'Restarted the service' }] });
         expect((await t.api('POST', `/api/tickets/${ticket.id}/close`, {})).status).to.equal(200);
+      }));
+  }
+
+  if (process.env.RECORD_HISTORIES) {
+    it('records the history of a ticket whose record failed for good, went on stuck, and was retried by a lead', () =>
+      recordTicketHistory('stuck-record', 'record-stuck', { response: 'PT6S', resolution: 'PT60S' }, async (t, ticket, step) => {
+        const lead = 'lea.lead@lastcall.test';
+        expect((await t.admin('POST', '/api/users', { name: 'Lea Lead', email: lead, role: 'lead' })).status).to.equal(201);
+        const stuck = async () => (await t.api('GET', `/api/tickets/${ticket.id}`)).body.recordStuck;
+        await eventually(async () => (await t.api('GET', `/api/tickets/${ticket.id}`)).body.events.length === 1, 20_000, 'received recorded');
+        // Postgres refuses this ticket's events (check_violation): the warning's record fails, the breach fires stuck.
+        await t.sys.sequelize.query(`
+          CREATE FUNCTION refuse_events() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN RAISE EXCEPTION 'refused' USING ERRCODE = 'check_violation'; END $$;
+          CREATE TRIGGER refuse_events BEFORE INSERT ON ticket_events FOR EACH ROW WHEN (NEW.ticket_id = '${ticket.id}') EXECUTE FUNCTION refuse_events();`);
+        await eventually(stuck, 20_000, 'stuck');
+        await eventually(async () => (await t.sys.temporal.workflow.getHandle(ticket.workflowId).query(slaStateQuery)).sla.response.status === 'breached', 20_000, 'breach while stuck');
+        await step('respond', { via: 'email', message: 'Sorry for the wait' });
+        await t.sys.sequelize.query('DROP TRIGGER refuse_events ON ticket_events');
+        await t.sys.temporal.workflow.getHandle(ticket.workflowId).signal(opsRetryRecordSignal, { actor: lead });
+        await eventually(async () => (await stuck()) === null, 20_000, 'written again');
+        await step('resolve', { resolution: 'Fixed' });
+        await step('close', {});
       }));
   }
 

@@ -47,6 +47,11 @@ export interface TicketServiceDeps {
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
+/** A ticket as its customer reads it: no link into the engine's insides (the Temporal UI). */
+function customerView<V extends { temporalUiUrl: string }>({ temporalUiUrl: _ui, ...own }: V): Omit<V, 'temporalUiUrl'> {
+  return own;
+}
+
 /** A stuck record as the API shows it to staff; null when the ticket's record is written. */
 const stuckView = (x: StuckRecord | undefined) => (x ? { since: x.since, type: x.type, reason: x.reason, records: x.records } : null);
 
@@ -215,7 +220,9 @@ export function createTicketService(deps: TicketServiceDeps) {
       const product = ticket.productId ? (entitled?.products.find((x) => x.id === ticket.productId) ?? null) : null;
       await starter.submit(ticket, entitled ? { customerName: entitled.customer.name, product, policy } : undefined);
     }
-    return { ticket: toView(replayed ? await ticket.reload() : ticket), replayed };
+    // A ticket just taken in is not stuck: no read of the marks on the intake's path.
+    const view = toView(replayed ? await ticket.reload() : ticket);
+    return { ticket: p.role === 'requester' ? customerView(view) : view, replayed };
   }
 
   /** The requester a ticket is filed for: the caller, or the one a technician names (e.g. on a phone call). */
@@ -247,16 +254,18 @@ export function createTicketService(deps: TicketServiceDeps) {
     const view = { ...toView(ticket), complex: rows.some((e) => e.type === 'flagged_complex') };
     if (p.role === 'requester') {
       // The customer's view: their events and fields only, and no link into the engine's insides.
-      const { temporalUiUrl: _ui, ...own } = view;
-      return { ...own, sessions: sessions.map((r) => requesterSession(sessionRowView(r))), events: requesterHistory(events, [ticket.requesterEmail, ticket.endUser?.email]) };
+      return { ...customerView(view), sessions: sessions.map((r) => requesterSession(sessionRowView(r))), events: requesterHistory(events, [ticket.requesterEmail, ticket.endUser?.email]) };
     }
     const [stuck] = await stuckRecords(deps.sequelize, [ticket.id]);
     return { ...view, recordStuck: stuckView(stuck), sessions: sessions.map((r) => ({ ...sessionRowView(r), temporalUiUrl: uiLink(r.id) })), events };
   }
 
-  /** Staff see which tickets' records are stuck (migration 012); the customer's view does not say. */
-  async function withStuck<V extends { id: string }>(views: V[], p: Principal): Promise<(V & { recordStuck?: ReturnType<typeof stuckView> })[]> {
-    if (p.role === 'requester') return views;
+  /**
+   * Tickets as this person reads them: staff see which records are stuck (migration 012); a
+   * requester gets no link into the engine's insides (the Temporal UI).
+   */
+  async function forReader<V extends ReturnType<typeof toView>>(views: V[], p: Principal): Promise<(Omit<V, 'temporalUiUrl'> & { temporalUiUrl?: string; recordStuck?: ReturnType<typeof stuckView> })[]> {
+    if (p.role === 'requester') return views.map(customerView);
     const stuck = new Map((await stuckRecords(deps.sequelize, views.map((v) => v.id))).map((x) => [x.ticketId, x]));
     return views.map((v) => ({ ...v, recordStuck: stuckView(stuck.get(v.id)) }));
   }
@@ -283,7 +292,7 @@ export function createTicketService(deps: TicketServiceDeps) {
       offset: q.offset,
     });
     const now = Date.now();
-    return { total: count, limit: q.limit, offset: q.offset, tickets: await withStuck(rows.map((t) => toView(t, now)), p) };
+    return { total: count, limit: q.limit, offset: q.offset, tickets: await forReader(rows.map((t) => toView(t, now)), p) };
   }
 
   async function step(idOrNumber: string, kind: StepKind, body: Record<string, unknown>, p: Principal, idempotencyKey?: string) {
@@ -301,7 +310,7 @@ export function createTicketService(deps: TicketServiceDeps) {
     }
     log.info({ step: kind, workflowVersion: version }, 'step applied');
     // A stuck ticket applies the step in its workflow; its row catches up once the record is retried.
-    const [view] = await withStuck([toView(await ticket.reload())], p);
+    const [view] = await forReader([toView(await ticket.reload())], p);
     return { ...view, step: kind, workflowVersion: version };
   }
 
@@ -313,7 +322,7 @@ export function createTicketService(deps: TicketServiceDeps) {
     const ticket = await findTicket(idOrNumber, p);
     const result = await runUpdate(ticket, ticket.workflowId, retryRecordUpdate, { actor: p.label }, 'retry-record', undefined, { evenClosed: true });
     ticketLog(deps.log, ticket).info({ written: result.written }, 'ticket record retried');
-    const [view] = await withStuck([toView(await ticket.reload())], p);
+    const [view] = await forReader([toView(await ticket.reload())], p);
     return { ...view, written: result.written, workflowVersion: result.version };
   }
 

@@ -183,7 +183,11 @@ describe('what each person may read (reports, a ticket\'s history)', function ()
     expect(api.events.find((e: any) => e.type === 'received').actor).to.equal(adv.one.email);
     expect(api.events.find((e: any) => e.type === 'responded').actor).to.equal(SUPPORT_ACTOR);
     expect(api.events.find((e: any) => e.type === 'responded').data).to.deep.equal({ via: 'email', message: 'We are on it (visible answer)' });
-    // A colleague of an Advanced customer reads the same history; the list hides nothing else either.
+    // Nor does their list, or the answer to their intake, link into the engine's insides.
+    expect(JSON.stringify((await t.as(adv.one.token)('GET', '/api/tickets')).body)).to.not.contain('temporalUiUrl');
+    expect(ticket).to.not.have.property('temporalUiUrl');
+    expect((await t.api('GET', `/api/tickets/${ticket.id}`)).body.temporalUiUrl).to.be.a('string');
+    // A colleague of an Advanced customer reads the same history.
     expect((await t.as(adv.two.token)('GET', `/api/tickets/${ticket.id}`)).body.events).to.deep.equal(api.events);
 
     // The page: the same events, the same words left out.

@@ -1,5 +1,5 @@
 // Nothing retries for ever: a ticket whose record Postgres refuses for good (here a trigger in the
-// test's own database raising check_violation for that ticket's events) becomes visibly stuck at
+// test's own database raising check_violation for that ticket's events after its first) becomes visibly stuck at
 // once (a mark of its own, a badge in the console's queue and page in both languages, the metric,
 // an e-mail to the lead, a search attribute and the workflow's details) while its timers and steps
 // go on in the workflow; a retry while the cause is still there fails and says so; once fixed, a
@@ -28,11 +28,13 @@ describe('a ticket whose record fails for good is stuck, visibly, until a lead r
     t = await startTestSystem({ label: 'stuck', policy: secondsPolicy({ A: { response: 'PT6S', resolution: 'PT2M' } }) });
     const l = await t.admin('POST', '/api/users', { name: 'Lea Lead', email: `lea.${Date.now()}@lastcall.test`, role: 'lead' });
     lead = { token: l.body.token, email: l.body.email };
+    // The fault: Postgres refuses every event of a refused customer's tickets after their "received"
+    // (each test's customer has one ticket), so the first record to fail is known whatever the load.
     await t.sys.sequelize.query(`
-      CREATE TABLE refused_tickets (ticket_id uuid PRIMARY KEY);
+      CREATE TABLE refused_customers (customer_id uuid PRIMARY KEY);
       CREATE FUNCTION refuse_ticket_events() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        IF EXISTS (SELECT 1 FROM refused_tickets WHERE ticket_id = NEW.ticket_id) THEN
+        IF NEW.type <> 'received' AND EXISTS (SELECT 1 FROM tickets t JOIN refused_customers r ON r.customer_id = t.customer_id WHERE t.id = NEW.ticket_id) THEN
           RAISE EXCEPTION 'test: this ticket''s record is refused' USING ERRCODE = 'check_violation';
         END IF;
         RETURN NEW;
@@ -40,10 +42,10 @@ describe('a ticket whose record fails for good is stuck, visibly, until a lead r
   });
   after(async () => t?.stop());
 
-  /** The fault: Postgres refuses this ticket's events from now on. */
-  async function refuse(ticketId: string) {
-    await t.sys.sequelize.query(`INSERT INTO refused_tickets VALUES (:ticketId);
-      CREATE OR REPLACE TRIGGER refuse_ticket_events BEFORE INSERT OR UPDATE ON ticket_events FOR EACH ROW EXECUTE FUNCTION refuse_ticket_events()`, { replacements: { ticketId } });
+  /** From now on Postgres refuses the events of this customer's tickets (all but "received"). */
+  async function refuse(customerId: string) {
+    await t.sys.sequelize.query(`INSERT INTO refused_customers VALUES (:customerId);
+      CREATE OR REPLACE TRIGGER refuse_ticket_events BEFORE INSERT OR UPDATE ON ticket_events FOR EACH ROW EXECUTE FUNCTION refuse_ticket_events()`, { replacements: { customerId } });
   }
   /** The fix. */
   const fix = () => t.sys.sequelize.query('DROP TRIGGER refuse_ticket_events ON ticket_events');
@@ -63,10 +65,9 @@ describe('a ticket whose record fails for good is stuck, visibly, until a lead r
   it('stuck: every sign shows it, its timers and steps go on; once fixed, the console\'s retry writes everything in order and clears every sign', async () => {
     const failuresBefore = (await scrape()).value('lastcall_ticket_record_failures_total', { type: DB_INTEGRITY_VIOLATION });
     const c = await t.createCustomerFixture('standard');
+    await refuse(c.id);
     const ticket = await t.createTicket(c.id);
     const handle = t.sys.temporal.workflow.getHandle(ticket.workflowId);
-    await eventually(async () => (await events(ticket.id)).length === 1, 20_000, 'received recorded');
-    await refuse(ticket.id);
 
     // The warning's record fails for good (check_violation is not retried): stuck at once.
     const stuck = await eventually(async () => (await t.api('GET', `/api/tickets/${ticket.id}`)).body.recordStuck, 20_000, 'the ticket marked stuck');
@@ -157,10 +158,10 @@ describe('a ticket whose record fails for good is stuck, visibly, until a lead r
 
   it('from the Temporal UI: a stuck ticket does not end before its record is written; ops.retry-record (Update, then Signal) writes it', async () => {
     const c = await t.createCustomerFixture('standard');
+    await refuse(c.id);
     const ticket = await t.createTicket(c.id, { impact: 'B' });
     const handle = t.sys.temporal.workflow.getHandle(ticket.workflowId);
     await eventually(async () => (await events(ticket.id)).length === 1, 20_000, 'received recorded');
-    await refuse(ticket.id);
     // Resolved and closed while nothing can be written: the ticket's state ends, its workflow waits.
     expect((await t.api('POST', `/api/tickets/${ticket.id}/resolve`, { resolution: 'Restarted' })).status).to.equal(200);
     expect((await t.api('POST', `/api/tickets/${ticket.id}/close`, {})).status).to.equal(200);

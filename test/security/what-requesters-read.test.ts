@@ -37,7 +37,10 @@ describe('what each person may read (reports, a ticket\'s history)', function ()
   }
 
   before(async () => {
-    t = await startTestSystem({ label: 'visibility', policy: secondsPolicy() });
+    // Second-scale targets (breaches for the reports); sessions that wait an hour once proposed, so
+    // a ticket's history stands still while the API and the page are compared.
+    const sessions = { leadTime: 'PT1H', confirmWithin: 'PT1H', reminderBefore: 'PT10M', duration: 'PT30M', followUpEvery: 'PT1H', maxAttempts: 2, retryEvery: 'PT1H' };
+    t = await startTestSystem({ label: 'visibility', policy: secondsPolicy({}, { sessions }) });
     const l = await t.admin('POST', '/api/users', { name: 'Lea Lead', email: `lead.${Date.now()}@lastcall.test`, role: 'lead' });
     lead = { token: l.body.token, email: l.body.email };
     admin = { token: (await t.admin('POST', '/api/users', { name: 'Ada Admin', email: `admin.${Date.now()}@lastcall.test`, role: 'admin' })).body.token };

@@ -66,6 +66,32 @@ export const mailOutboxPending = new Gauge({
   registers: [registry],
 });
 
+/** Counts the tickets whose record is stuck, at each scrape; set by the process that runs the worker. */
+let stuckRecordsSource: (() => Promise<number>) | null = null;
+
+/** Read the stuck tickets from `count` at each scrape (null: stop; an API-only process has no source). */
+export function countStuckRecordsWith(count: (() => Promise<number>) | null): void {
+  stuckRecordsSource = count;
+}
+
+export const ticketRecordsStuck = new Gauge({
+  name: 'lastcall_ticket_records_stuck',
+  help: 'Tickets whose record could not be written and waits for a lead to retry it (read from the database at each scrape by a process that runs the worker; several such processes report the same count: take the max)',
+  registers: [registry],
+  async collect() {
+    if (!stuckRecordsSource) return;
+    // The database may be what is down: the scrape still answers, with the last count.
+    await stuckRecordsSource().then((n) => this.set(n), () => {});
+  },
+});
+
+export const ticketRecordFailures = new Counter({
+  name: 'lastcall_ticket_record_failures_total',
+  help: 'Tickets whose record failed for good and became stuck (once per episode), by the failure\'s type',
+  labelNames: ['type'] as const,
+  registers: [registry],
+});
+
 /** The recorded events that are steps of a ticket's life (a technician's, the customer's or the system's). */
 export const STEP_EVENTS = new Set(['assigned', 'responded', 'waiting_on_customer', 'customer_replied', 'resolved', 'reopened', 'closed']);
 

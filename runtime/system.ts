@@ -28,6 +28,8 @@ import { createSignInMail } from '../mail/sign-in-mail';
 import { createRateLimits } from '../services/rate-limits';
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from '../domain/rate-limits';
 import type { TrustProxy } from '../domain/client-address';
+import { countStuckRecordsWith } from '../observability/metrics';
+import { countStuck } from '../services/stuck-records';
 
 export interface SystemOptions {
   databaseUrl: string;
@@ -166,6 +168,8 @@ export async function startSystem(o: SystemOptions): Promise<System> {
     workerRun = w.run().catch((err) => o.log.error({ err }, 'worker stopped with an error'));
     sys.worker = w;
     outbox.start();
+    // The stuck-record gauge counts from the database at each scrape, in the process that runs the worker.
+    countStuckRecordsWith(() => countStuck(sequelize));
   }
 
   async function stopWorker() {
@@ -174,6 +178,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
     await workerRun;
     // After the worker, whose last records may still kick it; what is left queued waits in the table.
     await outbox?.stop();
+    countStuckRecordsWith(null);
     worker = undefined;
     sys.worker = undefined;
   }

@@ -48,6 +48,3 @@ export function eventDetail(e: EventLike): string | null {
   for (const k of ['message', 'resolution', 'reason'] as const) if (typeof d[k] === 'string' && d[k]) return d[k] as string;
   return null;
 }
-
-/** Events a requester sees; alarms and escalation are the support team's business. */
-export const CUSTOMER_EVENTS = ['received', 'responded', 'waiting_on_customer', 'customer_replied', 'customer_message', 'resolved', 'reopened', 'closed', 'session_proposed', 'session_confirmed', 'session_held', 'session_cancelled'];

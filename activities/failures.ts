@@ -27,8 +27,12 @@ export function permanentFailure(err: unknown): ApplicationFailure | null {
   }
   // A model's own validation (not the duplicate key, which is a race as above).
   if (err instanceof ValidationError && sqlState(err) === undefined) return ApplicationFailure.nonRetryable(message, INVALID_INPUT);
+  // SMTP: a 55x answer refuses the message or its mailbox for good; a 4xx one (EENVELOPE carries it
+  // when every recipient got it) is "later", and so is 535 (our credentials, mended by an operator);
+  // an envelope with no answer at all has no recipient to try.
   const smtp = err as { responseCode?: unknown; code?: unknown };
-  if ((typeof smtp.responseCode === 'number' && smtp.responseCode >= 550 && smtp.responseCode < 560) || smtp.code === 'EENVELOPE') {
+  const code = typeof smtp.responseCode === 'number' ? smtp.responseCode : null;
+  if ((code !== null && code >= 550 && code < 560) || (code === null && smtp.code === 'EENVELOPE')) {
     return ApplicationFailure.nonRetryable(message, MAIL_REJECTED, { responseCode: smtp.responseCode ?? null });
   }
   return null;

@@ -60,6 +60,13 @@ export const emails = new Counter({
   registers: [registry],
 });
 
+export const mailGivenUp = new Counter({
+  name: 'lastcall_mail_given_up_total',
+  help: 'Queued e-mails set aside unsent: refused for good by the mail server (5xx), or still unsent a day after they were queued',
+  labelNames: ['kind', 'reason'] as const,
+  registers: [registry],
+});
+
 export const mailOutboxPending = new Gauge({
   name: 'lastcall_mail_outbox_pending',
   help: 'Ticket e-mails queued and not yet sent (waiting their turn, or their back-off while SMTP fails); read by the worker every 15 s',

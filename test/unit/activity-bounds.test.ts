@@ -55,6 +55,9 @@ describe('nothing retries for ever (unit)', () => {
     expect(permanentFailure(Object.assign(new Error('550 no such user'), { responseCode: 550 }))?.type).to.equal(MAIL_REJECTED);
     expect(permanentFailure(Object.assign(new Error('No recipients defined'), { code: 'EENVELOPE' }))?.type).to.equal(MAIL_REJECTED);
     for (const responseCode of [421, 450, 451, 452, 535]) expect(permanentFailure(Object.assign(new Error('try later'), { responseCode })), String(responseCode)).to.equal(null);
+    // nodemailer's "every recipient refused" carries the refusal's code: a 451 for all is still "later".
+    expect(permanentFailure(Object.assign(new Error("Can't send mail - all recipients were rejected"), { code: 'EENVELOPE', responseCode: 451 }))).to.equal(null);
+    expect(permanentFailure(Object.assign(new Error("Can't send mail - all recipients were rejected"), { code: 'EENVELOPE', responseCode: 550 }))?.type).to.equal(MAIL_REJECTED);
   });
 
   it('every activity throws its permanent failures as non-retryable, and the rest as they were', async () => {

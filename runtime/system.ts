@@ -16,11 +16,11 @@ import { createTicketMail } from '../activities/ticket-mail';
 import { ticketMailDeps, type ActivityDeps } from '../activities';
 import { installTemporalRuntime, temporalMetricsAddress } from './temporal-runtime';
 import { createHash, randomBytes } from 'node:crypto';
-import { startInboundSmtp, type InboundSmtp } from '../mail/inbound';
+import { readTlsFiles, startInboundSmtp, type InboundSmtp } from '../mail/inbound';
 import { createSenderAuth, type DNSResolver } from '../mail/sender-auth';
 import { createInboundMailService } from '../services/inbound-mail';
 import { createHeldMailService } from '../services/held-mail';
-import { addressOf } from '../config';
+import { addressOf, type Config } from '../config';
 import { domainOf } from '../domain/sender-auth';
 import { createWebAuth } from '../services/web-auth';
 import { ensureSchedules, type SchedulesConfig } from '../temporal/schedules';
@@ -310,4 +310,20 @@ function webSecret(o: SystemOptions): string {
   if (o.adminToken) return createHash('sha256').update(`last-call-web-secret:${o.adminToken}`).digest('hex');
   o.log.warn('no WEB_SECRET and no ADMIN_TOKEN: web sessions will not survive a restart');
   return randomBytes(32).toString('hex');
+}
+
+/** The inbound listener's settings as the environment gives them (config/index.ts), for startSystem. */
+export function inboundOptions(inbound: Config['inbound']): Pick<SystemOptions, 'inboundSmtpHost' | 'inboundMaxMessageBytes' | 'inboundSupportAddresses' | 'inboundMaxClients' | 'inboundMaxRecipients' | 'inboundSocketTimeoutMs' | 'inboundTls' | 'inboundTrustedRelays' | 'inboundAuthservId' | 'attachmentMaxBytes'> {
+  return {
+    inboundSmtpHost: inbound.host,
+    inboundMaxMessageBytes: inbound.maxMessageBytes,
+    inboundSupportAddresses: inbound.supportAddresses,
+    inboundMaxClients: inbound.maxClients,
+    inboundMaxRecipients: inbound.maxRecipients,
+    inboundSocketTimeoutMs: inbound.socketTimeoutMs,
+    inboundTls: readTlsFiles(inbound.tls),
+    inboundTrustedRelays: inbound.trustedRelays,
+    inboundAuthservId: inbound.authservId,
+    attachmentMaxBytes: inbound.attachmentMaxBytes,
+  };
 }

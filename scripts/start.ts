@@ -7,11 +7,10 @@ import { createLogger } from '../runtime/logger';
 import { freePort, startEmbeddedPostgres } from '../runtime/embedded-postgres';
 import { startMailCatcher } from '../runtime/mail-catcher';
 import { startTemporalDevServer } from '../runtime/temporal-dev-server';
-import { startSystem } from '../runtime/system';
+import { inboundOptions, startSystem } from '../runtime/system';
 import { ensureTemporalBinary } from '../runtime/temporal-binary';
 import { lowerPriority } from '../runtime/priority';
 import { registerSearchAttributes } from '../temporal/ensure-search-attributes';
-import { readTlsFiles } from '../mail/inbound';
 import { secretWeakness } from '../domain/secret-strength';
 
 
@@ -105,16 +104,7 @@ async function main() {
     log,
     shutdownDrainMs: config.shutdownDrainMs ?? 0,
     inboundSmtpPort: config.inbound.port,
-    inboundSmtpHost: config.inbound.host,
-    inboundMaxMessageBytes: config.inbound.maxMessageBytes,
-    inboundSupportAddresses: config.inbound.supportAddresses,
-    inboundMaxClients: config.inbound.maxClients,
-    inboundMaxRecipients: config.inbound.maxRecipients,
-    inboundSocketTimeoutMs: config.inbound.socketTimeoutMs,
-    inboundTls: readTlsFiles(config.inbound.tls),
-    inboundTrustedRelays: config.inbound.trustedRelays,
-    inboundAuthservId: config.inbound.authservId,
-    attachmentMaxBytes: config.inbound.attachmentMaxBytes,
+    ...inboundOptions(config.inbound),
     webSecret: config.web.secret,
     schedules: config.schedules ?? undefined,
     temporalMetricsAddress,

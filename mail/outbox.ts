@@ -12,7 +12,6 @@ import type { Logger } from 'pino';
 import type { Notification } from '../domain/notifications';
 import { mailGivenUp, mailOutboxPending } from '../observability/metrics';
 import { permanentFailure } from '../activities/failures';
-import type { SignInLinkRequest } from './sign-in-mail';
 
 export interface MailOutbox {
   /** Look for due rows now (a record just queued some). */
@@ -20,6 +19,12 @@ export interface MailOutbox {
   start(): void;
   /** Stops claiming; resolves once the rows already claimed are sent or given back. */
   stop(): Promise<void>;
+}
+
+/** What the pages queue for a sign-in link: the address as typed (checked, lower case) and the page's language. */
+export interface SignInLinkRequest {
+  email: string;
+  lang: string;
 }
 
 /** What a row of each kind carries (the `notification` column). */

@@ -91,6 +91,9 @@ describe('fuzz: intake and inbound mail never fail on their own account (securit
     const statuses = new Map<number, number>();
     await fc.assert(
       fc.asyncProperty(body, fc.option(wild(60), { nil: undefined }), async (b, key) => {
+        // Bodies past the API's 100 kB are refused before they are read (413, api-errors.test.ts): the
+        // server may close the connection before a client still sending sees the answer.
+        fc.pre(Buffer.byteLength(JSON.stringify(b)) < 90_000);
         const headers: Record<string, string> = {};
         // A header value Node refuses to send is the client's to refuse, not the API's to answer.
         if (key !== undefined && /^[\x20-\x7e]*$/.test(key)) headers['idempotency-key'] = key;

@@ -112,6 +112,7 @@ async function main() {
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
     isolateTimeoutMs: config.workerIsolateTimeoutMs,
     stackTraces: config.workerStackTraces,
+    workflowBundle: config.workflowBundlePath ? { codePath: config.workflowBundlePath } : undefined,
     rateLimits: config.rateLimits,
     trustProxy: config.trustProxy,
   });

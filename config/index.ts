@@ -119,6 +119,9 @@ const schema = z.object({
   .refine((e) => Boolean(e.INBOUND_TLS_CERT_FILE) === Boolean(e.INBOUND_TLS_KEY_FILE), { path: ['INBOUND_TLS_KEY_FILE'], message: 'INBOUND_TLS_CERT_FILE and INBOUND_TLS_KEY_FILE go together' })
   .refine((e) => e.INBOUND_TRUSTED_RELAYS.length === 0 || Boolean(e.INBOUND_AUTHSERV_ID), { path: ['INBOUND_AUTHSERV_ID'], message: 'INBOUND_TRUSTED_RELAYS needs INBOUND_AUTHSERV_ID (the relay\'s name in its Authentication-Results header)' });
 
+/** Every variable read here: docs/configuration.md has a row for each (test/unit/docs.test.ts keeps the two together). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 /** A comma-separated list, each item checked; empty or unset: none. */
 function list(v: string | undefined, ctx: z.RefinementCtx, valid: (item: string) => boolean, what: string): string[] {
   const items = (v ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');

@@ -10,7 +10,9 @@ import { bundleWorkflows, bundlerLog } from '../worker/workflow-bundle';
 
 async function main() {
   const out = path.resolve(process.argv[2] ?? path.join('dist', 'workflow-bundle.js'));
-  const verbose = ['debug', 'trace'].includes(loadConfig().logLevel);
+  // Only LOG_LEVEL matters here: the rest of the environment (WORKFLOW_BUNDLE_PATH naming the file
+  // about to be written, a server's secrets) is not this script's to check.
+  const verbose = ['debug', 'trace'].includes(loadConfig({ LOG_LEVEL: process.env.LOG_LEVEL }).logLevel);
   const started = Date.now();
   const bundle = await bundleWorkflows(undefined, undefined, bundlerLog(new DefaultLogger(verbose ? 'DEBUG' : 'WARN', (e) => process.stderr.write(`${e.message}\n`))));
   mkdirSync(path.dirname(out), { recursive: true });

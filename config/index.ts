@@ -1,4 +1,5 @@
 // Every setting comes from the environment, each with a default that works on a fresh clone.
+import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { DEFAULT_BACKGROUND_NICE } from '../runtime/priority';
@@ -95,6 +96,14 @@ const schema = z.object({
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   WORKER_ISOLATE_TIMEOUT_MS: z.coerce.number().int().min(0).optional(),
   WORKER_STACK_TRACES: z.enum(['on', 'off']).default('off'),
+  // Built by scripts/build-workflow-bundle.ts (the Docker image does it at build time): the worker starts without bundling.
+  WORKFLOW_BUNDLE_PATH: z
+    .string()
+    .min(1)
+    .superRefine((f, ctx) => {
+      if (!existsSync(f)) ctx.addIssue({ code: 'custom', message: `no workflow bundle at ${f} (build one with node dist/scripts/build-workflow-bundle.js ${f})` });
+    })
+    .optional(),
   BACKGROUND_NICE: z.coerce.number().int().min(0).max(19).default(DEFAULT_BACKGROUND_NICE),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: trustProxy,
@@ -109,6 +118,9 @@ const schema = z.object({
 })
   .refine((e) => Boolean(e.INBOUND_TLS_CERT_FILE) === Boolean(e.INBOUND_TLS_KEY_FILE), { path: ['INBOUND_TLS_KEY_FILE'], message: 'INBOUND_TLS_CERT_FILE and INBOUND_TLS_KEY_FILE go together' })
   .refine((e) => e.INBOUND_TRUSTED_RELAYS.length === 0 || Boolean(e.INBOUND_AUTHSERV_ID), { path: ['INBOUND_AUTHSERV_ID'], message: 'INBOUND_TRUSTED_RELAYS needs INBOUND_AUTHSERV_ID (the relay\'s name in its Authentication-Results header)' });
+
+/** Every variable read here: docs/configuration.md has a row for each (test/unit/docs.test.ts keeps the two together). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
 
 /** A comma-separated list, each item checked; empty or unset: none. */
 function list(v: string | undefined, ctx: z.RefinementCtx, valid: (item: string) => boolean, what: string): string[] {
@@ -169,6 +181,8 @@ export interface Config {
   workerIsolateTimeoutMs?: number;
   /** The workflow stack trace query (Temporal UI, `temporal workflow stack`); costly under load. */
   workerStackTraces: boolean;
+  /** A workflow bundle built beforehand; unset: the worker bundles the workflow code as it starts. */
+  workflowBundlePath?: string;
   /** Niceness of the standalone worker process and of the Temporal dev server npm start runs (runtime/priority.ts); 0 = as the API. */
   backgroundNice: number;
   logLevel: Env['LOG_LEVEL'];
@@ -220,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     workerIsolateTimeoutMs: e.WORKER_ISOLATE_TIMEOUT_MS,
     workerStackTraces: e.WORKER_STACK_TRACES === 'on',
+    workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
     backgroundNice: e.BACKGROUND_NICE,
     logLevel: e.LOG_LEVEL,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,

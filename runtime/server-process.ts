@@ -48,7 +48,7 @@ export async function runServerProcess(role: 'api' | 'worker'): Promise<void> {
     schedules: config.schedules ?? undefined,
     // Behind a load balancer: time for it to see /readyz fail before the port closes.
     shutdownDrainMs: config.shutdownDrainMs ?? 5_000,
-    workflowBundle: process.env.WORKFLOW_BUNDLE_PATH ? { codePath: process.env.WORKFLOW_BUNDLE_PATH } : undefined,
+    workflowBundle: config.workflowBundlePath ? { codePath: config.workflowBundlePath } : undefined,
     temporalMetricsAddress: config.metrics.temporalAddress,
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
     isolateTimeoutMs: config.workerIsolateTimeoutMs,

@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config';
 import { createLogger } from '../runtime/logger';
-import { freePort, startEmbeddedPostgres } from '../runtime/embedded-postgres';
+import { freePort } from '../runtime/free-port';
+import { startEmbeddedPostgres } from '../runtime/embedded-postgres';
 import { startMailCatcher } from '../runtime/mail-catcher';
 import { startTemporalDevServer } from '../runtime/temporal-dev-server';
 import { inboundOptions, startSystem } from '../runtime/system';
@@ -111,6 +112,7 @@ async function main() {
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
     isolateTimeoutMs: config.workerIsolateTimeoutMs,
     stackTraces: config.workerStackTraces,
+    workflowBundle: config.workflowBundlePath ? { codePath: config.workflowBundlePath } : undefined,
     rateLimits: config.rateLimits,
     trustProxy: config.trustProxy,
   });

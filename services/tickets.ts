@@ -20,6 +20,7 @@ import { requesterHistory, requesterSession, ticketScope } from '../domain/visib
 import { stuckRecords, type StuckRecord } from './stuck-records';
 import { loadEntitlement, ticketsInWindow } from './entitlements';
 import { targetsFor } from '../domain/sla-policy';
+import { firstWarningAt } from '../domain/at-risk';
 import { allowedSteps, openTicket, slaView, type CustomerMessage, type StepKind } from '../domain/ticket-lifecycle';
 import { ApiError, notFound } from '../api/errors';
 import type { createTicketBody, listTicketsQuery } from '../api/schemas';
@@ -95,7 +96,8 @@ export function createTicketService(deps: TicketServiceDeps) {
       responseDueAt: sla.response.dueAt,
       resolutionDueAt: sla.resolution.dueAt,
       breached: t.breached || sla.response.status === 'breached' || sla.resolution.status === 'breached',
-      targets: { responseMs: t.targets.responseMs, resolutionMs: t.targets.resolutionMs, warningThreshold: t.targets.warningThreshold },
+      // warningThreshold: the first warning level of the ticket's own chain, from which its clocks are "at risk".
+      targets: { responseMs: t.targets.responseMs, resolutionMs: t.targets.resolutionMs, warningThreshold: firstWarningAt(t.targets) },
       sla,
       allowedSteps: allowedSteps(t),
       resolvedAt: iso(t.resolvedAt),

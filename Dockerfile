@@ -1,15 +1,25 @@
 # One image for both server roles; docker-compose.yml picks the role with `command`.
-FROM node:20.20-bookworm-slim AS build
+# Node 24 LTS. The one place for its version: .ci/run runs the suite on this same release
+# (scripts/ensure-node.mjs reads the line below); the code also runs on Node 20.19+ (engines).
+ARG NODE_VERSION=24.22.3
+
+FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY . .
 # Scripts were skipped above (the sources were not there yet); the one patch still applies.
 RUN npx patch-package
-RUN npm run build && npm prune --omit=dev --ignore-scripts
+# The workflow code is bundled once, here, so a container's worker starts without webpack
+# (WORKFLOW_BUNDLE_PATH below). Then only production dependencies stay: the embedded Postgres
+# of npm start and the tests is a development dependency, and goes.
+RUN npm run build \
+ && node dist/scripts/build-workflow-bundle.js dist/workflow-bundle.js \
+ && npm prune --omit=dev --ignore-scripts
 
-FROM node:20.20-bookworm-slim
+FROM node:${NODE_VERSION}-bookworm-slim
 ENV NODE_ENV=production
+ENV WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

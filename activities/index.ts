@@ -1,7 +1,7 @@
 // All of the ticket workflow's I/O: the ticket record in Postgres and the e-mails.
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { log } from '@temporalio/activity';
-import { countRecordedEvents, type RecordedEvent } from '../observability/metrics';
+import { countRecordedEvents, ticketRecordFailures, type RecordedEvent } from '../observability/metrics';
 import { createSessionActivities } from './sessions';
 import { createScheduledActivities } from './scheduled';
 import { DEFAULT_TIMEZONE } from '../domain/entitlements';
@@ -10,7 +10,9 @@ import type { Notification } from '../domain/notifications';
 import { dueAt } from '../domain/sla-clock';
 import { DEFAULT_MAIL_DOMAIN, type Mailer } from '../mail/mailer';
 import type { RecordInput } from './types';
-import { findAssignee } from '../services/assignees';
+import { findActor, findAssignee } from '../services/assignees';
+import { clearStuck, markStuck, type StuckMark } from '../services/stuck-records';
+import { withFailureTypes } from './failures';
 
 export interface ActivityDeps {
   sequelize: Sequelize;
@@ -179,14 +181,34 @@ export function createActivities(deps: ActivityDeps) {
     return result;
   }
 
-  return {
+  /**
+   * The ticket's record failed for good: say so where the ticket's own rows are not needed (they may
+   * be what fails), and tell the lead through the mail outbox, on the first mark of an episode.
+   */
+  async function markRecordStuck(m: StuckMark): Promise<void> {
+    const { marked, queued } = await markStuck(sequelize, m);
+    if (queued) deps.mailQueued?.();
+    if (marked) ticketRecordFailures.inc({ type: m.type });
+    log.error('ticket record stuck: its workflow keeps what it could not write until a lead retries it', { ticketId: m.ticketId, type: m.type, reason: m.reason, records: m.records });
+  }
+
+  async function clearRecordStuck({ ticketId }: { ticketId: string }): Promise<void> {
+    if (await clearStuck(sequelize, ticketId)) log.info('ticket record no longer stuck', { ticketId });
+  }
+
+  // Every failure no retry can mend is non-retryable, under a stable type (activities/failures.ts).
+  return withFailureTypes({
     recordTicket,
     notify,
+    markRecordStuck,
+    clearRecordStuck,
     // An ops signal names its assignee; the directory decides, as it does for the API's assign step.
     findAssignee,
+    // And whoever sends it must be a member of staff allowed to do it.
+    findActor,
     ...createSessionActivities({ mailer, boxes, mailDomain }),
     ...createScheduledActivities({ sequelize, mailer, boxes, mailDomain, publicUrl: deps.publicUrl, staffTimezone: deps.staffTimezone ?? DEFAULT_TIMEZONE }),
-  };
+  });
 }
 
 export type TicketActivities = ReturnType<typeof createActivities>;

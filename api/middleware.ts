@@ -23,11 +23,22 @@ export function keyOf(req: Request): string | undefined {
 }
 
 
-/** Text no store can keep (domain/storable-text.ts), anywhere in the body or the query: 400, before any route sees it. */
+/** Text no store can keep (domain/storable-text.ts), anywhere in the body, the query or the path: 400, before any route sees it. */
 export function refuseUnstorableText(): RequestHandler {
   return (req, _res, next) => {
-    const issues = [...(unstorableIssues(req.body) ?? []), ...(unstorableIssues(req.query, 'query') ?? [])];
+    const path = decodedPath(req.path);
+    if (path === null) return next(new ApiError(400, 'VALIDATION_FAILED', 'the request path is not valid percent-encoded UTF-8', [{ path: 'path', message: 'is not valid percent-encoded UTF-8' }]));
+    const issues = [...(unstorableIssues(path, 'path') ?? []), ...(unstorableIssues(req.body) ?? []), ...(unstorableIssues(req.query, 'query') ?? [])];
     if (issues.length > 0) return next(new ApiError(400, 'VALIDATION_FAILED', 'the request carries text that cannot be stored', issues));
     next();
   };
+}
+
+/** The path as the routes read its parameters (percent-decoded); null when it cannot be decoded (bytes that are not UTF-8). */
+export function decodedPath(raw: string): string | null {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return null;
+  }
 }

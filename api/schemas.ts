@@ -82,6 +82,9 @@ export const idempotencyKey = z
 // One set of step schemas for the API and for ops signals in the workflow (see domain/step-bodies).
 export { stepBodies } from '../domain/step-bodies';
 
+/** A retry of a stuck record carries nothing: who asks is the caller. */
+export const retryRecordBody = z.object({}).strict();
+
 const csv = <T extends readonly [string, ...string[]]>(values: T) =>
   z
     .string()

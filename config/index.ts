@@ -1,4 +1,5 @@
 // Every setting comes from the environment, each with a default that works on a fresh clone.
+import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { DEFAULT_BACKGROUND_NICE } from '../runtime/priority';
@@ -29,6 +30,8 @@ export const RATE_LIMIT_VARIABLES = {
   intakePerRequester: 'RATE_LIMIT_INTAKE_PER_REQUESTER',
   intakePerCustomer: 'RATE_LIMIT_INTAKE_PER_CUSTOMER',
   endUserCopies: 'RATE_LIMIT_END_USER_COPIES',
+  heldMailPerClient: 'RATE_LIMIT_HELD_MAIL_PER_CLIENT',
+  heldMailPerSender: 'RATE_LIMIT_HELD_MAIL_PER_SENDER',
 } as const satisfies Record<LimitName, string>;
 
 const trustProxy = z
@@ -95,6 +98,14 @@ const schema = z.object({
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   WORKER_ISOLATE_TIMEOUT_MS: z.coerce.number().int().min(0).optional(),
   WORKER_STACK_TRACES: z.enum(['on', 'off']).default('off'),
+  // Built by scripts/build-workflow-bundle.ts (the Docker image does it at build time): the worker starts without bundling.
+  WORKFLOW_BUNDLE_PATH: z
+    .string()
+    .min(1)
+    .superRefine((f, ctx) => {
+      if (!existsSync(f)) ctx.addIssue({ code: 'custom', message: `no workflow bundle at ${f} (build one with node dist/scripts/build-workflow-bundle.js ${f})` });
+    })
+    .optional(),
   BACKGROUND_NICE: z.coerce.number().int().min(0).max(19).default(DEFAULT_BACKGROUND_NICE),
   // npm run start:cluster: how many of each app process it runs (scripts/start-cluster.ts).
   CLUSTER_APIS: z.coerce.number().int().min(1).max(8).default(2),
@@ -107,9 +118,14 @@ const schema = z.object({
   RATE_LIMIT_INTAKE_PER_REQUESTER: limit('intakePerRequester'),
   RATE_LIMIT_INTAKE_PER_CUSTOMER: limit('intakePerCustomer'),
   RATE_LIMIT_END_USER_COPIES: limit('endUserCopies'),
+  RATE_LIMIT_HELD_MAIL_PER_CLIENT: limit('heldMailPerClient'),
+  RATE_LIMIT_HELD_MAIL_PER_SENDER: limit('heldMailPerSender'),
 })
   .refine((e) => Boolean(e.INBOUND_TLS_CERT_FILE) === Boolean(e.INBOUND_TLS_KEY_FILE), { path: ['INBOUND_TLS_KEY_FILE'], message: 'INBOUND_TLS_CERT_FILE and INBOUND_TLS_KEY_FILE go together' })
   .refine((e) => e.INBOUND_TRUSTED_RELAYS.length === 0 || Boolean(e.INBOUND_AUTHSERV_ID), { path: ['INBOUND_AUTHSERV_ID'], message: 'INBOUND_TRUSTED_RELAYS needs INBOUND_AUTHSERV_ID (the relay\'s name in its Authentication-Results header)' });
+
+/** Every variable read here: docs/configuration.md has a row for each (test/unit/docs.test.ts keeps the two together). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
 
 /** A comma-separated list, each item checked; empty or unset: none. */
 function list(v: string | undefined, ctx: z.RefinementCtx, valid: (item: string) => boolean, what: string): string[] {
@@ -181,6 +197,8 @@ export interface Config {
   workerIsolateTimeoutMs?: number;
   /** The workflow stack trace query (Temporal UI, `temporal workflow stack`); costly under load. */
   workerStackTraces: boolean;
+  /** A workflow bundle built beforehand; unset: the worker bundles the workflow code as it starts. */
+  workflowBundlePath?: string;
   /** Niceness of the standalone worker process and of the Temporal dev server npm start runs (runtime/priority.ts); 0 = as the API. */
   backgroundNice: number;
   logLevel: Env['LOG_LEVEL'];
@@ -236,6 +254,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     workerIsolateTimeoutMs: e.WORKER_ISOLATE_TIMEOUT_MS,
     workerStackTraces: e.WORKER_STACK_TRACES === 'on',
+    workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
     backgroundNice: e.BACKGROUND_NICE,
     logLevel: e.LOG_LEVEL,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,

@@ -13,6 +13,7 @@ import * as m008 from './migrations/008-mail-outbox';
 import * as m009 from './migrations/009-superseded-records';
 import * as m010 from './migrations/010-held-mail';
 import * as m011 from './migrations/011-limits-and-session-generations';
+import * as m012 from './migrations/012-stuck-records';
 import * as m013 from './migrations/013-sweep-claims';
 
 // Listed explicitly so the same code runs from TypeScript sources and from the compiled dist/.
@@ -28,6 +29,7 @@ const MIGRATIONS = [
   { name: '009-superseded-records', module: m009 },
   { name: '010-held-mail', module: m010 },
   { name: '011-limits-and-session-generations', module: m011 },
+  { name: '012-stuck-records', module: m012 },
   { name: '013-sweep-claims', module: m013 },
 ];
 

@@ -40,3 +40,11 @@ export function notificationsFor(ticketId: string, events: TicketEvent[]): Notif
     return audience ? [{ key: `${ticketId}:${event.seq}:${event.type}`, ticketId, kind: event.type, audience, event }] : [];
   });
 }
+
+/**
+ * The support lead hears that a ticket's record is stuck (its `record_stuck` event): sent at once
+ * through the mail outbox by the activity that marks it, not with the record, which is what fails.
+ */
+export function stuckRecordNotice(ticketId: string, event: TicketEvent): Notification {
+  return { key: `${ticketId}:${event.seq}:${event.type}`, ticketId, kind: event.type, audience: 'lead', event };
+}

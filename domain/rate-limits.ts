@@ -10,7 +10,7 @@ export interface Limit {
   windowS: number;
 }
 
-export const LIMIT_NAMES = ['failedTokens', 'signInLinksPerClient', 'signInLinksPerAddress', 'intakePerRequester', 'intakePerCustomer', 'endUserCopies'] as const;
+export const LIMIT_NAMES = ['failedTokens', 'signInLinksPerClient', 'signInLinksPerAddress', 'intakePerRequester', 'intakePerCustomer', 'endUserCopies', 'heldMailPerClient', 'heldMailPerSender'] as const;
 export type LimitName = (typeof LIMIT_NAMES)[number];
 export type RateLimitSettings = Record<LimitName, Limit>;
 
@@ -22,6 +22,8 @@ export const LIMIT_CODES: Record<LimitName, string> = {
   intakePerRequester: 'intake_per_requester',
   intakePerCustomer: 'intake_per_customer',
   endUserCopies: 'end_user_copies',
+  heldMailPerClient: 'held_mail_per_client',
+  heldMailPerSender: 'held_mail_per_sender',
 };
 
 /**
@@ -30,6 +32,9 @@ export const LIMIT_CODES: Record<LimitName, string> = {
  * Sign-in links: 5 to one mailbox in 15 minutes (as many as the sender will mail anyway), 20 an
  * hour from one address. Intake: 60 tickets an hour from one requester, 150 from one customer
  * (up to five requesters); an end user named on 10 tickets in a day gets no more copies.
+ * Held mail (unauthenticated, waiting for a person): a real requester whose provider does not sign
+ * sends a handful a day; past 10 a day for one address or 20 from one sending server, whoever
+ * forges them fills nobody's queue (the rest is dropped unanswered).
  */
 export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
   failedTokens: { points: 30, windowS: 15 * 60 },
@@ -38,6 +43,8 @@ export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
   intakePerRequester: { points: 60, windowS: 3600 },
   intakePerCustomer: { points: 150, windowS: 3600 },
   endUserCopies: { points: 10, windowS: 86_400 },
+  heldMailPerClient: { points: 20, windowS: 86_400 },
+  heldMailPerSender: { points: 10, windowS: 86_400 },
 };
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };

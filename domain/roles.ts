@@ -11,6 +11,8 @@ export const PERMISSIONS = {
   readTickets: ['requester', 'technician', 'lead', 'admin'],
   /** Technician steps: respond, wait, resolve, reopen, close, assign. */
   workTickets: ['technician', 'lead'],
+  /** Write what a ticket owes its record once the fault is fixed (its record is stuck). */
+  retryRecords: ['lead', 'admin'],
   /** Brands and their engineer contacts (admins change them). */
   readBrands: ['technician', 'lead', 'admin'],
   /** Customers, products, subscriptions, users, tokens, the SLA policy, the audit log. */

@@ -85,10 +85,15 @@ export function dueAt(c: ClockState): number | null {
   return null;
 }
 
+/** Clock time into a target at which a level of the chain falls due (whole milliseconds). */
+export function levelElapsedMs(targetMs: number, fraction: number): number {
+  return Math.round(targetMs * fraction);
+}
+
 /** When a running clock reaches `fraction` of its target (0.75 = the usual warning, 1.5 = half again past due). */
 export function reachesAt(c: ClockState, fraction: number): number | null {
   if (c.runningSince === null) return null;
-  return after(c, c.runningSince, Math.round(c.targetMs * fraction) - c.elapsedMs);
+  return after(c, c.runningSince, levelElapsedMs(c.targetMs, fraction) - c.elapsedMs);
 }
 
 export function pause(c: ClockState, at: number): ClockState {

@@ -11,6 +11,8 @@ export const TIME_GROUPS: readonly ReportGroup[] = ['day', 'week', 'month'];
 
 export interface ReportFilters {
   customerId?: string;
+  /** The requester who filed the ticket: a Standard requester's report is of their own tickets only (domain/visibility.ts). */
+  requesterId?: string;
   plan?: string;
   impact?: string;
   type?: string;

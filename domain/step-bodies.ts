@@ -47,10 +47,16 @@ export const opsStepPayloads = {
 
 export const OPS_ACTOR_PREFIX = 'ops:';
 
+/** An ops payload the schema refused: why, and who it names when that much can be stored. */
+export type RefusedOpsPayload = { ok: false; actor: string; reason: string; issues: string[] };
+
 export type ParsedOpsStep =
-  /** `assignee` is set for an assign step: the directory must confirm the person before it applies. */
-  | { ok: true; actor: string; step: Step; assignee?: AssigneeRef }
-  | { ok: false; actor: string; reason: string; issues: string[] };
+  /**
+   * `email`: who it names, whom the directory must know before anything applies; `assignee` is set
+   * for an assign step: the directory must confirm that person too.
+   */
+  | { ok: true; actor: string; email: string; step: Step; assignee?: AssigneeRef }
+  | RefusedOpsPayload;
 
 /** The actor a refusal is recorded under when the payload did not name a usable one. */
 const UNKNOWN_OPS_ACTOR = `${OPS_ACTOR_PREFIX}unknown`;
@@ -63,35 +69,55 @@ function describeIssues(error: z.ZodError): string[] {
  * Check an ops payload for a step. An assign step comes back with a placeholder assignee (the
  * e-mail when given) and the reference the workflow resolves through the directory.
  */
+/** A refused ops payload, under the actor it names when that one can be stored (the refusal is recorded). */
+function refusedPayload(raw: unknown, unstorable: ReturnType<typeof unstorableIssues>, error: z.ZodError | undefined): RefusedOpsPayload {
+  const actor = email.safeParse((raw as { actor?: unknown } | null)?.actor);
+  const issues = unstorable ? unstorable.map((i) => `${i.path}: ${i.message}`) : describeIssues(error!);
+  const named = actor.success && !unstorable?.some((i) => i.path === 'actor');
+  return { ok: false, actor: named ? OPS_ACTOR_PREFIX + actor.data : UNKNOWN_OPS_ACTOR, reason: `invalid payload: ${issues.join('; ')}`, issues };
+}
+
 export function parseOpsStep(kind: StepKind, raw: unknown): ParsedOpsStep {
   const unstorable = unstorableIssues(raw);
   const parsed = opsStepPayloads[kind].safeParse(raw);
-  if (unstorable || !parsed.success) {
-    const actor = email.safeParse((raw as { actor?: unknown } | null)?.actor);
-    const issues = unstorable ? unstorable.map((i) => `${i.path}: ${i.message}`) : describeIssues(parsed.error!);
-    // The refusal is recorded: an actor that cannot be stored is not named in it.
-    const named = actor.success && !unstorable?.some((i) => i.path === 'actor');
-    return { ok: false, actor: named ? OPS_ACTOR_PREFIX + actor.data : UNKNOWN_OPS_ACTOR, reason: `invalid payload: ${issues.join('; ')}`, issues };
-  }
+  if (unstorable || !parsed.success) return refusedPayload(raw, unstorable, parsed.error);
   const body = parsed.data as Record<string, unknown> & { actor: string };
-  const actor = OPS_ACTOR_PREFIX + body.actor;
+  const who = { actor: OPS_ACTOR_PREFIX + body.actor, email: body.actor };
   switch (kind) {
     case 'assign': {
       const ref: AssigneeRef = 'assigneeId' in body ? { assigneeId: String(body.assigneeId) } : { assigneeEmail: String(body.assigneeEmail) };
       const placeholder: Person = { email: 'assigneeEmail' in ref ? ref.assigneeEmail : ref.assigneeId };
-      return { ok: true, actor, step: { kind, assignee: placeholder }, assignee: ref };
+      return { ok: true, ...who, step: { kind, assignee: placeholder }, assignee: ref };
     }
     case 'respond':
-      return { ok: true, actor, step: { kind, via: body.via as ResponseVia, message: String(body.message) } };
+      return { ok: true, ...who, step: { kind, via: body.via as ResponseVia, message: String(body.message) } };
     case 'wait-for-customer':
     case 'customer-replied':
-      return { ok: true, actor, step: { kind, message: body.message as string | undefined } };
+      return { ok: true, ...who, step: { kind, message: body.message as string | undefined } };
     case 'resolve':
-      return { ok: true, actor, step: { kind, resolution: String(body.resolution) } };
+      return { ok: true, ...who, step: { kind, resolution: String(body.resolution) } };
     case 'reopen':
     case 'close':
-      return { ok: true, actor, step: { kind, reason: body.reason as string | undefined } };
+      return { ok: true, ...who, step: { kind, reason: body.reason as string | undefined } };
   }
+}
+
+/** ops.retry-record carries only who asks for it. */
+export const opsRetryRecordPayload = z.object(opsActor).strict();
+
+export function parseOpsRetryRecord(raw: unknown): { ok: true; actor: string; email: string } | RefusedOpsPayload {
+  const unstorable = unstorableIssues(raw);
+  const parsed = opsRetryRecordPayload.safeParse(raw);
+  if (unstorable || !parsed.success) return refusedPayload(raw, unstorable, parsed.error);
+  return { ok: true, actor: OPS_ACTOR_PREFIX + parsed.data.actor, email: parsed.data.actor };
+}
+
+/** The retry Update the API sends names the lead its caller was authenticated as. */
+export function retryRecordIssues(raw: unknown): string[] | null {
+  const unstorable = unstorableIssues(raw);
+  if (unstorable) return unstorable.map((i) => `${i.path}: ${i.message}`);
+  const parsed = z.object(updateActor).strict().safeParse(raw);
+  return parsed.success ? null : describeIssues(parsed.error);
 }
 
 // ---- The step Updates themselves (what the API sends, after it resolved the assignee) ------------

@@ -49,6 +49,8 @@ export type EventType =
   | 'flagged_complex'
   | 'session_requested'
   | 'step_refused'
+  | 'record_stuck'
+  | 'record_resumed'
   | `session_${SessionEvent['type']}`;
 
 export interface TicketEvent {
@@ -253,7 +255,8 @@ export function applyStep(state: TicketState, step: Step, at: number, actor: str
 
 /** A step sent where no answer can go back (an ops signal) and refused: why, for the history. */
 export interface StepRefusal {
-  step: StepKind;
+  /** A technician step, or another ops action (retry-record). */
+  step: StepKind | 'retry-record';
   /** How it came in, e.g. the signal's name. */
   via: string;
   reason: string;
@@ -267,6 +270,34 @@ export interface StepRefusal {
 export function applyStepRefused(state: TicketState, refusal: StepRefusal, at: number, actor: string): Transition {
   const events: TicketEvent[] = [];
   const s = emit(state, events, 'step_refused', at, actor, { step: refusal.step, via: refusal.via, reason: refusal.reason, issues: refusal.issues ?? [], status: state.status });
+  return { state: s, events };
+}
+
+// ---- The record's own troubles ---------------------------------------------------------------
+
+/** Why the ticket's record could not be written, as the workflow was told (the activity's failure). */
+export interface RecordFailure {
+  /** A stable failure type (activities/failure-types.ts), or TIMEOUT when the retries ran out. */
+  type: string;
+  reason: string;
+  /** Records that could not be written (waiting, in order): the one that failed, and any tried with it. */
+  records: number;
+}
+
+/**
+ * The record failed for good: the ticket goes on (its clocks and steps are the workflow's), and
+ * its history says so in its place, written with everything else once a lead retries the record.
+ */
+export function applyRecordStuck(state: TicketState, failure: RecordFailure, at: number): Transition {
+  const events: TicketEvent[] = [];
+  const s = emit(state, events, 'record_stuck', at, 'system', { type: failure.type, reason: failure.reason, records: failure.records });
+  return { state: s, events };
+}
+
+/** What was owed to the record was written after a retry (`actor`): since when it was stuck, how many records it wrote. */
+export function applyRecordResumed(state: TicketState, resumed: { stuckSince: number; records: number }, at: number, actor: string): Transition {
+  const events: TicketEvent[] = [];
+  const s = emit(state, events, 'record_resumed', at, actor, { stuckSince: resumed.stuckSince, records: resumed.records });
   return { state: s, events };
 }
 

@@ -2,13 +2,16 @@
 // ticket notifications the ticket record queued, and the sign-in links the pages queued (a row per
 // request, whoever asked: what to send, if anything, is the sender's to decide, off the request's
 // path). A row is leased while it is sent, deleted once its sender is done with it, and after a
-// failure waits its back-off (the SMTP server may be down for long). Several workers share the
+// failure waits its back-off (the SMTP server may be down for long). Nothing retries forever: a
+// message the mail server refuses for good (5xx), or one still unsent a day after it was queued, is
+// set aside (due_at 'infinity', its last error kept) and counted; an operator sends it again with
+// `UPDATE mail_outbox SET due_at = now() WHERE due_at = 'infinity'`. Several workers share the
 // table: SKIP LOCKED hands each row to one of them, and the send log stops a repeat.
 import { QueryTypes, type Sequelize } from 'sequelize';
 import type { Logger } from 'pino';
 import type { Notification } from '../domain/notifications';
-import { mailOutboxPending } from '../observability/metrics';
-import type { SignInLinkRequest } from './sign-in-mail';
+import { mailGivenUp, mailOutboxPending } from '../observability/metrics';
+import { permanentFailure } from '../activities/failures';
 
 export interface MailOutbox {
   /** Look for due rows now (a record just queued some). */
@@ -16,6 +19,12 @@ export interface MailOutbox {
   start(): void;
   /** Stops claiming; resolves once the rows already claimed are sent or given back. */
   stop(): Promise<void>;
+}
+
+/** What the pages queue for a sign-in link: the address as typed (checked, lower case) and the page's language. */
+export interface SignInLinkRequest {
+  email: string;
+  lang: string;
 }
 
 /** What a row of each kind carries (the `notification` column). */
@@ -52,6 +61,9 @@ export interface MailOutboxOptions {
   /** How long a claimed row stays with this process: longer than a send takes, short enough that a killed worker's rows come back soon. */
   leaseMs?: number;
 }
+
+/** How long an e-mail is tried before it is set aside: as long as a ticket's e-mail activity (workflows/activity-options.ts MAIL). */
+export const MAIL_GIVE_UP_AFTER_MS = 24 * 3600_000;
 
 /** The wait after the n-th failed attempt: 2 s, doubling, at most 5 minutes. */
 export function retryDelayMs(attempts: number): number {
@@ -95,12 +107,23 @@ export function createMailOutbox(o: MailOutboxOptions): MailOutbox {
       if (r.sent) log.info({ ticketNumber: r.number, key: row.key, to: r.to, kind }, 'notification sent');
       return true;
     } catch (err) {
+      const refused = permanentFailure(err) !== null;
+      const tooOld = Date.now() - new Date(row.created_at).getTime() >= MAIL_GIVE_UP_AFTER_MS;
+      const error = String(err).slice(0, 1000);
+      if (refused || tooOld) {
+        log.error({ err, key: row.key, attempts: row.attempts, kind: row.kind }, refused ? 'e-mail refused for good by the mail server; set aside' : 'e-mail still not sent after a day; set aside');
+        mailGivenUp.inc({ kind: row.kind, reason: refused ? 'refused' : 'expired' });
+        await sequelize
+          .query(`UPDATE mail_outbox SET due_at = 'infinity', last_error = :e WHERE key = :key`, { replacements: { e: `given up: ${error}`, key: row.key } })
+          .catch(() => {});
+        return false;
+      }
       const waitMs = retryDelayMs(row.attempts);
       log.warn({ err, key: row.key, attempts: row.attempts, retryInMs: waitMs }, 'e-mail not sent; retrying later');
       // If this fails too, the lease runs out and the row comes back by itself.
       await sequelize
         .query('UPDATE mail_outbox SET due_at = now() + make_interval(secs => :s), last_error = :e WHERE key = :key', {
-          replacements: { s: waitMs / 1000, e: String(err).slice(0, 1000), key: row.key },
+          replacements: { s: waitMs / 1000, e: error, key: row.key },
         })
         .catch(() => {});
       return false;
@@ -136,7 +159,7 @@ export function createMailOutbox(o: MailOutboxOptions): MailOutbox {
   }
 
   async function measure(): Promise<void> {
-    const [row] = await sequelize.query<{ n: number }>('SELECT count(*)::int AS n FROM mail_outbox', { type: QueryTypes.SELECT });
+    const [row] = await sequelize.query<{ n: number }>(`SELECT count(*)::int AS n FROM mail_outbox WHERE due_at <> 'infinity'`, { type: QueryTypes.SELECT });
     mailOutboxPending.set(row.n);
   }
 

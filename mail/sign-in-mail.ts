@@ -4,16 +4,10 @@
 // lately (services/web-auth.ts, issueLink), and in which words the link goes out.
 import { NotificationRow } from '../db/models';
 import { issueLink, withdrawLink, LINK_TTL_MS } from '../services/web-auth';
-import { isLang, translator, type Lang } from '../web/i18n';
+import { isLang, translator } from '../web/i18n';
 import { sendOnce } from '../activities/send-log';
 import type { Mailer } from './mailer';
-import type { OutboxRow, OutboxSendResult } from './outbox';
-
-/** What the page queues: the address as typed (checked, lower case) and the page's language. */
-export interface SignInLinkRequest {
-  email: string;
-  lang: Lang;
-}
+import type { OutboxRow, OutboxSendResult, SignInLinkRequest } from './outbox';
 
 export interface SignInMailDeps {
   mailer: Mailer;

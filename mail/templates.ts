@@ -92,6 +92,18 @@ export function renderNotification(kind: EventType, t: TicketFacts, e: TicketEve
           `Assigned to: ${t.assignee ?? 'nobody'}. This is escalation level ${Number(e.data.level) + 1} of the policy's chain.` +
           footer,
       };
+    case 'record_stuck':
+      return {
+        subject: `${tag(t)} RECORD STUCK: what happens to the ticket is not being written`,
+        text:
+          `Ticket #${t.number} "${t.subject}" could not write its record to the database, and retrying did not help ` +
+          `(${String(e.data.type)}: ${String(e.data.reason ?? '')}).\n\n` +
+          `The ticket goes on: its clocks and steps keep running in its workflow, which holds ${Number(e.data.records)} record(s) ` +
+          `waiting, in order. The console and the API show the ticket as it was last written until then.\n\n` +
+          `Fix the cause, then retry the record: the button on the ticket's console page, or the ops.retry-record ` +
+          `Update or Signal (payload {"actor": "<your e-mail>"}) from the Temporal UI.` +
+          footer,
+      };
     default:
       return { subject: `${tag(t)} ${kind}`, text: `Ticket #${t.number}: ${kind}` + footer };
   }

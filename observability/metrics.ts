@@ -60,9 +60,42 @@ export const emails = new Counter({
   registers: [registry],
 });
 
+export const mailGivenUp = new Counter({
+  name: 'lastcall_mail_given_up_total',
+  help: 'Queued e-mails set aside unsent: refused for good by the mail server (5xx), or still unsent a day after they were queued',
+  labelNames: ['kind', 'reason'] as const,
+  registers: [registry],
+});
+
 export const mailOutboxPending = new Gauge({
   name: 'lastcall_mail_outbox_pending',
   help: 'Ticket e-mails queued and not yet sent (waiting their turn, or their back-off while SMTP fails); read by the worker every 15 s',
+  registers: [registry],
+});
+
+/** Counts the tickets whose record is stuck, at each scrape; set by the process that runs the worker. */
+let stuckRecordsSource: (() => Promise<number>) | null = null;
+
+/** Read the stuck tickets from `count` at each scrape (null: stop; an API-only process has no source). */
+export function countStuckRecordsWith(count: (() => Promise<number>) | null): void {
+  stuckRecordsSource = count;
+}
+
+export const ticketRecordsStuck = new Gauge({
+  name: 'lastcall_ticket_records_stuck',
+  help: 'Tickets whose record could not be written and waits for a lead to retry it (read from the database at each scrape by a process that runs the worker; several such processes report the same count: take the max)',
+  registers: [registry],
+  async collect() {
+    if (!stuckRecordsSource) return;
+    // The database may be what is down: the scrape still answers, with the last count.
+    await stuckRecordsSource().then((n) => this.set(n), () => {});
+  },
+});
+
+export const ticketRecordFailures = new Counter({
+  name: 'lastcall_ticket_record_failures_total',
+  help: 'Tickets whose record failed for good and became stuck (once per episode), by the failure\'s type',
+  labelNames: ['type'] as const,
   registers: [registry],
 });
 

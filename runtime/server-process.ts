@@ -2,12 +2,11 @@
 // Postgres, Temporal and SMTP already run elsewhere (docker-compose, a real deployment).
 import { loadConfig, type Config } from '../config';
 import { createLogger } from './logger';
-import { startSystem, type System } from './system';
+import { inboundOptions, startSystem, type System } from './system';
 import { prepareNamespace } from '../temporal/prepare-namespace';
 import { startMetricsServer, type MetricsServer } from '../observability/metrics-server';
 import { temporalMetricsAddress } from './temporal-runtime';
 import { lowerPriority } from './priority';
-import { readTlsFiles } from '../mail/inbound';
 
 function required(value: string | undefined, name: string): string {
   if (!value) throw new Error(`${name} is required for a standalone server process (npm start provides embedded defaults instead)`);
@@ -44,16 +43,7 @@ export async function runServerProcess(role: 'api' | 'worker'): Promise<void> {
     log,
     // The API process also listens for inbound mail, unless another replica does (INBOUND_SMTP=off).
     inboundSmtpPort: role === 'api' && config.inbound.enabled ? config.inbound.port : undefined,
-    inboundSmtpHost: config.inbound.host,
-    inboundMaxMessageBytes: config.inbound.maxMessageBytes,
-    inboundSupportAddresses: config.inbound.supportAddresses,
-    inboundMaxClients: config.inbound.maxClients,
-    inboundMaxRecipients: config.inbound.maxRecipients,
-    inboundSocketTimeoutMs: config.inbound.socketTimeoutMs,
-    inboundTls: readTlsFiles(config.inbound.tls),
-    inboundTrustedRelays: config.inbound.trustedRelays,
-    inboundAuthservId: config.inbound.authservId,
-    attachmentMaxBytes: config.inbound.attachmentMaxBytes,
+    ...inboundOptions(config.inbound),
     webSecret: config.web.secret,
     api: role === 'api',
     worker: role === 'worker',
@@ -61,7 +51,7 @@ export async function runServerProcess(role: 'api' | 'worker'): Promise<void> {
     schedules: config.schedules ?? undefined,
     // Behind a load balancer: time for it to see /readyz fail before the port closes.
     shutdownDrainMs: config.shutdownDrainMs ?? 5_000,
-    workflowBundle: process.env.WORKFLOW_BUNDLE_PATH ? { codePath: process.env.WORKFLOW_BUNDLE_PATH } : undefined,
+    workflowBundle: config.workflowBundlePath ? { codePath: config.workflowBundlePath } : undefined,
     temporalMetricsAddress: config.metrics.temporalAddress,
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
     isolateTimeoutMs: config.workerIsolateTimeoutMs,

@@ -16,11 +16,11 @@ import { createTicketMail } from '../activities/ticket-mail';
 import { ticketMailDeps, type ActivityDeps } from '../activities';
 import { installTemporalRuntime, temporalMetricsAddress } from './temporal-runtime';
 import { createHash, randomBytes } from 'node:crypto';
-import { startInboundSmtp, type InboundSmtp } from '../mail/inbound';
+import { readTlsFiles, startInboundSmtp, type InboundSmtp } from '../mail/inbound';
 import { createSenderAuth, type DNSResolver } from '../mail/sender-auth';
 import { createInboundMailService } from '../services/inbound-mail';
 import { createHeldMailService } from '../services/held-mail';
-import { addressOf } from '../config';
+import { addressOf, type Config } from '../config';
 import { domainOf } from '../domain/sender-auth';
 import { createWebAuth } from '../services/web-auth';
 import { ensureSchedulesInTurn, type SchedulesConfig } from '../temporal/schedules';
@@ -28,6 +28,8 @@ import { createSignInMail } from '../mail/sign-in-mail';
 import { createRateLimits } from '../services/rate-limits';
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from '../domain/rate-limits';
 import type { TrustProxy } from '../domain/client-address';
+import { countStuckRecordsWith } from '../observability/metrics';
+import { countStuck } from '../services/stuck-records';
 
 export interface SystemOptions {
   databaseUrl: string;
@@ -166,6 +168,8 @@ export async function startSystem(o: SystemOptions): Promise<System> {
     workerRun = w.run().catch((err) => o.log.error({ err }, 'worker stopped with an error'));
     sys.worker = w;
     outbox.start();
+    // The stuck-record gauge counts from the database at each scrape, in the process that runs the worker.
+    countStuckRecordsWith(() => countStuck(sequelize));
   }
 
   async function stopWorker() {
@@ -174,6 +178,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
     await workerRun;
     // After the worker, whose last records may still kick it; what is left queued waits in the table.
     await outbox?.stop();
+    countStuckRecordsWith(null);
     worker = undefined;
     sys.worker = undefined;
   }
@@ -201,6 +206,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       log: o.log,
       supportAddresses,
       attachmentMaxBytes: o.attachmentMaxBytes ?? 10 * 1024 * 1024,
+      limits,
       verifySender: createSenderAuth({
         resolver: o.inboundDnsResolver,
         trustedRelays: o.inboundTrustedRelays,
@@ -305,4 +311,20 @@ function webSecret(o: SystemOptions): string {
   if (o.adminToken) return createHash('sha256').update(`last-call-web-secret:${o.adminToken}`).digest('hex');
   o.log.warn('no WEB_SECRET and no ADMIN_TOKEN: web sessions will not survive a restart');
   return randomBytes(32).toString('hex');
+}
+
+/** The inbound listener's settings as the environment gives them (config/index.ts), for startSystem. */
+export function inboundOptions(inbound: Config['inbound']): Pick<SystemOptions, 'inboundSmtpHost' | 'inboundMaxMessageBytes' | 'inboundSupportAddresses' | 'inboundMaxClients' | 'inboundMaxRecipients' | 'inboundSocketTimeoutMs' | 'inboundTls' | 'inboundTrustedRelays' | 'inboundAuthservId' | 'attachmentMaxBytes'> {
+  return {
+    inboundSmtpHost: inbound.host,
+    inboundMaxMessageBytes: inbound.maxMessageBytes,
+    inboundSupportAddresses: inbound.supportAddresses,
+    inboundMaxClients: inbound.maxClients,
+    inboundMaxRecipients: inbound.maxRecipients,
+    inboundSocketTimeoutMs: inbound.socketTimeoutMs,
+    inboundTls: readTlsFiles(inbound.tls),
+    inboundTrustedRelays: inbound.trustedRelays,
+    inboundAuthservId: inbound.authservId,
+    attachmentMaxBytes: inbound.attachmentMaxBytes,
+  };
 }

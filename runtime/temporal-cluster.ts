@@ -9,7 +9,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { freePort } from './embedded-postgres';
+import { freePort } from './free-port';
 import { managedProcess, type ManagedProcess, type ManagedProcessOptions } from './managed-process';
 import { projectRoot, type ClusterBinaries } from './temporal-binary';
 
@@ -105,9 +105,8 @@ export interface TemporalCluster {
 /** The environment the release's config template renders from, for one shape: this machine's. */
 export function serverEnvironment(o: Pick<TemporalClusterOptions, 'settings' | 'postgres' | 'ports'>): NodeJS.ProcessEnv {
   const p = o.ports.services;
+  // Nothing of the app's environment (its secrets) reaches the server processes.
   return {
-    // Nothing of the app's environment (its secrets) reaches the server processes.
-    PATH: process.env.PATH,
     ...o.settings,
     POSTGRES_SEEDS: o.postgres.host,
     DB_PORT: String(o.postgres.port),
@@ -136,7 +135,8 @@ export async function setupTemporalSchema(o: Pick<TemporalClusterOptions, 'binar
   const log = createWriteStream(logFile, { flags: 'a' });
   let tail = '';
   const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn('sh', [path.join(projectRoot(), 'ops', 'temporal', 'setup-schema.sh')], {
+    // The tool by its full path, sh by its own: the script needs nothing found on a PATH.
+    const child = spawn('/bin/sh', [path.join(projectRoot(), 'ops', 'temporal', 'setup-schema.sh')], {
       env: { ...serverEnvironment(o), TEMPORAL_SQL_TOOL: o.binaries.sqlTool },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -205,7 +205,6 @@ export async function startTemporalCluster(o: TemporalClusterOptions): Promise<T
         command: o.binaries.ui,
         args: ['--root', o.binaries.uiRoot, '--config', 'config', '--env', 'docker', 'start'],
         env: {
-          PATH: process.env.PATH,
           TEMPORAL_ADDRESS: address,
           TEMPORAL_UI_PORT: String(o.ports.ui),
           TEMPORAL_DEFAULT_NAMESPACE: o.namespace,

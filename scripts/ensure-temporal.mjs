@@ -2,9 +2,10 @@
 // Finds a Temporal CLI binary, building the pinned release with Go when none exists.
 // Order: $TEMPORAL_CLI_PATH, `temporal` on PATH, the project's .tools/ folder,
 // then a per-user cache keyed by version (outside the clone, so fresh clones reuse it).
-// Prints the resolved path on stdout; progress goes to stderr.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+// Prints the resolved path on stdout; progress goes to stderr, a few lines: Go's own output (some
+// 160 "go: downloading" lines on a fresh machine) goes to a log file, shown only when the build fails.
+import { spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,11 +13,19 @@ import { fileURLToPath } from 'node:url';
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const thisScript = fileURLToPath(import.meta.url);
 const exe = process.platform === 'win32' ? 'temporal.exe' : 'temporal';
+/** How often a build in progress says it is still going. */
+const PROGRESS_EVERY_MS = 30_000;
 
 function cacheDir() {
   const base = process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache');
   return path.join(base, 'last-call-sla', `temporal-cli-${TEMPORAL_CLI_VERSION}`);
+}
+
+/** Where Go's output of the last build is kept. */
+export function buildLogPath() {
+  return path.join(cacheDir(), 'build.log');
 }
 
 function onPath() {
@@ -34,34 +43,77 @@ export function findTemporal() {
   return candidates.find((p) => p && existsSync(p)) ?? null;
 }
 
-export function buildTemporal() {
-  const goCheck = spawnSync('go', ['version'], { encoding: 'utf8' });
-  if (goCheck.status !== 0) return null;
+const say = (line) => process.stderr.write(`[temporal] ${line}\n`);
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * Builds the pinned CLI into the cache with Go; resolves to its path, or null without Go. Rejects
+ * when the build fails, after showing the end of Go's output and where the rest is.
+ */
+export async function buildTemporal() {
+  if (spawnSync('go', ['version'], { encoding: 'utf8' }).status !== 0) return null;
   const dir = cacheDir();
   const staging = path.join(dir, `.build-${process.pid}`);
   mkdirSync(staging, { recursive: true });
-  process.stderr.write(`[temporal] building Temporal CLI ${TEMPORAL_CLI_VERSION} with Go into ${dir} (first time only, takes minutes)\n`);
+  const logFile = buildLogPath();
+  say(`no Temporal CLI here: building ${TEMPORAL_CLI_VERSION} with Go, once per machine (about 3 minutes on 2 cores, mostly downloading its modules; later clones reuse it from ${dir})`);
+  say(`Go's output goes to ${logFile}`);
+  const log = createWriteStream(logFile);
   const started = Date.now();
-  execFileSync('go', ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], {
-    stdio: ['ignore', 'inherit', 'inherit'],
+  let downloads = 0;
+  const go = spawn('go', ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], {
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, GOTOOLCHAIN: 'local', GOBIN: staging, CGO_ENABLED: process.env.CGO_ENABLED ?? '0' },
   });
-  // Build into a private folder then rename, so two concurrent setups never see a half-written binary.
+  for (const stream of [go.stdout, go.stderr]) {
+    stream.on('data', (chunk) => {
+      log.write(chunk);
+      downloads += (String(chunk).match(/^go: downloading /gm) ?? []).length;
+    });
+  }
+  const progress = setInterval(() => say(`still building (${seconds(Date.now() - started)}; ${downloads} modules downloaded so far)`), PROGRESS_EVERY_MS);
+  const code = await new Promise((resolve) => {
+    go.on('error', () => resolve(-1));
+    go.on('close', (c) => resolve(c ?? -1));
+  });
+  clearInterval(progress);
+  await new Promise((resolve) => log.end(resolve));
+  if (code !== 0 || !existsSync(path.join(staging, exe))) {
+    rmSync(staging, { recursive: true, force: true });
+    const tail = readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-15);
+    say(`the build failed (go exited with ${code}) after ${seconds(Date.now() - started)}; the last lines of ${logFile}:`);
+    process.stderr.write(tail.map((l) => `    ${l}\n`).join(''));
+    say('fix the cause and run it again (npm run setup:temporal), or install the Temporal CLI and set TEMPORAL_CLI_PATH');
+    throw new Error(`building the Temporal CLI failed (go exited with ${code}); see ${logFile}`);
+  }
+  // Built into a private folder then renamed, so two concurrent setups never see a half-written binary.
   renameSync(path.join(staging, exe), path.join(dir, exe));
   rmSync(staging, { recursive: true, force: true });
-  process.stderr.write(`[temporal] built in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  say(`built in ${seconds(Date.now() - started)}: ${path.join(dir, exe)}`);
   return path.join(dir, exe);
 }
 
+/**
+ * The binary's path, building it first when there is none (null: no binary and no Go). Synchronous
+ * for its callers (runtime/temporal-binary.ts): a build runs this script as a child, whose progress
+ * lines pass through on stderr.
+ */
 export function ensureTemporal() {
-  return findTemporal() ?? buildTemporal();
+  const found = findTemporal();
+  if (found) return found;
+  const r = spawnSync(process.execPath, [thisScript], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`building the Temporal CLI failed; see ${buildLogPath()}`);
+  return r.stdout.trim() || null;
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const found = ensureTemporal();
-  if (!found) {
-    process.stderr.write('[temporal] no temporal binary and no Go toolchain: the test environment will fall back to the SDK download\n');
-    process.exit(0);
-  }
-  process.stdout.write(found + '\n');
+// No top-level await: runtime/temporal-binary.ts require()s this module, which Node refuses for one that has it.
+if (process.argv[1] && path.resolve(process.argv[1]) === thisScript) {
+  const found = findTemporal();
+  (found ? Promise.resolve(found) : buildTemporal()).then(
+    (binary) => {
+      if (binary) process.stdout.write(binary + '\n');
+      else say('no temporal binary and no Go toolchain: the test environment will fall back to the SDK download');
+    },
+    () => process.exit(1),
+  );
 }

@@ -3,14 +3,14 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config';
 import { createLogger } from '../runtime/logger';
-import { freePort, startEmbeddedPostgres } from '../runtime/embedded-postgres';
+import { freePort } from '../runtime/free-port';
+import { startEmbeddedPostgres } from '../runtime/embedded-postgres';
 import { startMailCatcher } from '../runtime/mail-catcher';
 import { startTemporalDevServer } from '../runtime/temporal-dev-server';
-import { startSystem } from '../runtime/system';
+import { inboundOptions, startSystem } from '../runtime/system';
 import { ensureTemporalBinary } from '../runtime/temporal-binary';
 import { lowerPriority } from '../runtime/priority';
 import { prepareNamespace } from '../temporal/prepare-namespace';
-import { readTlsFiles } from '../mail/inbound';
 import { localAdminToken } from '../runtime/admin-token';
 
 
@@ -94,22 +94,14 @@ async function main() {
     log,
     shutdownDrainMs: config.shutdownDrainMs ?? 0,
     inboundSmtpPort: config.inbound.port,
-    inboundSmtpHost: config.inbound.host,
-    inboundMaxMessageBytes: config.inbound.maxMessageBytes,
-    inboundSupportAddresses: config.inbound.supportAddresses,
-    inboundMaxClients: config.inbound.maxClients,
-    inboundMaxRecipients: config.inbound.maxRecipients,
-    inboundSocketTimeoutMs: config.inbound.socketTimeoutMs,
-    inboundTls: readTlsFiles(config.inbound.tls),
-    inboundTrustedRelays: config.inbound.trustedRelays,
-    inboundAuthservId: config.inbound.authservId,
-    attachmentMaxBytes: config.inbound.attachmentMaxBytes,
+    ...inboundOptions(config.inbound),
     webSecret: config.web.secret,
     schedules: config.schedules ?? undefined,
     temporalMetricsAddress,
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
     isolateTimeoutMs: config.workerIsolateTimeoutMs,
     stackTraces: config.workerStackTraces,
+    workflowBundle: config.workflowBundlePath ? { codePath: config.workflowBundlePath } : undefined,
     rateLimits: config.rateLimits,
     trustProxy: config.trustProxy,
   });

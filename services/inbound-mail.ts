@@ -20,6 +20,7 @@ import { clip, hintsFromBody, personalText, ticketNumberOfOurMessageId, ticketNu
 import { UNSTORABLE_TEXT, unstorablePaths } from '../domain/storable-text';
 import { principalForUser } from './access';
 import type { TicketService } from './tickets';
+import type { RateLimits } from './rate-limits';
 import { en, es, refusalText, type Refusal } from '../web/i18n';
 import { ticketWorkflowId } from '../workflows/definitions';
 
@@ -37,6 +38,8 @@ export interface InboundMailDeps {
   mailDomain?: string;
   /** Attachments larger than this are not kept (the message itself still counts). */
   attachmentMaxBytes: number;
+  /** Bounds what forged mail may put in the held queue (per sending server and per address). */
+  limits?: Pick<RateLimits, 'mailHeld'>;
 }
 
 export interface InboundResult {
@@ -138,8 +141,10 @@ export function createInboundMailService(deps: InboundMailDeps) {
     if (trust === 'check') {
       const verdict = await deps.verifySender(m, from);
       if (!verdict.authenticated) {
-        // What would act on a ticket or a customer's quota waits for a person to vouch for it.
-        if (threaded || user?.role === 'requester') return hold(m, row, from, threaded, verdict);
+        // What would act on a ticket or a customer's quota waits for a person to vouch for it: mail
+        // from a requester, or from the end user a ticket names about that ticket. Anyone else's
+        // would be refused once vouched for, so it is not worth a person's look.
+        if (user?.role === 'requester' || (threaded && threaded.endUser?.email?.toLowerCase() === from)) return hold(m, row, from, threaded, verdict);
         // A stranger's (or a forged staff) message: nobody is answered, or the answer would go to
         // whoever the forger named.
         return { outcome: 'refused', reason: `${user ? 'STAFF_SENDER' : 'UNKNOWN_SENDER'} (not answered: ${verdict.summary})` };
@@ -289,6 +294,13 @@ export function createInboundMailService(deps: InboundMailDeps) {
 
   /** An unauthenticated message that would have acted on a ticket or a quota: kept whole for a technician. */
   async function hold(m: InboundEnvelope, row: InboundMessage, from: string, threaded: Ticket | null, verdict: Awaited<ReturnType<VerifySender>>): Promise<InboundResult> {
+    try {
+      await deps.limits?.mailHeld(m.remoteAddress, from);
+    } catch (err) {
+      // Whoever forges a requester's address by the hundred fills nobody's queue; nobody is answered.
+      if (err instanceof ApiError && err.status === 429) return { outcome: 'refused', reason: `RATE_LIMITED (not held, not answered: ${verdict.summary})` };
+      throw err;
+    }
     const name = m.parsed.from?.value[0]?.name;
     await HeldMail.create({
       inboundMessageId: row.id,

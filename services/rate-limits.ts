@@ -22,6 +22,8 @@ const MESSAGES: Record<LimitName, string> = {
   intakePerRequester: 'too many tickets from this requester in a short time',
   intakePerCustomer: 'too many tickets from this customer in a short time',
   endUserCopies: 'too many tickets name this end user today (each sends them a copy)',
+  heldMailPerClient: 'too many unauthenticated messages from this sending server today',
+  heldMailPerSender: 'too many unauthenticated messages from this address today',
 };
 
 /** Addresses are counted by digest: the table keeps no list of who asked for what. */
@@ -46,6 +48,8 @@ export interface RateLimits {
    * nothing counted). The function returned gives the counts back: no ticket was made after all.
    */
   intake(parties: IntakeParties): Promise<() => Promise<void>>;
+  /** Counts an unauthenticated message about to be held from this sending server and address, or refuses it (429). */
+  mailHeld(client: string, from: string): Promise<void>;
   stop(): void;
 }
 
@@ -143,6 +147,12 @@ export function createRateLimits(sequelize: Sequelize, settings: RateLimitSettin
       ];
       if (endUserEmail) items.push(['endUserCopies', digest(endUserEmail)]);
       return consume(items);
+    },
+    async mailHeld(client, from) {
+      await consume([
+        ['heldMailPerSender', digest(from)],
+        ['heldMailPerClient', client],
+      ]);
     },
     stop: () => clearInterval(sweep),
   };

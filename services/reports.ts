@@ -16,6 +16,7 @@ import type { ReportQuery } from '../api/schemas';
 import { Customer } from '../db/models';
 import { DEFAULT_TIMEZONE } from '../domain/entitlements';
 import type { Principal } from './access';
+import { ticketScope } from '../domain/visibility';
 import {
   BACKLOG_BUCKETS,
   TIME_GROUPS,
@@ -77,6 +78,7 @@ const GROUP_SQL: Record<ReportGroup, { key: string; label: string }> = {
 
 const FILTER_SQL: Record<keyof ReportFilters, string> = {
   customerId: 't.customer_id = :customerId',
+  requesterId: 't.requester_id = :requesterId',
   plan: 't.plan = :plan',
   impact: 't.impact = :impact',
   type: 't.type = :type',
@@ -326,17 +328,16 @@ export function reportCsvRecords(report: SlaReport): (string | number)[][] {
 
 /** A report request as the API and the report page receive it, resolved for one person. */
 export async function reportFor(sequelize: Sequelize, who: Principal, q: ReportQuery, now = Date.now()): Promise<SlaReport> {
-  let customerId = q.customerId;
-  if (who.role === 'requester') {
-    // A requester's report is its own customer's; another customer's id is a customer that does not exist.
-    if (customerId !== undefined && customerId !== who.customerId) throw notFound(`customer ${customerId}`);
-    customerId = who.customerId!;
-  }
+  // The tickets this person may read, as every other read: a requester's customer's, on Standard their own.
+  const scope = ticketScope(who);
+  // Another customer's id is a customer that does not exist.
+  if (scope.customerId !== undefined && q.customerId !== undefined && q.customerId !== scope.customerId) throw notFound(`customer ${q.customerId}`);
+  const customerId = scope.customerId ?? q.customerId;
   const customer = customerId ? await Customer.findByPk(customerId) : null;
   if (customerId && !customer) throw notFound(`customer ${customerId}`);
   const timezone = q.timezone ?? customer?.timezone ?? DEFAULT_TIMEZONE;
   const period = resolvePeriod(q, timezone, now);
-  const filters: ReportFilters = { customerId, plan: q.plan, impact: q.impact, type: q.type, channel: q.channel, technician: q.technician };
+  const filters: ReportFilters = { customerId, requesterId: scope.requesterId, plan: q.plan, impact: q.impact, type: q.type, channel: q.channel, technician: q.technician };
   for (const k of Object.keys(filters) as (keyof ReportFilters)[]) if (filters[k] === undefined) delete filters[k];
   const report = await slaReport(sequelize, period, q.groupBy, filters, now);
   return q.include === 'breaches' ? { ...report, missedTargets: await missedTargets(sequelize, period, filters) } : report;

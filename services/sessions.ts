@@ -9,6 +9,7 @@ import { Product, SessionRow, Ticket, User } from '../db/models';
 import { SESSION_ACTIONS_BY_STATUS, SESSION_LABELS, sessionAllowed, type SessionAction, type SessionKind, type SessionOutcome } from '../domain/sessions';
 import { sessionTimingsMs } from '../domain/sla-policy';
 import { ApiError, notFound } from '../api/errors';
+import { requesterSession } from '../domain/visibility';
 import type { Principal } from './access';
 import { currentPolicy } from './sla-policy';
 import type { TicketService } from './tickets';
@@ -126,6 +127,8 @@ export function createSessionService(deps: { tickets: TicketService; temporal: C
   async function list(idOrNumber: string, p: Principal) {
     const ticket = await tickets.findTicket(idOrNumber, p);
     const rows = await SessionRow.findAll({ where: { ticketId: ticket.id }, order: [['createdAt', 'ASC']] });
+    // A requester reads what their ticket's history shows of it (domain/visibility.ts).
+    if (p.role === 'requester') return rows.map((r) => requesterSession(sessionRowView(r)));
     return rows.map((r) => ({ ...sessionRowView(r), temporalUiUrl: uiLink(r.id) }));
   }
 

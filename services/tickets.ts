@@ -16,12 +16,15 @@ import { sessionRowView } from './sessions';
 import { isUuid } from './ids';
 import { PLAN_RULES, checkIntake, checkQuota, productSupportState, quotaWindow, requesterState } from '../domain/entitlements';
 import type { Principal } from './access';
+import { requesterHistory, requesterSession, ticketScope } from '../domain/visibility';
+import { stuckRecords, type StuckRecord } from './stuck-records';
 import { loadEntitlement, ticketsInWindow } from './entitlements';
 import { targetsFor } from '../domain/sla-policy';
+import { firstWarningAt } from '../domain/at-risk';
 import { allowedSteps, openTicket, slaView, type CustomerMessage, type StepKind } from '../domain/ticket-lifecycle';
 import { ApiError, notFound } from '../api/errors';
 import type { createTicketBody, listTicketsQuery } from '../api/schemas';
-import { NOT_IN_PLAN, STEP_NOT_ALLOWED, STEP_UPDATES, customerMessageUpdate, ticketWorkflowId } from '../workflows/definitions';
+import { NOT_IN_PLAN, RECORD_STILL_FAILING, STEP_NOT_ALLOWED, STEP_UPDATES, customerMessageUpdate, retryRecordUpdate, ticketWorkflowId } from '../workflows/definitions';
 import type { UpdateDefinition } from '@temporalio/common';
 import { currentPolicy } from './sla-policy';
 import { createWorkflowStarter, type WorkflowStarter } from './workflow-starter';
@@ -47,6 +50,14 @@ export interface TicketServiceDeps {
 }
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+/** A ticket as its customer reads it: no link into the engine's insides (the Temporal UI). */
+function customerView<V extends { temporalUiUrl: string }>({ temporalUiUrl: _ui, ...own }: V): Omit<V, 'temporalUiUrl'> {
+  return own;
+}
+
+/** A stuck record as the API shows it to staff; null when the ticket's record is written. */
+const stuckView = (x: StuckRecord | undefined) => (x ? { since: x.since, type: x.type, reason: x.reason, records: x.records } : null);
 
 /** What makes two keyed requests "the same": the body as validated, and who it is filed for. */
 function hashRequest(body: z.infer<typeof createTicketBody>, requesterId: string): string {
@@ -85,7 +96,8 @@ export function createTicketService(deps: TicketServiceDeps) {
       responseDueAt: sla.response.dueAt,
       resolutionDueAt: sla.resolution.dueAt,
       breached: t.breached || sla.response.status === 'breached' || sla.resolution.status === 'breached',
-      targets: { responseMs: t.targets.responseMs, resolutionMs: t.targets.resolutionMs, warningThreshold: t.targets.warningThreshold },
+      // warningThreshold: the first warning level of the ticket's own chain, from which its clocks are "at risk".
+      targets: { responseMs: t.targets.responseMs, resolutionMs: t.targets.resolutionMs, warningThreshold: firstWarningAt(t.targets) },
       sla,
       allowedSteps: allowedSteps(t),
       resolvedAt: iso(t.resolvedAt),
@@ -223,7 +235,9 @@ export function createTicketService(deps: TicketServiceDeps) {
       const product = ticket.productId ? (entitled?.products.find((x) => x.id === ticket.productId) ?? null) : null;
       await starter.submit(ticket, entitled ? { customerName: entitled.customer.name, product, policy } : undefined);
     }
-    return { ticket: toView(replayed ? await ticket.reload() : ticket), replayed };
+    // A ticket just taken in is not stuck: no read of the marks on the intake's path.
+    const view = toView(replayed ? await ticket.reload() : ticket);
+    return { ticket: p.role === 'requester' ? customerView(view) : view, replayed };
   }
 
   /** The requester a ticket is filed for: the caller, or the one a technician names (e.g. on a phone call). */
@@ -242,25 +256,33 @@ export function createTicketService(deps: TicketServiceDeps) {
     return requester;
   }
 
-  /** Requesters see their customer's tickets; on Standard only their own. Others get 404, never the ticket. */
-  function visibility(p: Principal): WhereOptions<Ticket> {
-    if (p.role !== 'requester') return {};
-    // Without a known plan, the narrower Standard view.
-    return PLAN_RULES[p.plan ?? 'standard'].seesCustomerTickets ? { customerId: p.customerId! } : { customerId: p.customerId!, requesterId: p.userId! };
-  }
+  /** The tickets a person may read (domain/visibility.ts); others get 404, never the ticket. */
+  const visibility = (p: Principal): WhereOptions<Ticket> => ({ ...ticketScope(p) });
 
   async function get(idOrNumber: string, p: Principal) {
     const ticket = await findTicket(idOrNumber, p);
-    const [events, sessions] = await Promise.all([
+    const [rows, sessions] = await Promise.all([
       TicketEventRow.findAll({ where: { ticketId: ticket.id }, order: [['seq', 'ASC']] }),
       SessionRow.findAll({ where: { ticketId: ticket.id }, order: [['createdAt', 'ASC']] }),
     ]);
-    return {
-      ...toView(ticket),
-      complex: events.some((e) => e.type === 'flagged_complex'),
-      sessions: sessions.map((r) => ({ ...sessionRowView(r), temporalUiUrl: uiLink(r.id) })),
-      events: events.map((e) => ({ seq: e.seq, type: e.type, at: e.at.toISOString(), actor: e.actor, data: e.data })),
-    };
+    const events = rows.map((e) => ({ seq: e.seq, type: e.type, at: e.at.toISOString(), actor: e.actor, data: e.data }));
+    const view = { ...toView(ticket), complex: rows.some((e) => e.type === 'flagged_complex') };
+    if (p.role === 'requester') {
+      // The customer's view: their events and fields only, and no link into the engine's insides.
+      return { ...customerView(view), sessions: sessions.map((r) => requesterSession(sessionRowView(r))), events: requesterHistory(events, [ticket.requesterEmail, ticket.endUser?.email]) };
+    }
+    const [stuck] = await stuckRecords(deps.sequelize, [ticket.id]);
+    return { ...view, recordStuck: stuckView(stuck), sessions: sessions.map((r) => ({ ...sessionRowView(r), temporalUiUrl: uiLink(r.id) })), events };
+  }
+
+  /**
+   * Tickets as this person reads them: staff see which records are stuck (migration 012); a
+   * requester gets no link into the engine's insides (the Temporal UI).
+   */
+  async function forReader<V extends ReturnType<typeof toView>>(views: V[], p: Principal): Promise<(Omit<V, 'temporalUiUrl'> & { temporalUiUrl?: string; recordStuck?: ReturnType<typeof stuckView> })[]> {
+    if (p.role === 'requester') return views.map(customerView);
+    const stuck = new Map((await stuckRecords(deps.sequelize, views.map((v) => v.id))).map((x) => [x.ticketId, x]));
+    return views.map((v) => ({ ...v, recordStuck: stuckView(stuck.get(v.id)) }));
   }
 
   async function list(q: z.infer<typeof listTicketsQuery>, p: Principal) {
@@ -285,7 +307,7 @@ export function createTicketService(deps: TicketServiceDeps) {
       offset: q.offset,
     });
     const now = Date.now();
-    return { total: count, limit: q.limit, offset: q.offset, tickets: rows.map((t) => toView(t, now)) };
+    return { total: count, limit: q.limit, offset: q.offset, tickets: await forReader(rows.map((t) => toView(t, now)), p) };
   }
 
   async function step(idOrNumber: string, kind: StepKind, body: Record<string, unknown>, p: Principal, idempotencyKey?: string) {
@@ -302,7 +324,21 @@ export function createTicketService(deps: TicketServiceDeps) {
       version = ticket.snapshotVersion;
     }
     log.info({ step: kind, workflowVersion: version }, 'step applied');
-    return { ...toView(await ticket.reload()), step: kind, workflowVersion: version };
+    // A stuck ticket applies the step in its workflow; its row catches up once the record is retried.
+    const [view] = await forReader([toView(await ticket.reload())], p);
+    return { ...view, step: kind, workflowVersion: version };
+  }
+
+  /**
+   * Write what a stuck ticket owes its record, once the fault is fixed (a lead's button): the
+   * workflow writes its waiting records in order and clears the mark. 409 when it fails again.
+   */
+  async function retryRecord(idOrNumber: string, p: Principal) {
+    const ticket = await findTicket(idOrNumber, p);
+    const result = await runUpdate(ticket, ticket.workflowId, retryRecordUpdate, { actor: p.label }, 'retry-record', undefined, { evenClosed: true });
+    ticketLog(deps.log, ticket).info({ written: result.written }, 'ticket record retried');
+    const [view] = await forReader([toView(await ticket.reload())], p);
+    return { ...view, written: result.written, workflowVersion: result.version };
   }
 
   /**
@@ -318,8 +354,9 @@ export function createTicketService(deps: TicketServiceDeps) {
    * Run an Update on the ticket's workflow (or one of its session workflows) and turn the ways it can
    * fail into the API's errors. The same idempotency key never applies a step twice.
    */
-  async function runUpdate<R, A>(ticket: Ticket, workflowId: string, def: UpdateDefinition<R, [A]>, args: A, what: string, idempotencyKey?: string): Promise<R> {
-    if (ticket.status === 'closed') {
+  async function runUpdate<R, A>(ticket: Ticket, workflowId: string, def: UpdateDefinition<R, [A]>, args: A, what: string, idempotencyKey?: string, opts: { evenClosed?: boolean } = {}): Promise<R> {
+    // A stuck ticket's row may say closed while its workflow waits for the record it owes.
+    if (ticket.status === 'closed' && !opts.evenClosed) {
       throw new ApiError(409, 'TICKET_CLOSED', `ticket #${ticket.number} is closed; no step can change it`, { step: what, status: ticket.status });
     }
     if (!ticket.workflowStartedAt) {
@@ -352,6 +389,7 @@ export function createTicketService(deps: TicketServiceDeps) {
       if (type === STEP_NOT_ALLOWED) return new ApiError(409, 'STEP_NOT_ALLOWED', message, details?.[0]);
       if (type === NOT_IN_PLAN) return new ApiError(422, 'NOT_IN_PLAN', message, details?.[0]);
       if (type === 'VALIDATION_FAILED') return new ApiError(400, 'VALIDATION_FAILED', message, details);
+      if (type === RECORD_STILL_FAILING) return new ApiError(409, 'RECORD_STILL_FAILING', message, details?.[0]);
     }
     if (err instanceof WorkflowNotFoundError) {
       return new ApiError(409, 'TICKET_CLOSED', `ticket #${ticket.number} is no longer running; no step can change it`, { step: kind });
@@ -366,7 +404,7 @@ export function createTicketService(deps: TicketServiceDeps) {
     return new ApiError(502, 'STEP_FAILED', `the step could not be applied to ticket #${ticket.number}`, { cause: (err as Error)?.name ?? 'unknown' });
   }
 
-  return { intake, get, list, step, customerMessage, findTicket, toView, runUpdate, starter };
+  return { intake, get, list, step, retryRecord, customerMessage, findTicket, toView, runUpdate, starter };
 }
 
 export type TicketService = ReturnType<typeof createTicketService>;

@@ -122,6 +122,9 @@ export function createUserService(sequelize: Sequelize, hooks: UserHooks = {}) {
         await lockCustomer(u.customerId!, transaction);
         await requesterRoom(u.customerId!, await planOf(u.customerId!, transaction), transaction);
       }
+      // Disabling ends the person's browser sessions for good: enabling them again later does not
+      // bring back a session opened before (someone may have been disabled for sharing it).
+      if (!enabled) await User.increment('sessionGeneration', { where: { id: u.id }, transaction });
       u = await u.update({ enabled }, { transaction });
       await audit(actor, enabled ? 'user.enable' : 'user.disable', { type: 'user', id: u.id }, { email: u.email }, transaction);
       return view(u);

@@ -15,6 +15,8 @@ export const SA = {
   assignee: defineSearchAttributeKey('Assignee', SearchAttributeType.KEYWORD),
   responseDueAt: defineSearchAttributeKey('ResponseDueAt', SearchAttributeType.DATETIME),
   resolutionDueAt: defineSearchAttributeKey('ResolutionDueAt', SearchAttributeType.DATETIME),
+  // Set while the ticket's record cannot be written (a lead must retry it): findable when Postgres is what is down.
+  recordStuck: defineSearchAttributeKey('RecordStuck', SearchAttributeType.BOOL),
   // On session workflows (children of a ticket): which kind, and where it stands.
   sessionKind: defineSearchAttributeKey('SessionKind', SearchAttributeType.KEYWORD),
   sessionStatus: defineSearchAttributeKey('SessionStatus', SearchAttributeType.KEYWORD),

@@ -15,6 +15,7 @@ import type { HeldMailService } from '../services/held-mail';
 import { ApiError, retryAfterOf } from '../api/errors';
 import { noStore } from '../api/security-headers';
 import { unstorableIssues } from '../domain/storable-text';
+import { decodedPath } from '../api/middleware';
 import { redactUrl } from '../runtime/logger';
 import { isLang, type Lang } from './i18n';
 import { render, webDir, locals } from './render';
@@ -72,9 +73,11 @@ export function webRouter(deps: WebDeps): Router {
     next();
   });
   r.use(doubleCsrfProtection);
-  // The API's rule for text no store can keep (domain/storable-text.ts), in the page's words.
+  // The API's rule for text no store can keep (domain/storable-text.ts), in the page's words: the
+  // path (an undecodable one too), the form and the query.
   r.use((req, res, next) => {
-    const issues = [...(unstorableIssues(req.body) ?? []), ...(unstorableIssues(req.query) ?? [])];
+    const path = decodedPath(req.path);
+    const issues = [...(path === null ? ['path'] : (unstorableIssues(path) ?? [])), ...(unstorableIssues(req.body) ?? []), ...(unstorableIssues(req.query) ?? [])];
     if (issues.length === 0) return next();
     render(req, res, 'error', { message: 'error.unstorableText' }, 400);
   });

@@ -6,7 +6,7 @@ import type { Request, Response } from 'express';
 import { Eta } from 'eta';
 import type { Principal } from '../services/access';
 import { formatBytes, formatDate, formatDuration, translator, type Lang } from './i18n';
-import { countdown, eventText } from './view-models';
+import { countdowns, eventText } from './view-models';
 
 /** web/<name> from the sources (ts-node) and from the build (dist/web → ../../web). */
 export function webDir(name: 'views' | 'static'): string {
@@ -41,7 +41,7 @@ export function render(req: Request, res: Response, view: string, data: Record<s
     date: (at: string | Date | number | null | undefined, tz?: string) => formatDate(l.lang, at, tz),
     duration: formatDuration,
     bytes: formatBytes,
-    countdown: (...a: Parameters<typeof countdown>) => countdown(...a),
+    countdowns,
     eventText: (e: Parameters<typeof eventText>[1]) => eventText(t, e),
     langHref: (lang: Lang) => {
       const q = new URLSearchParams(req.query as Record<string, string>);

@@ -1,30 +1,49 @@
 // What the templates show for a clock and for a history event, in the page's language.
+import { atRiskFrom, clockCounts, clockRisk, type ClockRisk } from '../domain/at-risk';
 import type { ClockView } from '../domain/sla-clock';
+import type { ClockName, TicketStatus } from '../domain/ticket-lifecycle';
 import { hasKey, type MessageKey, type Translate } from './i18n';
-
-// The usual first warning (DEFAULT_ESCALATION); the workflow's own warnedAt wins when it fired earlier.
-const WARN_FRACTION = 0.75;
 
 export interface Countdown {
   running: boolean;
-  risk: 'ok' | 'at-risk' | 'breached' | 'done';
+  risk: ClockRisk;
   status: ClockView['status'];
   dueAt: string | null;
-  targetMs: number;
+  /** When the live countdown turns at risk (domain/at-risk.ts); null: it will not by the time alone. */
+  riskFrom: string | null;
   warned: boolean;
   remainingMs: number;
   metAt: string | null;
   breachedAt: string | null;
 }
 
-/** `running`: the ticket's state says this clock still counts (response: open; resolution: open or in progress). */
-export function countdown(c: ClockView, running: boolean): Countdown {
-  const live = running && c.dueAt !== null;
-  let risk: Countdown['risk'] = 'done';
-  if (c.status === 'breached' || (live && c.remainingMs < 0)) risk = 'breached';
-  else if (live && (c.warnedAt !== null || c.remainingMs <= (1 - WARN_FRACTION) * c.targetMs)) risk = 'at-risk';
-  else if (live || c.status === 'paused') risk = 'ok';
-  return { running: live, risk, status: c.status, dueAt: c.dueAt, targetMs: c.targetMs, warned: c.warnedAt !== null, remainingMs: c.remainingMs, metAt: c.metAt, breachedAt: c.breachedAt };
+/** `running`: the ticket's state says this clock still counts; `warnAt`: the first warning level of its targets. */
+export function countdown(c: ClockView, running: boolean, warnAt: number | null): Countdown {
+  return {
+    running: running && c.dueAt !== null,
+    risk: clockRisk(c, running, warnAt),
+    status: c.status,
+    dueAt: c.dueAt,
+    riskFrom: atRiskFrom(c, running, warnAt),
+    warned: c.warnedAt !== null,
+    remainingMs: c.remainingMs,
+    metAt: c.metAt,
+    breachedAt: c.breachedAt,
+  };
+}
+
+/** A ticket as the services show it, as far as its countdowns go. */
+export interface TicketClocks {
+  status: TicketStatus;
+  sla: Record<ClockName, ClockView>;
+  /** The first warning level of the ticket's own chain (null: none before the breach). */
+  targets: { warningThreshold: number | null };
+}
+
+/** Both countdowns of a ticket, for every page that shows them. */
+export function countdowns(x: TicketClocks): Record<ClockName, Countdown> {
+  const one = (name: ClockName) => countdown(x.sla[name], clockCounts(x.status, name), x.targets.warningThreshold);
+  return { response: one('response'), resolution: one('resolution') };
 }
 
 export interface EventLike {
@@ -48,6 +67,3 @@ export function eventDetail(e: EventLike): string | null {
   for (const k of ['message', 'resolution', 'reason'] as const) if (typeof d[k] === 'string' && d[k]) return d[k] as string;
   return null;
 }
-
-/** Events a requester sees; alarms and escalation are the support team's business. */
-export const CUSTOMER_EVENTS = ['received', 'responded', 'waiting_on_customer', 'customer_replied', 'customer_message', 'resolved', 'reopened', 'closed', 'session_proposed', 'session_confirmed', 'session_held', 'session_cancelled'];

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
-import { PRELOADED_MODULES, WORKFLOWS_PATH } from './workflow-bundle';
+import { bundleWorkflows, bundlerLog } from './workflow-bundle';
 
 export interface TicketWorkerOptions {
   connection: NativeConnection;
@@ -93,7 +93,7 @@ export function effectiveIsolateTimeoutMs(requested = DEFAULT_ISOLATE_TIMEOUT_MS
   return requested === 0 && !workerPatchApplied() ? SDK_ISOLATE_TIMEOUT_MS : requested;
 }
 
-export function createTicketWorker(o: TicketWorkerOptions): Promise<Worker> {
+export async function createTicketWorker(o: TicketWorkerOptions): Promise<Worker> {
   const requested = o.isolateTimeoutMs ?? DEFAULT_ISOLATE_TIMEOUT_MS;
   const isolateTimeoutMs = effectiveIsolateTimeoutMs(requested);
   if (isolateTimeoutMs !== requested) {
@@ -107,7 +107,8 @@ export function createTicketWorker(o: TicketWorkerOptions): Promise<Worker> {
     namespace: o.namespace,
     taskQueue: o.taskQueue,
     activities: createActivities(o.activityDeps),
-    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: PRELOADED_MODULES } }),
+    // Bundled here unless given (WORKFLOW_BUNDLE_PATH, the tests' shared bundle): the one way of bundling, quietly.
+    workflowBundle: o.workflowBundle ?? (await bundleWorkflows(undefined, undefined, bundlerLog(Runtime.instance().logger))),
     shutdownGraceTime: o.shutdownGraceTime ?? '10 seconds',
     maxCachedWorkflows: o.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     stickyQueueScheduleToStartTimeout: STICKY_QUEUE_TIMEOUT_MS,

@@ -1,6 +1,7 @@
 // How the workflow code is bundled: one place for the worker, the tests, the replay tests and the
 // benchmarks, so that all of them run the same bundle.
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import type { Logger, LogLevel } from '@temporalio/common';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -23,9 +24,26 @@ export const PRELOADED_MODULES = [
   '../temporal/search-attributes',
 ].map((m) => require.resolve(m));
 
-const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
+const quiet: Logger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
+
+/**
+ * The bundler's log one level down: it writes webpack's whole report (every module of the bundle,
+ * a few hundred lines) at info, which would fill the default log at every worker start. At debug it
+ * is there for LOG_LEVEL=debug; warnings and errors stay what they are.
+ */
+export function bundlerLog(log: Logger): Logger {
+  const down = (level: LogLevel): LogLevel => (level === 'INFO' ? 'DEBUG' : level);
+  return {
+    log: (level, message, meta) => log.log(down(level), message, meta),
+    trace: (message, meta) => log.trace(message, meta),
+    debug: (message, meta) => log.debug(message, meta),
+    info: (message, meta) => log.debug(message, meta),
+    warn: (message, meta) => log.warn(message, meta),
+    error: (message, meta) => log.error(message, meta),
+  };
+}
 
 /** The engine's workflows by default; other workflow code (a test fixture, the bench's no-op) may preload none. */
-export function bundleWorkflows(workflowsPath: string = WORKFLOWS_PATH, preloadModules: string[] = PRELOADED_MODULES): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath, preloadModules, logger: quiet });
+export function bundleWorkflows(workflowsPath: string = WORKFLOWS_PATH, preloadModules: string[] = PRELOADED_MODULES, logger: Logger = quiet): Promise<WorkflowBundle> {
+  return bundleWorkflowCode({ workflowsPath, preloadModules, logger });
 }

@@ -48,7 +48,17 @@ export interface TicketSnapshotView extends StepResult {
   assignee: Person | null;
   respondedVia: ResponseVia | null;
   breached: boolean;
+  /** Set while the ticket's record cannot be written (see retryRecordUpdate). */
+  recordStuck: RecordStuckView | null;
   asOf: string;
+}
+
+/** A ticket whose record failed for good: since when, why, and how many records wait to be written. */
+export interface RecordStuckView {
+  since: string;
+  type: string;
+  reason: string;
+  records: number;
 }
 
 /** Who performs a step; the API fills it from the caller. */
@@ -101,6 +111,21 @@ export const OPS_STEP_SIGNALS = Object.fromEntries(
 export const OPS_STEP_UPDATES = Object.fromEntries(
   Object.entries(OPS_STEP_NAMES).map(([kind, name]) => [kind, defineUpdate<StepResult, [OpsStepPayload]>(name)]),
 ) as Record<StepKind, UpdateDefinition<StepResult, [OpsStepPayload]>>;
+
+// ---- A stuck record: written again once the fault is fixed ----------------------------------------
+
+/** What a retry of the record did: how many waiting records it wrote (0: nothing was owed). */
+export interface RetryRecordResult extends StepResult {
+  written: number;
+}
+
+/** The API's retry (a lead's button in the console): the caller was authenticated there. */
+export const retryRecordUpdate = defineUpdate<RetryRecordResult, [Actor]>('retryRecord');
+
+/** The same from the Temporal UI or CLI, as a Signal or an Update; the payload names the lead: {"actor": "<e-mail>"}. */
+export const OPS_RETRY_RECORD = 'ops.retry-record';
+export const opsRetryRecordSignal = defineSignal<[OpsStepPayload]>(OPS_RETRY_RECORD);
+export const opsRetryRecordUpdate = defineUpdate<RetryRecordResult, [OpsStepPayload]>(OPS_RETRY_RECORD);
 
 /** The customer wrote to the ticket (inbound e-mail); not a technician step, so not in STEP_UPDATES. */
 export const customerMessageUpdate = defineUpdate<StepResult, [Actor & CustomerMessage]>('customerMessage');
@@ -181,6 +206,15 @@ export const VALIDATION_FAILED = 'VALIDATION_FAILED';
 
 /** ApplicationFailure type for an assignee who is not an enabled technician or lead (an ops update). */
 export const UNKNOWN_TECHNICIAN = 'UNKNOWN_TECHNICIAN';
+
+/** ApplicationFailure type for an ops actor who is not an enabled member of staff allowed to do it (an ops update). */
+export const UNKNOWN_ACTOR = 'UNKNOWN_ACTOR';
+
+/** ApplicationFailure type for an ops step refused because the directory could not be read (its retries ran out). */
+export const DIRECTORY_UNAVAILABLE = 'DIRECTORY_UNAVAILABLE';
+
+/** ApplicationFailure type for a retry of a stuck record that failed again: the ticket stays stuck. */
+export const RECORD_STILL_FAILING = 'RECORD_STILL_FAILING';
 
 /** ApplicationFailure type for a step the ticket's state does not allow. */
 export const STEP_NOT_ALLOWED = 'STEP_NOT_ALLOWED';

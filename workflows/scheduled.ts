@@ -4,9 +4,9 @@
 import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { TicketActivities } from '../activities';
 
-const READ = { startToCloseTimeout: '2 minutes', retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' } } as const;
-// Mail may be down for a while: each report retries on its own without holding up the others.
-const MAIL = { startToCloseTimeout: '1 minute', retry: { initialInterval: '2 seconds', maximumInterval: '5 minutes' } } as const;
+import { MAIL, SCHEDULED as READ } from './activity-options';
+
+// Mail may be down for a while: each report retries on its own (within MAIL's day) without holding up the others.
 const { advancedCustomersForMonth, keepAdvancedTerms, sendLeadDigest } = proxyActivities<TicketActivities>(READ);
 const { sendMonthlyReport } = proxyActivities<TicketActivities>(MAIL);
 

@@ -22,6 +22,7 @@ import type { SessionActivities, SessionMailType } from '../activities/sessions'
 import { SESSION_ACTIONS_BY_STATUS, SESSION_LABELS, proposedStart, type SessionAction, type SessionEventType, type SessionOutcome, type SessionParty, type SessionStatus } from '../domain/sessions';
 import { SA } from '../temporal/search-attributes';
 import { refuseUnstorable } from './payload-checks';
+import { LOOKUP, MAIL, WRITE, failedForGood } from './activity-options';
 import {
   STEP_NOT_ALLOWED,
   WAIT_FOR_HANDLERS,
@@ -35,17 +36,13 @@ import {
   type SessionWorkflowInput,
 } from './definitions';
 
-// Call sites add a summary with executeWithOptions (user metadata); timeouts and retries stay these.
-const acts = proxyActivities<SessionActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-});
+// Call sites add a summary with executeWithOptions (user metadata); timeouts and retries stay these
+// (workflows/activity-options.ts): bounded, like every activity's.
+const { recordSession } = proxyActivities<SessionActivities>(WRITE);
+const directory = proxyActivities<SessionActivities>(LOOKUP);
 
 // Like the ticket's e-mails: SMTP may be down for long; retries never hold up the session's timers.
-const mail = proxyActivities<SessionActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', maximumInterval: '5 minutes' },
-});
+const mail = proxyActivities<SessionActivities>(MAIL);
 
 export interface SessionResult {
   sessionId: string;
@@ -115,7 +112,9 @@ async function runSession(input: SessionWorkflowInput): Promise<SessionResult> {
         `Host: ${host ? host.email : input.kind === 'brand' ? engineers.map((e) => e.email).join(', ') || 'no engineer contact yet' : 'not chosen yet'}`,
       ].join('\n\n'),
     );
-    await acts.recordSession.executeWithOptions({ summary: `#${input.number} ${label} record: ${lastEvent}, ${status}` }, [{
+    // The row is the whole session each time: a record that failed for good is mended by the next
+    // one, and the ticket's history (report) holds every event meanwhile. The session goes on.
+    await recordSession.executeWithOptions({ summary: `#${input.number} ${label} record: ${lastEvent}, ${status}` }, [{
       sessionId: input.sessionId,
       ticketId: input.ticketId,
       kind: input.kind,
@@ -130,7 +129,19 @@ async function runSession(input: SessionWorkflowInput): Promise<SessionResult> {
       notes,
       requestedBy: input.requestedBy,
       lastEvent,
-    }]);
+    }]).catch((err) => {
+      if (!failedForGood(err)) throw err;
+      log.error('session record failed for good; the next one writes the session again', { sessionId: input.sessionId, lastEvent, err: String(err.cause ?? err) });
+    });
+  }
+
+  /** A directory read that failed for good counts as nobody found: the session waits and asks again. */
+  function lookUp<T>(read: () => Promise<T>, nobody: T): Promise<T> {
+    return read().catch((err) => {
+      if (!failedForGood(err)) throw err;
+      log.error('directory read failed for good; looking again later', { sessionId: input.sessionId, err: String(err.cause ?? err) });
+      return nobody;
+    });
   }
 
   /** Record, and tell the ticket, which keeps the one history of everything that happened. */
@@ -256,16 +267,16 @@ async function runSession(input: SessionWorkflowInput): Promise<SessionResult> {
       wake = false;
       if (input.kind === 'specialist') {
         if (!(keepHost && host)) {
-          host = await acts.findSpecialist.executeWithOptions({ summary: `#${input.number} find a ${input.technology} specialist` }, [{ technology: input.technology!, exclude: excluded }]);
+          host = await lookUp(() => directory.findSpecialist.executeWithOptions({ summary: `#${input.number} find a ${input.technology} specialist` }, [{ technology: input.technology!, exclude: excluded }]), null);
           // Everyone declined or lapsed: start again from the least loaded.
           if (!host && excluded.length) {
             excluded.length = 0;
-            host = await acts.findSpecialist.executeWithOptions({ summary: `#${input.number} find a ${input.technology} specialist, again from the least loaded` }, [{ technology: input.technology!, exclude: [] }]);
+            host = await lookUp(() => directory.findSpecialist.executeWithOptions({ summary: `#${input.number} find a ${input.technology} specialist, again from the least loaded` }, [{ technology: input.technology!, exclude: [] }]), null);
           }
         }
         if (host) return;
       } else if (input.kind === 'brand') {
-        engineers = await acts.findBrandContacts.executeWithOptions({ summary: `#${input.number} find ${input.brand} engineer contacts` }, [{ brand: input.brand! }]);
+        engineers = await lookUp(() => directory.findBrandContacts.executeWithOptions({ summary: `#${input.number} find ${input.brand} engineer contacts` }, [{ brand: input.brand! }]), []);
         if (engineers.length) return;
       } else {
         return;

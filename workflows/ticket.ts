@@ -5,6 +5,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   ChildWorkflowCancellationType,
+  type TemporalFailure,
   ParentClosePolicy,
   allHandlersFinished,
   condition,
@@ -20,7 +21,7 @@ import {
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { TicketActivities } from '../activities';
-import { notificationsFor } from '../domain/notifications';
+import { notificationsFor, stuckRecordNotice, type Notification } from '../domain/notifications';
 import { IMPACT_LABELS } from '../domain/plans';
 import { dueAt } from '../domain/sla-clock';
 import { SESSION_LABELS, sessionWorkflowId } from '../domain/sessions';
@@ -42,6 +43,8 @@ import {
   applyDueAlarms,
   applyStep,
   applyStepRefused,
+  applyRecordResumed,
+  applyRecordStuck,
   checkStep,
   isBreached,
   nextWakeUp,
@@ -50,26 +53,34 @@ import {
   receivedEvent,
   slaView,
   StepNotAllowed,
+  type Person,
   type Step,
   type StepKind,
   type TicketEvent,
   type TicketState,
   type Transition,
 } from '../domain/ticket-lifecycle';
-import type { TicketSnapshot } from '../activities/types';
+import type { RecordInput, TicketSnapshot } from '../activities/types';
 import {
+  DIRECTORY_UNAVAILABLE,
   NOT_IN_PLAN,
+  OPS_RETRY_RECORD,
   OPS_STEP_NAMES,
   OPS_STEP_SIGNALS,
   OPS_STEP_UPDATES,
   SESSION_WORKFLOW_TYPES,
+  RECORD_STILL_FAILING,
+  UNKNOWN_ACTOR,
   UNKNOWN_TECHNICIAN,
   VALIDATION_FAILED,
   STEP_NOT_ALLOWED,
   STEP_UPDATES,
   WAIT_FOR_HANDLERS,
   customerMessageUpdate,
+  opsRetryRecordSignal,
+  opsRetryRecordUpdate,
   requestSessionUpdate,
+  retryRecordUpdate,
   sessionEventSignal,
   slaStateQuery,
   ticketWorkflowId,
@@ -83,30 +94,25 @@ import {
 } from './definitions';
 import { SA, STARTED_TICKET_STATE } from '../temporal/search-attributes';
 import type { AssigneeRef } from '../domain/step-bodies';
-import type { Notification } from '../domain/notifications';
 import { refuseUnstorable } from './payload-checks';
+import { unstorableIssues } from '../domain/storable-text';
+import { LOOKUP, MAIL, WRITE, failedForGood, failureOf } from './activity-options';
 
 // Activities are called through executeWithOptions only to add a summary (user metadata, outside
-// the determinism check); their timeouts and retries stay those of the proxy.
-// The record's timeouts and retries, whether it runs as an activity (histories from before
-// RECORD_LOCALLY_PATCH) or locally.
-const RECORD_OPTIONS = {
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-} as const;
-const { recordTicket, findAssignee } = proxyActivities<TicketActivities>(RECORD_OPTIONS);
+// the determinism check); their timeouts and retries stay those of the proxy, all bounded
+// (workflows/activity-options.ts). The record's, whether it runs as an activity (histories from
+// before RECORD_LOCALLY_PATCH) or locally, are WRITE's; when they run out the ticket is stuck.
+const { recordTicket, markRecordStuck, clearRecordStuck } = proxyActivities<TicketActivities>(WRITE);
+const { findAssignee, findActor } = proxyActivities<TicketActivities>(LOOKUP);
 
 // The same record as a local activity: it runs inside the workflow task that decided it, so an
 // alarm costs one workflow task and no activity task (a timer's workflow task, the record, the next
 // timer), and the history it adds is a marker instead of an activity's three events and a second
 // workflow task. Histories from before RECORD_LOCALLY_PATCH recorded it as an activity and replay so.
-const { recordTicket: recordTicketLocally } = proxyLocalActivities<TicketActivities>(RECORD_OPTIONS);
+const { recordTicket: recordTicketLocally } = proxyLocalActivities<TicketActivities>(WRITE);
 
 // E-mail may be down for a long time; it retries on its own without holding up the SLA clocks.
-const { notify } = proxyActivities<TicketActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', maximumInterval: '5 minutes' },
-});
+const { notify } = proxyActivities<TicketActivities>(MAIL);
 
 // The step schemas, and zod with them, load on a ticket's first step check rather than with the
 // workflow: every run evaluates the modules it imports (again after each eviction from the worker's
@@ -188,12 +194,142 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
         );
       }
     }
+    // decidedIn: a local record runs before its workflow task is committed; if that task is lost,
+    // its retry may decide otherwise under the same event numbers, and its record must win.
+    const input: RecordInput = { ticketId: state.ticketId, events: t.events, snapshot: snapshot(), ...(queued ? { notifications: mails } : {}), decidedIn: workflowInfo().historyLength };
+    // A stuck ticket writes nothing until a lead retries: what it decides waits behind what failed.
+    if (stuck) {
+      owe(input);
+      void remark();
+      return;
+    }
+    try {
+      await write(input);
+    } catch (err) {
+      if (!failedForGood(err)) throw err;
+      await recordFailed(input, err);
+    }
+  }
+
+  function write(input: RecordInput): Promise<void> {
     const record = has(RECORD_LOCALLY_PATCH) ? recordTicketLocally : recordTicket;
-    await record.executeWithOptions({ summary: recordSummary(state.number, t.events, queued ? mails : []) }, [
-      // decidedIn: a local record runs before its workflow task is committed; if that task is lost,
-      // its retry may decide otherwise under the same event numbers, and its record must win.
-      { ticketId: state.ticketId, events: t.events, snapshot: snapshot(), ...(queued ? { notifications: mails } : {}), decidedIn: workflowInfo().historyLength },
-    ]);
+    return record.executeWithOptions({ summary: recordSummary(state.number, input.events, input.notifications ?? []) }, [input]);
+  }
+
+  // ---- A record that failed for good (Postgres refused it, or its retries ran out): the ticket is
+  // stuck. It goes on deciding (its clocks fire, steps apply), keeps every record it could not write
+  // in order, says so where the ticket's own rows are not needed (a mark of its own, the lead's
+  // e-mail, a search attribute, its details), and writes them all once a lead retries.
+
+  /** Records not written yet, oldest first; only while stuck. */
+  const owed: RecordInput[] = [];
+  let stuck: { since: number; type: string; reason: string } | null = null;
+  let retrying: Promise<unknown> = Promise.resolve();
+
+  /** In event order: records tried at the same time may fail in any order. */
+  function owe(input: RecordInput): void {
+    const first = (r: RecordInput) => r.events[0]?.seq ?? 0;
+    const at = owed.findIndex((r) => first(r) > first(input));
+    owed.splice(at < 0 ? owed.length : at, 0, input);
+    setCurrentDetails(currentDetails(state, lastRefusal, stuckDetails()));
+  }
+
+  async function recordFailed(input: RecordInput, err: TemporalFailure): Promise<void> {
+    owe(input);
+    const failure = failureOf(err);
+    if (stuck) {
+      // Another record failed first (they were tried together): one episode, one mark, counting this one.
+      void remark();
+      return;
+    }
+    stuck = { since: Date.now(), ...failure };
+    upsertSearchAttributes([{ key: SA.recordStuck, value: true }]);
+    // The history says so in its place (written with the rest): its commit only adds to what is owed,
+    // and starts the mark, which carries the lead's e-mail.
+    const marked = applyRecordStuck(state, { ...failure, records: owed.length }, stuck.since);
+    notice = stuckRecordNotice(state.ticketId, marked.events[0]);
+    await commit(marked);
+    log.error('ticket record failed for good: the ticket is stuck until a lead retries it', { ticket: state.number, type: failure.type, reason: failure.reason });
+    // Visible before the step or the timer that failed goes on.
+    await (marking ?? remark());
+  }
+
+  // The stuck mark follows what is owed (one write at a time, the latest state when it runs), so a
+  // database that is down holds up no step or timer: only the first mark of an episode is awaited.
+  let marking: Promise<void> | null = null;
+  let remarkDue = false;
+  let notice: Notification | undefined;
+
+  /** The stuck mark and, on an episode's first, the lead's e-mail; if even that fails, the workflow's details and search attribute still say it. */
+  function remark(): Promise<void> {
+    remarkDue = true;
+    // Started after this returns (a later microtask), so `marking` is set before the run can clear it.
+    marking ??= Promise.resolve().then(async () => {
+      while (remarkDue && stuck) {
+        remarkDue = false;
+        const tell = notice;
+        notice = undefined;
+        try {
+          await markRecordStuck.executeWithOptions({ summary: `#${state.number} record stuck: ${owed.length} waiting` }, [
+            { ticketId: state.ticketId, since: stuck.since, type: stuck.type, reason: stuck.reason, records: owed.length, ...(tell ? { notice: tell } : {}) },
+          ]);
+        } catch (err) {
+          // The lead's e-mail goes with the next mark that can be written (the next record owed, a retry);
+          // nothing here may end the loop early (it would leave `marking` set for good).
+          notice ??= tell;
+          log.error('could not mark the ticket stuck', { ticket: state.number, err: String(err) });
+        }
+      }
+      // In the same synchronous step as the loop's last test: a remark from now on starts a new run.
+      marking = null;
+    });
+    return marking;
+  }
+
+  const stuckDetails = () => (stuck ? { since: stuck.since, type: stuck.type, reason: stuck.reason, records: owed.length } : null);
+
+  /**
+   * Write what is owed, in order, and clear the mark; the retry is recorded as who did it. Retries
+   * run one at a time. On a ticket that is not stuck it only clears a mark left behind.
+   */
+  function retryRecord(actor: string): Promise<number> {
+    const run = retrying.then(async () => {
+      if (!stuck) {
+        await clearRecordStuck.executeWithOptions({ summary: `#${state.number} record not stuck` }, [{ ticketId: state.ticketId }]).catch(() => undefined);
+        return 0;
+      }
+      let written = 0;
+      while (owed.length > 0) {
+        try {
+          await write(owed[0]);
+        } catch (err) {
+          if (!failedForGood(err)) throw err;
+          stuck = { ...stuck, ...failureOf(err) };
+          await remark();
+          setCurrentDetails(currentDetails(state, lastRefusal, stuckDetails()));
+          throw ApplicationFailure.create({
+            type: RECORD_STILL_FAILING,
+            message: `the record of ticket #${state.number} still fails (${stuck.type}: ${stuck.reason}); ${written} of ${written + owed.length} waiting records written`,
+            nonRetryable: true,
+            details: [{ written, waiting: owed.length, type: stuck.type }],
+          });
+        }
+        owed.shift();
+        written++;
+      }
+      const since = stuck.since;
+      stuck = null;
+      upsertSearchAttributes([{ key: SA.recordStuck, value: false }]);
+      // A mark still being written must not land after the clear.
+      await marking;
+      await clearRecordStuck
+        .executeWithOptions({ summary: `#${state.number} record written again` }, [{ ticketId: state.ticketId }])
+        .catch((err) => log.error('could not clear the stuck mark', { ticket: state.number, err: String(err) }));
+      await commit(applyRecordResumed(state, { stuckSince: since, records: written }, Date.now(), actor));
+      return written;
+    });
+    retrying = run.catch(() => undefined);
+    return run;
   }
 
   /** The last step refused without an answer to its sender (an ops signal), shown in the details. */
@@ -220,7 +356,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     for (const { key, value } of attributes) published.set(key.name, comparable(value));
     const upsert = has(PUBLISH_CHANGES_PATCH) ? changed : attributes;
     if (upsert.length > 0) upsertSearchAttributes(upsert);
-    setCurrentDetails(currentDetails(state, lastRefusal));
+    setCurrentDetails(currentDetails(state, lastRefusal, stuckDetails()));
   }
 
   // A step that reaches a workflow before its first task ran (a busy server) is handled before the
@@ -262,13 +398,32 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     return run;
   }
 
-  type OpsOutcome = { ok: true; result: StepResult } | { ok: false; type: string; actor: string; reason: string; issues: string[] };
+  type OpsRefusal = { ok: false; type: string; actor: string; reason: string; issues: string[] };
+  type OpsOutcome<R = StepResult> = { ok: true; result: R } | OpsRefusal;
+
+  /**
+   * The person an ops payload names must be in the directory: enabled, and in a role that may do
+   * this (the API's permission of the same name). Null when they are; else the refusal.
+   */
+  async function unknownActor(parsed: { actor: string; email: string }, permission: 'workTickets' | 'retryRecords'): Promise<OpsRefusal | null> {
+    const roles = permission === 'workTickets' ? 'technician or lead' : 'lead or admin';
+    const refused = (type: string, reason: string): OpsRefusal => ({ ok: false, type, actor: parsed.actor, reason, issues: [] });
+    try {
+      const person = await findActor.executeWithOptions({ summary: `#${state.number} look up ops actor ${parsed.email}` }, [{ email: parsed.email, permission }]);
+      return person ? null : refused(UNKNOWN_ACTOR, `${parsed.email} is not an enabled ${roles} in the directory`);
+    } catch (err) {
+      if (!failedForGood(err)) throw err;
+      return refused(DIRECTORY_UNAVAILABLE, `the directory could not be read to check ${parsed.email}: ${failureOf(err).reason}`);
+    }
+  }
 
   async function opsStep(kind: StepKind, payload: OpsStepPayload): Promise<OpsOutcome> {
     await receivedFirst();
     return serialised(async () => {
       const parsed = stepChecks().parseOpsStep(kind, payload);
       if (!parsed.ok) return { ok: false, type: VALIDATION_FAILED, actor: parsed.actor, reason: parsed.reason, issues: parsed.issues };
+      const stranger = await unknownActor(parsed, 'workTickets');
+      if (stranger) return stranger;
       let step = parsed.step;
       try {
         checkStep(state, step);
@@ -277,7 +432,13 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
         throw err;
       }
       if (parsed.assignee) {
-        const person = await findAssignee.executeWithOptions({ summary: `#${state.number} look up assignee ${assigneeLabel(parsed.assignee)}` }, [parsed.assignee]);
+        let person: Person | null;
+        try {
+          person = await findAssignee.executeWithOptions({ summary: `#${state.number} look up assignee ${assigneeLabel(parsed.assignee)}` }, [parsed.assignee]);
+        } catch (err) {
+          if (!failedForGood(err)) throw err;
+          return { ok: false, type: DIRECTORY_UNAVAILABLE, actor: parsed.actor, reason: `the directory could not be read to find ${assigneeLabel(parsed.assignee)}: ${failureOf(err).reason}`, issues: [] };
+        }
         if (!person) return { ok: false, type: UNKNOWN_TECHNICIAN, actor: parsed.actor, reason: `${assigneeLabel(parsed.assignee)} is not an active technician or lead`, issues: [] };
         step = { kind: 'assign', assignee: person };
       }
@@ -293,24 +454,32 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     });
   }
 
+  /** A signal has nobody to answer: a refusal goes on the ticket's record, in its details and in the log. */
+  async function refusedSignal(step: StepKind | 'retry-record', name: string, outcome: OpsRefusal): Promise<void> {
+    const via = `signal ${name}`;
+    log.warn('ops step refused', { ticket: state.number, via, actor: outcome.actor, reason: outcome.reason });
+    lastRefusal = `${new Date(Date.now()).toISOString()} ${name} by ${outcome.actor}: ${outcome.reason}`;
+    await commit(applyStepRefused(state, { step, via, reason: outcome.reason, issues: outcome.issues }, Date.now(), outcome.actor));
+  }
+
+  /** The Update's answer to a refusal: its type is what the caller (the API, the CLI) tells apart. */
+  const refusedUpdate = (step: string, outcome: OpsRefusal) =>
+    ApplicationFailure.create({ type: outcome.type, message: outcome.reason, nonRetryable: true, details: [{ step, status: state.status, issues: outcome.issues }] });
+
   for (const kind of Object.keys(OPS_STEP_NAMES) as StepKind[]) {
-    // A signal has nobody to answer: a refusal goes on the ticket's record, in its details and in the log.
     setHandler(OPS_STEP_SIGNALS[kind], async (payload) => {
       const outcome = await opsStep(kind, payload);
-      if (outcome.ok) return;
-      const via = `signal ${OPS_STEP_NAMES[kind]}`;
-      log.warn('ops step refused', { ticket: state.number, via, actor: outcome.actor, reason: outcome.reason });
-      lastRefusal = `${new Date(Date.now()).toISOString()} ${OPS_STEP_NAMES[kind]} by ${outcome.actor}: ${outcome.reason}`;
-      await commit(applyStepRefused(state, { step: kind, via, reason: outcome.reason, issues: outcome.issues }, Date.now(), outcome.actor));
+      if (!outcome.ok) await refusedSignal(kind, OPS_STEP_NAMES[kind], outcome);
     });
     // The Update of the same name answers its caller, like the API: refused before it is accepted
-    // when the payload or the state says no, so nothing is recorded then.
+    // when the payload or the state says no, so nothing is recorded then; refused after it, with
+    // nothing recorded either, when the directory does not know the sender.
     setHandler(
       OPS_STEP_UPDATES[kind],
       async (payload) => {
         const outcome = await opsStep(kind, payload);
         if (outcome.ok) return outcome.result;
-        throw ApplicationFailure.create({ type: outcome.type, message: outcome.reason, nonRetryable: true, details: [{ step: kind, status: state.status, issues: outcome.issues }] });
+        throw refusedUpdate(kind, outcome);
       },
       {
         validator: (payload) => {
@@ -321,6 +490,51 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
       },
     );
   }
+
+  // ---- Retrying a stuck record: the API (a lead's button; the caller was authenticated there), and
+  // ops from the Temporal UI or CLI as a Signal or an Update, whose sender the directory must know.
+  setHandler(retryRecordUpdate, async ({ actor }) => ({ ...view(), written: await retryRecord(actor) }), {
+    validator: (args) => {
+      const issues = stepChecks().retryRecordIssues(args);
+      if (issues) throw invalidPayload('retry-record', issues);
+    },
+  });
+
+  async function opsRetry(payload: OpsStepPayload): Promise<OpsOutcome<number>> {
+    await receivedFirst();
+    return serialised(async () => {
+      const parsed = stepChecks().parseOpsRetryRecord(payload);
+      if (!parsed.ok) return { ok: false, type: VALIDATION_FAILED, actor: parsed.actor, reason: parsed.reason, issues: parsed.issues };
+      const stranger = await unknownActor(parsed, 'retryRecords');
+      if (stranger) return stranger;
+      try {
+        return { ok: true, result: await retryRecord(parsed.actor) };
+      } catch (err) {
+        if (err instanceof ApplicationFailure && err.type === RECORD_STILL_FAILING) return { ok: false, type: RECORD_STILL_FAILING, actor: parsed.actor, reason: err.message, issues: [] };
+        throw err;
+      }
+    });
+  }
+
+  setHandler(opsRetryRecordSignal, async (payload) => {
+    const outcome = await opsRetry(payload);
+    // Still failing is already on the mark and in the details; a refusal to record would only wait behind it.
+    if (!outcome.ok && outcome.type !== RECORD_STILL_FAILING) await refusedSignal('retry-record', OPS_RETRY_RECORD, outcome);
+  });
+  setHandler(
+    opsRetryRecordUpdate,
+    async (payload) => {
+      const outcome = await opsRetry(payload);
+      if (outcome.ok) return { ...view(), written: outcome.result };
+      throw refusedUpdate('retry-record', outcome);
+    },
+    {
+      validator: (payload) => {
+        const parsed = stepChecks().parseOpsRetryRecord(payload);
+        if (!parsed.ok) throw invalidPayload('retry-record', parsed.issues);
+      },
+    },
+  );
 
   // ---- Sessions: each runs as a child workflow; its events come back by signal and are recorded here.
   const sessionScopes = new Map<string, CancellationScope>();
@@ -397,6 +611,13 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   );
 
   setHandler(sessionEventSignal, async (ev) => {
+    // Sent by the ticket's own sessions, but anyone with the Temporal UI can send it: text no
+    // store can keep would leave the ticket stuck on its record, so it is dropped here.
+    const unstorable = unstorableIssues(ev);
+    if (unstorable) {
+      log.warn('session event refused: it carries text that cannot be stored', { ticket: state.number, sessionId: String(ev?.sessionId ?? '').slice(0, 100), paths: unstorable.map((i) => i.path) });
+      return;
+    }
     await commit(applySessionEvent(state, ev));
   });
 
@@ -431,6 +652,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     assignee: state.assignee,
     respondedVia: state.respondedVia,
     breached: isBreached(state),
+    recordStuck: stuck ? { since: new Date(stuck.since).toISOString(), type: stuck.type, reason: stuck.reason, records: owed.length } : null,
     asOf: new Date(Date.now()).toISOString(),
   }));
 
@@ -502,6 +724,8 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   }
 
   await Promise.all(sessionRuns);
+  // A stuck ticket ends only once what it owes its record is written (a lead's retry).
+  if (stuck) await condition(() => stuck === null);
   // allHandlersFinished() is a test, not a wait: a step still recording (close) used to be cut off
   // by the workflow's end (a 502 to the caller, the row left "resolved"). Tickets that ended
   // before this patch replay as they ran.
@@ -532,7 +756,7 @@ function refuse(check: () => void): void {
 }
 
 /** An Update's argument the step's schema refuses, in the failure type the API maps to 400. */
-function invalidPayload(kind: StepKind, issues: string[]): ApplicationFailure {
+function invalidPayload(kind: StepKind | 'retry-record', issues: string[]): ApplicationFailure {
   return ApplicationFailure.create({ type: VALIDATION_FAILED, message: `invalid payload for "${kind}": ${issues.join('; ')}`, nonRetryable: true, details: issues.map((message) => ({ message })) });
 }
 
@@ -549,8 +773,8 @@ function notifySummary(number: number, n: Notification): string {
 
 const mailLabel = (n: Notification) => `e-mail ${n.kind} to ${n.audience}`;
 
-/** What ops read on the workflow's page: its state, who has it, what falls due next. */
-function currentDetails(state: TicketState, lastRefusal: string | null): string {
+/** What ops read on the workflow's page: its state, who has it, what falls due next, a stuck record. */
+function currentDetails(state: TicketState, lastRefusal: string | null, stuck: { since: number; type: string; reason: string; records: number } | null): string {
   const sla = slaView(state, Date.now());
   const [next] = pendingAlarms(state);
   const close = autoCloseAt(state);
@@ -568,6 +792,9 @@ function currentDetails(state: TicketState, lastRefusal: string | null): string 
     `Resolution: ${sla.resolution.status}${sla.resolution.dueAt ? ` · due ${sla.resolution.dueAt}` : ''}`,
     nextLine,
     ...(lastRefusal ? [`Last refused step: ${lastRefusal}`] : []),
+    ...(stuck
+      ? [`**Record stuck** since ${new Date(stuck.since).toISOString()} (${stuck.type}: ${stuck.reason.slice(0, 300)}); ${stuck.records} record(s) waiting. Once fixed: ${OPS_RETRY_RECORD} with {"actor": "<a lead's e-mail>"}`]
+      : []),
   ].join('\n\n');
 }
 
@@ -578,3 +805,4 @@ function timerSummary(state: TicketState, wakeAt: number): string {
   if (customerReminderAt(state) === wakeAt) return `#${state.number} reminder to the customer at ${new Date(wakeAt).toISOString()}`;
   return `auto-close of resolved ticket #${state.number}`;
 }
+

@@ -4,7 +4,7 @@ import type { TicketService } from '../../services/tickets';
 import type { StepKind } from '../../domain/ticket-lifecycle';
 import { principal, requirePermission } from '../auth';
 import { ApiError } from '../errors';
-import { createTicketBody, listTicketsQuery, stepBodies } from '../schemas';
+import { createTicketBody, listTicketsQuery, retryRecordBody, stepBodies } from '../schemas';
 import { keyOf } from '../middleware';
 
 const STEPS = Object.keys(stepBodies) as StepKind[];
@@ -26,6 +26,12 @@ export function ticketRoutes(tickets: TicketService): Router {
 
   r.get('/:id', requirePermission('readTickets'), async (req, res) => {
     res.json(await tickets.get(String(req.params.id), principal(res)));
+  });
+
+  // A ticket whose record is stuck writes what it owes once the fault is fixed (leads, admins).
+  r.post('/:id/retry-record', requirePermission('retryRecords'), async (req, res) => {
+    retryRecordBody.parse(req.body ?? {});
+    res.json(await tickets.retryRecord(String(req.params.id), principal(res)));
   });
 
   r.post('/:id/:step', requirePermission('workTickets'), async (req, res) => {

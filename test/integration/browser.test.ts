@@ -148,7 +148,8 @@ describe('in a real browser', function () {
   it('a lead reads October\'s SLA report with its charts; a requester sees only its own customer', async () => {
     const acme = await t.createCustomerFixture('advanced');
     const beta = await t.createCustomerFixture('standard');
-    await seedTickets(t.sys.sequelize, octoberTickets(acme.id, beta.id));
+    // Filed by each customer's requester: a Standard requester's report is of their own tickets.
+    await seedTickets(t.sys.sequelize, octoberTickets(acme.id, beta.id, { [acme.id]: acme.requesterId, [beta.id]: beta.requesterId }));
     const lead = await t.admin('POST', '/api/users', { name: 'Lea Lead', email: `lead.browser.${Date.now()}@lastcall.test`, role: 'lead' });
     expect(lead.status).to.equal(201);
 

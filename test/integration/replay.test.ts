@@ -13,7 +13,7 @@ import { installTemporalRuntime } from '../../runtime/temporal-runtime';
 import { freePort } from '../../runtime/embedded-postgres';
 import { eventually, secondsPolicy, sleep, startTestSystem, type TestSystem } from '../support/harness';
 import { Ticket } from '../../db/models';
-import { OPS_STEP_SIGNALS, OPS_STEP_UPDATES, WAIT_FOR_HANDLERS } from '../../workflows/definitions';
+import { OPS_STEP_SIGNALS, OPS_STEP_UPDATES, WAIT_FOR_HANDLERS, opsRetryRecordSignal, slaStateQuery } from '../../workflows/definitions';
 import { CUSTOMER_REMINDERS_PATCH, MAIL_OUTBOX_PATCH, PUBLISH_CHANGES_PATCH, RECORD_LOCALLY_PATCH, GENERATION_PATCH } from '../../workflows/ticket';
 
 const HISTORIES = path.join(__dirname, '..', 'histories');
@@ -147,14 +147,41 @@ describe('workflow replay', function () {
       recordTicketHistory('ops-signals', 'record-ops', { response: 'PT30S', resolution: 'PT60S' }, async (t, ticket) => {
         const handle = t.sys.temporal.workflow.getHandle(ticket.workflowId);
         const actor = 'olga.ops@lastcall.test';
+        // Ops actors are people of the directory (each ops step looks its sender up first).
+        expect((await t.admin('POST', '/api/users', { name: 'Olga Ops', email: actor, role: 'lead' })).status).to.equal(201);
         const types = async () => (await t.api('GET', `/api/tickets/${ticket.id}`)).body.events.map((e: any) => e.type);
-        // A refused signal, an assign resolved through the directory, a response, then an ops update and the API.
+        // A sender the directory does not know, a refused signal, an assign resolved through the
+        // directory, a response, then an ops update and the API.
+        await handle.signal(OPS_STEP_SIGNALS.respond, { actor: 'made.up@lastcall.test', via: 'phone', message: 'Not me' });
         await handle.signal(OPS_STEP_SIGNALS.close, { actor });
         await handle.signal(OPS_STEP_SIGNALS.assign, { actor, assigneeEmail: t.techEmail });
         await handle.signal(OPS_STEP_SIGNALS.respond, { actor, via: 'phone', message: 'Called the customer' });
         await eventually(async () => (await types()).includes('responded'));
         await handle.executeUpdate(OPS_STEP_UPDATES.resolve, { args: [{ actor, resolution: 'Restarted the service' }] });
         expect((await t.api('POST', `/api/tickets/${ticket.id}/close`, {})).status).to.equal(200);
+      }));
+  }
+
+  if (process.env.RECORD_HISTORIES) {
+    it('records the history of a ticket whose record failed for good, went on stuck, and was retried by a lead', () =>
+      recordTicketHistory('stuck-record', 'record-stuck', { response: 'PT6S', resolution: 'PT60S' }, async (t, ticket, step) => {
+        const lead = 'lea.lead@lastcall.test';
+        expect((await t.admin('POST', '/api/users', { name: 'Lea Lead', email: lead, role: 'lead' })).status).to.equal(201);
+        const stuck = async () => (await t.api('GET', `/api/tickets/${ticket.id}`)).body.recordStuck;
+        await eventually(async () => (await t.api('GET', `/api/tickets/${ticket.id}`)).body.events.length === 1, 20_000, 'received recorded');
+        // Postgres refuses this ticket's events (check_violation): the warning's record fails, the breach fires stuck.
+        await t.sys.sequelize.query(`
+          CREATE FUNCTION refuse_events() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN RAISE EXCEPTION 'refused' USING ERRCODE = 'check_violation'; END $$;
+          CREATE TRIGGER refuse_events BEFORE INSERT ON ticket_events FOR EACH ROW WHEN (NEW.ticket_id = '${ticket.id}') EXECUTE FUNCTION refuse_events();`);
+        await eventually(stuck, 20_000, 'stuck');
+        await eventually(async () => (await t.sys.temporal.workflow.getHandle(ticket.workflowId).query(slaStateQuery)).sla.response.status === 'breached', 20_000, 'breach while stuck');
+        await step('respond', { via: 'email', message: 'Sorry for the wait' });
+        await t.sys.sequelize.query('DROP TRIGGER refuse_events ON ticket_events');
+        await t.sys.temporal.workflow.getHandle(ticket.workflowId).signal(opsRetryRecordSignal, { actor: lead });
+        await eventually(async () => (await stuck()) === null, 20_000, 'written again');
+        await step('resolve', { resolution: 'Fixed' });
+        await step('close', {});
       }));
   }
 

@@ -22,7 +22,8 @@ describe('SLA reports', function () {
     const lead = await t.admin('POST', '/api/users', { name: 'Lea Lead', email: `lead.${Date.now()}@lastcall.test`, role: 'lead' });
     expect(lead.status).to.equal(201);
     leadToken = lead.body.token;
-    await seedTickets(t.sys.sequelize, octoberTickets(acme.id, beta.id));
+    // Filed by each customer's requester: a Standard requester's report is of their own tickets.
+    await seedTickets(t.sys.sequelize, octoberTickets(acme.id, beta.id, { [acme.id]: acme.requesterId, [beta.id]: beta.requesterId }));
   });
   after(async () => t?.stop());
 

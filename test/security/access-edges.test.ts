@@ -88,6 +88,20 @@ describe('access edges: sessions, headers, sign-in links', function () {
       expect(await count('SELECT count(*)::int AS n FROM web_sessions WHERE user_id = :id', { id: c.requesterId })).to.equal(2);
     });
 
+    it('disabling ends the sessions for good: enabled again, the person signs in anew', async () => {
+      const c = await t.createCustomerFixture('advanced');
+      const before = await signedIn(c.requesterToken);
+      expect(await signedInAt(before.web, '/tickets')).to.equal(true);
+      const meanwhile = await signedIn(c.requesterToken);
+      expect((await t.admin('POST', `/api/users/${c.requesterId}/disable`)).status).to.equal(200);
+      expect(await signedInAt(meanwhile.web, '/tickets')).to.equal(false);
+      // The other browser did not come back while the account was disabled: it still holds its cookie.
+      expect((await t.admin('POST', `/api/users/${c.requesterId}/enable`)).status).to.equal(200);
+      expect(await signedInAt(before.web, '/tickets')).to.equal(false);
+      const again = await signedIn(c.requesterToken);
+      expect(await signedInAt(again.web, '/tickets')).to.equal(true);
+    });
+
     it('reissuing ends the sessions opened with the old token; the new token opens a new one', async () => {
       const staff = (await t.admin('POST', '/api/users', { name: 'Rita Reissue', email: `rita.${randomBytes(3).toString('hex')}@lastcall.test`, role: 'technician', technologies: ['email'] })).body;
       const old = await signedIn(staff.token);

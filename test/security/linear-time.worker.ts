@@ -1,8 +1,8 @@
 // Runs in a worker thread for linear-time.test.ts, so a parser that has gone quadratic (hours on a
 // megabyte) can be stopped from outside: a synchronous loop cannot be interrupted in its own thread.
 // Each attack is a parser of text that outsiders send, fed ~1 MB of the worst input we know for it.
-// The fastest of three runs is reported (the machine is shared; a quadratic parser loses by orders of
-// magnitude, not by noise).
+// The fastest of several runs is reported (the machine is shared; a quadratic parser loses by orders
+// of magnitude, not by noise).
 import { parentPort } from 'node:worker_threads';
 import { clip, hintsFromBody, htmlText, personalText, ticketNumberOfOurMessageId, ticketNumbersInSubject } from '../../domain/inbound-text';
 import { automatedReason } from '../../mail/loop-guard';
@@ -15,6 +15,8 @@ import { isUuid } from '../../services/ids';
 import { redactUrl } from '../../runtime/logger';
 
 const MB = 1 << 20;
+/** linear-time.test.ts's budget per attack, in ms. */
+export const BUDGET_MS = 100;
 /** `unit` repeated to about a megabyte, then `tail`. */
 const fill = (unit: string, tail = '') => unit.repeat(Math.ceil(MB / unit.length)) + tail;
 const lines = (n: number, line: string) => Array.from({ length: n }, () => line);
@@ -91,8 +93,11 @@ if (parentPort) {
   for (const [name, build] of ATTACKS) {
     port.postMessage({ type: 'start', name });
     const attack = build();
+    // The fastest of three runs, and up to ten while none was within the budget: a test run shares
+    // two cores with a Temporal server and other test files, and a collection can stall one run. A
+    // linear parser gets under the budget on a quiet run; a quadratic one never does.
     let best = Infinity;
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 3 || (best > BUDGET_MS && i < 10); i++) {
       const t0 = performance.now();
       attack();
       best = Math.min(best, performance.now() - t0);

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
 import type { System } from '../../runtime/system';
-import { InboundMessage } from '../../db/models';
+import { HeldMail, InboundMessage } from '../../db/models';
 import { eventually, sleep, startApiReplica, startTestSystem, type TestSystem } from '../support/harness';
 import { WebClient } from '../support/web-client';
 import { authenticatedSender } from '../support/mail-auth';
@@ -21,6 +21,8 @@ const LIMITS = {
   intakePerRequester: { points: 3, windowS: 3600 },
   intakePerCustomer: { points: 5, windowS: 3600 },
   endUserCopies: { points: 2, windowS: 86_400 },
+  heldMailPerClient: { points: 3, windowS: 86_400 },
+  heldMailPerSender: { points: 2, windowS: 86_400 },
 };
 
 function expectLimited(res: Res, limit: string, max: number) {
@@ -197,6 +199,43 @@ describe('flood limits', function () {
     expect(refusal.text).to.contain('Demasiados casos o solicitudes en poco tiempo');
     expect(refusal.text).to.contain('Too many tickets or requests in a short time');
     expect(await ticketsOf(c.id)).to.equal(3);
+  });
+
+  it('forged mail fills nobody\'s held queue: a few per requester address, a few per sending server; strangers naming a ticket are not held', async () => {
+    const [a, b] = [await t.createCustomerFixture('standard'), await t.createCustomerFixture('standard')];
+    const forged = authenticatedSender(t.sys.inboundSmtp!.url);
+    const outcomeOf = (messageId: string) =>
+      eventually(() => InboundMessage.findOne({ where: { messageId } }).then((r) => (r && r.outcome !== 'processing' ? r : null)), 15_000, messageId);
+    const tag = randomBytes(3).toString('hex');
+    const sendForged = async (from: string, n: number, extra: Record<string, unknown> = {}) => {
+      const ids: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const messageId = `<forged.${tag}.${from.split('@')[0]}.${i}@customer.test>`;
+        await forged.send({ from, to: 'support@lastcall.test', subject: 'Please close my ticket', text: 'Forged', messageId, dkimWith: false, ...extra });
+        ids.push(messageId);
+      }
+      return Promise.all(ids.map(outcomeOf));
+    };
+    try {
+      // Per address: two held, the third dropped unanswered.
+      const first = await sendForged(a.requesterEmail, 3);
+      expect(first.map((r) => r.outcome)).to.deep.equal(['held', 'held', 'refused']);
+      expect(first[2].reason).to.match(/^RATE_LIMITED \(not held, not answered/);
+      // Per sending server: one more from another address fills this client's three; the next is dropped.
+      const second = await sendForged(b.requesterEmail, 2);
+      expect(second.map((r) => r.outcome)).to.deep.equal(['held', 'refused']);
+      // A stranger naming a real ticket would be refused once vouched for: not held at all, not answered.
+      const ticketNo = (await t.createTicket(a.id)).number;
+      const stranger = await sendForged(`mallory.${tag}@elsewhere.test`, 1, { subject: `Re: [Ticket #${ticketNo}] close it` });
+      expect(stranger[0].outcome).to.equal('refused');
+      expect(stranger[0].reason).to.match(/^UNKNOWN_SENDER \(not answered/);
+    } finally {
+      forged.close();
+    }
+    expect(await HeldMail.count({ where: { fromAddress: [a.requesterEmail, b.requesterEmail] } })).to.equal(3);
+    await sleep(300);
+    // Nobody answered: no mail to the stranger, none in reply to a forged message.
+    expect(t.inbox.find((m) => m.to.includes(`mallory.${tag}@elsewhere.test`) || String(m.headers.get('in-reply-to') ?? '').includes(`forged.${tag}`))).to.deep.equal([]);
   });
 
   it('end-user copies: tickets naming one address are limited per address per day, whoever files them', async () => {

@@ -23,13 +23,16 @@ export class Inbox {
   /** While true the server answers every recipient with a temporary failure (451), as an SMTP outage would. */
   refusing = false;
   refused = 0;
+  /** Recipients this server refuses for good (550), as a mailbox that does not exist. */
+  readonly rejects = new Set<string>();
 
   async start(): Promise<this> {
     this.server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
-      onRcptTo: (_address, _session, callback) => {
+      onRcptTo: (address, _session, callback) => {
+        if (this.rejects.has(address.address.toLowerCase())) return callback(Object.assign(new Error('no such mailbox'), { responseCode: 550 }));
         if (!this.refusing) return callback();
         this.refused++;
         callback(Object.assign(new Error('mail system unavailable, try again later'), { responseCode: 451 }));

@@ -15,6 +15,8 @@ export interface SeedTicket {
   receivedAt: string;
   status: 'open' | 'in_progress' | 'waiting_on_customer' | 'resolved' | 'closed';
   assignee?: string;
+  /** Who filed it; a Standard requester's report counts only their own tickets. */
+  requesterId?: string;
   /** After the "received" event, which is added. */
   events: SeedEvent[];
 }
@@ -23,15 +25,16 @@ export async function seedTickets(sequelize: Sequelize, tickets: SeedTicket[]): 
   const ids = new Map<string, string>();
   for (const t of tickets) {
     const [row] = await sequelize.query<{ id: string }>(
-      `INSERT INTO tickets (id, customer_id, requester_email, plan, impact, type, channel, subject, description, status,
+      `INSERT INTO tickets (id, customer_id, requester_id, requester_email, plan, impact, type, channel, subject, description, status,
                             received_at, targets, workflow_id, workflow_started_at, assignee, created_at, updated_at)
-       VALUES (gen_random_uuid(), :customerId, 'seed@customer.test', :plan, :impact, :type, :channel, :subject, 'seeded', :status,
+       VALUES (gen_random_uuid(), :customerId, :requesterId, 'seed@customer.test', :plan, :impact, :type, :channel, :subject, 'seeded', :status,
                :receivedAt, '{}', :workflowId, :receivedAt, :assignee, now(), now())
        RETURNING id`,
       {
         type: QueryTypes.SELECT,
         replacements: {
           ...t,
+          requesterId: t.requesterId ?? null,
           type: t.type ?? 'problem',
           channel: t.channel ?? 'email',
           subject: `seed ${t.name}`,
@@ -55,9 +58,14 @@ export async function seedTickets(sequelize: Sequelize, tickets: SeedTicket[]): 
 /**
  * October 2026 for two customers (Acme on Advanced, Beta on Standard), with tickets on the month's
  * edges in Santiago. The figures these give are worked out by hand in test/integration/reports.test.ts.
+ * `requesterOf`: who filed each customer's tickets (by customer id), where a test reads as them.
  */
-export function octoberTickets(acme: string, beta: string): SeedTicket[] {
+export function octoberTickets(acme: string, beta: string, requesterOf: Record<string, string> = {}): SeedTicket[] {
   // October 2026 in Santiago is UTC-3: it runs from 2026-10-01T03:00Z to 2026-11-01T03:00Z.
+  return octoberOf(acme, beta).map((x) => (requesterOf[x.customerId] ? { ...x, requesterId: requesterOf[x.customerId] } : x));
+}
+
+function octoberOf(acme: string, beta: string): SeedTicket[] {
   return [
     { name: 'T1', customerId: acme, plan: 'advanced', impact: 'A', receivedAt: '2026-10-05T12:00:00Z', status: 'closed', assignee: 'tech1@lastcall.test',
       events: [['assigned', '2026-10-05T12:10:00Z'], ['responded', '2026-10-05T12:30:00Z'], ['sla_met', '2026-10-05T12:30:00Z', { clock: 'response' }],

@@ -9,6 +9,8 @@ import { TICKET_STATUSES } from '../../domain/ticket-lifecycle';
 import { SESSION_ACTIONS, SESSION_KINDS, SESSION_OUTCOMES } from '../../domain/sessions';
 import type { ClockView } from '../../domain/sla-clock';
 import { countdown } from '../../web/view-models';
+import { firstWarningAt } from '../../domain/at-risk';
+import { DEFAULT_ESCALATION } from '../../domain/escalation';
 
 const h = (lines: Record<string, string>) => Object.entries(lines).map(([key, value]) => ({ key: key.toLowerCase(), line: `${key}: ${value}` }));
 
@@ -72,18 +74,20 @@ describe('i18n (unit)', () => {
 });
 
 describe('console countdown colours (unit)', () => {
+  // The default chain's first warning (75 %), which these colours were written for.
+  const warnAt = firstWarningAt({ escalation: DEFAULT_ESCALATION });
   const clock = (over: Partial<ClockView>): ClockView => ({ status: 'running', targetMs: 100_000, dueAt: '2026-11-25T12:00:00.000Z', remainingMs: 80_000, elapsedMs: 20_000, pausedMs: 0, metAt: null, breachedAt: null, warnedAt: null, ...over });
   it('ok while plenty is left, at risk past the warning (or once the workflow warned), breached when overdue', () => {
-    expect(countdown(clock({}), true).risk).to.equal('ok');
-    expect(countdown(clock({ remainingMs: 20_000 }), true).risk).to.equal('at-risk');
-    expect(countdown(clock({ warnedAt: '2026-11-25T11:59:00.000Z' }), true).risk).to.equal('at-risk');
-    expect(countdown(clock({ remainingMs: -1 }), true).risk).to.equal('breached');
-    expect(countdown(clock({ status: 'breached', remainingMs: -5_000 }), true).risk).to.equal('breached');
+    expect(countdown(clock({}), true, warnAt).risk).to.equal('ok');
+    expect(countdown(clock({ remainingMs: 20_000 }), true, warnAt).risk).to.equal('at-risk');
+    expect(countdown(clock({ warnedAt: '2026-11-25T11:59:00.000Z' }), true, warnAt).risk).to.equal('at-risk');
+    expect(countdown(clock({ remainingMs: -1 }), true, warnAt).risk).to.equal('breached');
+    expect(countdown(clock({ status: 'breached', remainingMs: -5_000 }), true, warnAt).risk).to.equal('breached');
   });
   it('stops when the clock stops: met, or paused (which keeps its time left)', () => {
-    const met = countdown(clock({ status: 'met', metAt: '2026-11-25T11:58:00.000Z' }), false);
+    const met = countdown(clock({ status: 'met', metAt: '2026-11-25T11:58:00.000Z' }), false, warnAt);
     expect([met.running, met.risk]).to.deep.equal([false, 'done']);
-    const paused = countdown(clock({ status: 'paused', dueAt: null }), false);
+    const paused = countdown(clock({ status: 'paused', dueAt: null }), false, warnAt);
     expect([paused.running, paused.risk]).to.deep.equal([false, 'ok']);
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { parseOpsStep, stepBodies, stepUpdateIssues } from '../../domain/step-bodies';
-import { applyStepRefused, openTicket } from '../../domain/ticket-lifecycle';
+import { parseOpsRetryRecord, parseOpsStep, retryRecordIssues, stepBodies, stepUpdateIssues } from '../../domain/step-bodies';
+import { applyRecordResumed, applyRecordStuck, applyStepRefused, openTicket } from '../../domain/ticket-lifecycle';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 10, 25, 9, 0, 0);
@@ -12,6 +12,7 @@ describe('step payloads shared by the API and ops signals (unit)', () => {
     expect(parseOpsStep('resolve', { ...body, actor: 'Olga@LastCall.example' })).to.deep.equal({
       ok: true,
       actor: 'ops:olga@lastcall.example',
+      email: 'olga@lastcall.example',
       step: { kind: 'resolve', resolution: 'Restarted the service' },
     });
   });
@@ -58,5 +59,26 @@ describe('step payloads shared by the API and ops signals (unit)', () => {
     const { version: v0, nextSeq: n0, ...rest0 } = s;
     expect(rest).to.deep.equal(rest0);
     expect([version, nextSeq]).to.deep.equal([v0 + 1, n0 + 1]);
+  });
+
+  it('ops.retry-record carries only who asks for it; the API\'s retry names its caller', () => {
+    expect(parseOpsRetryRecord({ actor: 'Lea@LastCall.example' })).to.deep.equal({ ok: true, actor: 'ops:lea@lastcall.example', email: 'lea@lastcall.example' });
+    expect(parseOpsRetryRecord({ actor: 'lea@lastcall.example', force: true })).to.include({ ok: false, actor: 'ops:lea@lastcall.example' });
+    expect(parseOpsRetryRecord({ actor: 'lea\u0000@lastcall.example' })).to.include({ ok: false, actor: 'ops:unknown' });
+    expect(retryRecordIssues({ actor: 'lea@lastcall.example' })).to.equal(null);
+    expect(retryRecordIssues({})).to.be.an('array').that.is.not.empty;
+  });
+
+  it('a stuck record and its retry add their events and change nothing else', () => {
+    const s = openTicket({ ticketId: 't1', number: 1001, plan: 'standard', impact: 'B', receivedAt: T0, targets: { responseMs: 60 * MIN, resolutionMs: 240 * MIN, warningThreshold: 0.75, autoCloseAfterMs: 60 * MIN } });
+    // Late enough that alarms are due: neither records them (they are not steps).
+    const stuck = applyRecordStuck(s, { type: 'DB_INTEGRITY_VIOLATION', reason: 'check', records: 1 }, T0 + 120 * MIN);
+    expect(stuck.events).to.deep.equal([{ seq: 1, type: 'record_stuck', at: T0 + 120 * MIN, actor: 'system', data: { type: 'DB_INTEGRITY_VIOLATION', reason: 'check', records: 1 } }]);
+    const resumed = applyRecordResumed(stuck.state, { stuckSince: T0 + 120 * MIN, records: 3 }, T0 + 130 * MIN, 'lea@lastcall.example');
+    expect(resumed.events.map((e) => [e.seq, e.type, e.actor])).to.deep.equal([[2, 'record_resumed', 'lea@lastcall.example']]);
+    const { version, nextSeq, ...rest } = resumed.state;
+    const { version: v0, nextSeq: n0, ...rest0 } = s;
+    expect(rest).to.deep.equal(rest0);
+    expect([version, nextSeq]).to.deep.equal([v0 + 2, n0 + 2]);
   });
 });

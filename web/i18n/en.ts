@@ -237,6 +237,19 @@ export const en = {
   'reason.HELD_MAIL_DECIDED': 'Someone else already decided on this message.',
   'reason.MAIL_NOT_PROCESSED': 'The message could not be processed now; it is still held. Try again in a moment.',
 
+  // A ticket whose record is stuck (its workflow keeps what it could not write until a lead retries).
+  'event.record_stuck': 'Could not be recorded; waiting for a retry',
+  'event.record_resumed': 'Recorded again after a retry',
+  'console.stuck.badge': 'Record stuck',
+  'console.stuck.list': 'Tickets whose record is stuck',
+  'console.stuck.intro': 'What happens to these tickets is not being written to the database. Their clocks and steps go on in their workflows, which keep what they could not write, in order. Fix the cause, then retry each one from its page.',
+  'console.stuck.title': 'The record of this ticket is stuck',
+  'console.stuck.since': 'Since {since} ({type}): {reason}',
+  'console.stuck.records': '{records} record(s) wait to be written, in order. This page shows what was last written; the workflow has the rest.',
+  'console.stuck.retry': 'Retry the record',
+  'console.stuck.retryHint': 'Once the cause is fixed. A lead or an admin may retry.',
+  'reason.RECORD_STILL_FAILING': 'The record still fails: {message}',
+
   'phone.title': 'Log a phone call',
   'phone.find': 'Who called?',
   'phone.requesterEmail': 'Requester\'s e-mail',

@@ -238,6 +238,19 @@ export const es: Messages = {
   'reason.HELD_MAIL_DECIDED': 'Otra persona ya decidió sobre este mensaje.',
   'reason.MAIL_NOT_PROCESSED': 'El mensaje no se pudo procesar ahora; sigue retenido. Intente de nuevo en un momento.',
 
+  // A ticket whose record is stuck (its workflow keeps what it could not write until a lead retries).
+  'event.record_stuck': 'No se pudo registrar; espera un reintento',
+  'event.record_resumed': 'Registrado de nuevo tras un reintento',
+  'console.stuck.badge': 'Registro detenido',
+  'console.stuck.list': 'Casos con el registro detenido',
+  'console.stuck.intro': 'Lo que pasa en estos casos no se está escribiendo en la base de datos. Sus relojes y pasos siguen en sus workflows, que guardan en orden lo que no pudieron escribir. Corrija la causa y luego reintente cada uno desde su página.',
+  'console.stuck.title': 'El registro de este caso está detenido',
+  'console.stuck.since': 'Desde {since} ({type}): {reason}',
+  'console.stuck.records': '{records} registro(s) esperan ser escritos, en orden. Esta página muestra lo último que se escribió; el workflow tiene el resto.',
+  'console.stuck.retry': 'Reintentar el registro',
+  'console.stuck.retryHint': 'Una vez corregida la causa. Puede reintentar un líder o un administrador.',
+  'reason.RECORD_STILL_FAILING': 'El registro sigue fallando: {message}',
+
   'phone.title': 'Registrar una llamada',
   'phone.find': '¿Quién llamó?',
   'phone.requesterEmail': 'Correo del solicitante',

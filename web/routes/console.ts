@@ -13,7 +13,7 @@ import { createTicketBody, listTicketsQuery, sessionActionBodies, sessionRequest
 import { ApiError } from '../../api/errors';
 import { findCustomer } from '../../services/customers';
 import { entitlementView, loadEntitlement } from '../../services/entitlements';
-import { may } from '../../domain/roles';
+import { may, type Permission } from '../../domain/roles';
 import { productSupportState } from '../../domain/entitlements';
 import { IMPACTS, PLANS, STEP_RESPONSE_VIAS } from '../../domain/plans';
 import { SESSION_ACTIONS, SESSION_KINDS, SESSION_OUTCOMES, sessionAllowed, type SessionAction, type SessionKind } from '../../domain/sessions';
@@ -22,6 +22,7 @@ import { Product, TicketAttachment, User } from '../../db/models';
 import type { Principal } from '../../services/access';
 import { sendAttachment } from './requester';
 import { eventDetail } from '../view-models';
+import { stuckRecords } from '../../services/stuck-records';
 
 const OPEN_STATES = 'open,in_progress,waiting_on_customer';
 const STEP_FIELDS: Record<StepKind, readonly string[]> = {
@@ -54,7 +55,9 @@ export function consoleRoutes(deps: WebDeps): Router {
     };
     const query = listTicketsQuery.safeParse({ ...compact(filters, ['status', 'plan', 'impact', 'assignee']), limit: '200' });
     const list = query.success ? await deps.tickets.list(query.data, me(res)) : { total: 0, tickets: [] };
-    render(req, res, 'console-queue', { filters, list, statuses: TICKET_STATUSES, plans: PLANS, impacts: IMPACTS, openStates: OPEN_STATES });
+    // Whatever the filters, the tickets whose record is stuck are listed first: someone must retry them.
+    const stuck = await stuckRecords(deps.sequelize);
+    render(req, res, 'console-queue', { filters, list, stuck, statuses: TICKET_STATUSES, plans: PLANS, impacts: IMPACTS, openStates: OPEN_STATES });
   });
 
   async function ticketPage(req: Request, res: Response, errors: { target: string; errors: FormErrors } | null = null, status = 200) {
@@ -77,6 +80,7 @@ export function consoleRoutes(deps: WebDeps): Router {
       technicians,
       attachments,
       canWork: canWork(res),
+      canRetry: may(me(res).role, 'retryRecords'),
       vias: STEP_RESPONSE_VIAS,
       stepFields: STEP_FIELDS,
       sessionKinds: SESSION_KINDS.filter((k) => sessionAllowed(ticket.plan, k)),
@@ -92,9 +96,9 @@ export function consoleRoutes(deps: WebDeps): Router {
   r.get('/tickets/:number', (req, res) => ticketPage(req, res));
 
   /** Run a step; a refusal re-renders the page with the reason next to the form that asked. */
-  async function act(req: Request, res: Response, target: string, run: () => Promise<unknown>) {
+  async function act(req: Request, res: Response, target: string, run: () => Promise<unknown>, permission: Permission = 'workTickets') {
     try {
-      if (!canWork(res)) throw new ApiError(403, 'FORBIDDEN', 'this role may not work tickets');
+      if (!may(me(res).role, permission)) throw new ApiError(403, 'FORBIDDEN', `this role may not do this (${permission})`);
       await run();
       res.redirect(303, `/console/tickets/${String(req.params.number)}?done=${encodeURIComponent(target)}`);
     } catch (err) {
@@ -111,6 +115,11 @@ export function consoleRoutes(deps: WebDeps): Router {
       const body = stepBodies[kind].parse(compact(req.body ?? {}, STEP_FIELDS[kind])) as Record<string, unknown>;
       return deps.tickets.step(String(req.params.number), kind, body, me(res), req.body?._key || undefined);
     });
+  });
+
+  // A lead's button on a ticket whose record is stuck: write what it owes, now that the cause is fixed.
+  r.post('/tickets/:number/retry-record', async (req, res) => {
+    await act(req, res, 'retry-record', () => deps.tickets.retryRecord(String(req.params.number), me(res)), 'retryRecords');
   });
 
   r.post('/tickets/:number/sessions/request/:kind', async (req, res) => {

@@ -13,7 +13,7 @@ import { productSupportState } from '../../domain/entitlements';
 import { targetsFor } from '../../domain/sla-policy';
 import { IMPACTS } from '../../domain/plans';
 import { TicketAttachment } from '../../db/models';
-import { CUSTOMER_EVENTS, eventDetail } from '../view-models';
+import { eventDetail } from '../view-models';
 import type { Principal } from '../../services/access';
 
 const FORM_FIELDS = ['type', 'impact', 'productId', 'subject', 'description', 'endUserName', 'endUserEmail'] as const;
@@ -89,7 +89,8 @@ export function requesterRoutes(deps: WebDeps): Router {
       ticket,
       filed: req.query.filed === '1',
       timezone: customer.timezone,
-      events: ticket.events.filter((e) => CUSTOMER_EVENTS.includes(e.type)).map((e) => ({ ...e, detail: eventDetail(e) })),
+      // Already the customer's view of the history (domain/visibility.ts), as the API gives it to them.
+      events: ticket.events.map((e) => ({ ...e, detail: eventDetail(e) })),
       attachments,
     });
   });

@@ -16,12 +16,12 @@
     els.forEach(function (el) {
       if (el.getAttribute('data-running') !== 'true') return;
       var due = Date.parse(el.getAttribute('data-due'));
-      var target = Number(el.getAttribute('data-target'));
-      var warn = Number(el.getAttribute('data-warn'));
+      // The server says when the clock turns at risk (the ticket's first warning level); none: never by the time alone.
+      var riskFrom = el.getAttribute('data-risk-from') ? Date.parse(el.getAttribute('data-risk-from')) : null;
       var left = due - now;
       var text = el.querySelector('.time');
       var label = el.querySelector('.label');
-      var risk = left < 0 ? 'breached' : (el.getAttribute('data-warned') === 'true' || left <= (1 - warn) * target) ? 'at-risk' : 'ok';
+      var risk = left < 0 ? 'breached' : (el.getAttribute('data-warned') === 'true' || (riskFrom !== null && now >= riskFrom)) ? 'at-risk' : 'ok';
       text.textContent = (left < 0 ? el.getAttribute('data-overdue') : el.getAttribute('data-left')).replace('{time}', fmt(left));
       if (label) label.textContent = risk === 'breached' ? el.getAttribute('data-label-breached') : risk === 'at-risk' ? el.getAttribute('data-label-risk') : '';
       el.className = 'countdown risk-' + risk;

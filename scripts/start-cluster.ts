@@ -93,7 +93,8 @@ async function main() {
 
   let smtpUrl = config.mail.smtpUrl;
   if (!smtpUrl) {
-    const catcher = await startMailCatcher({ dir: path.join(dir, 'mail') });
+    // Where npm start puts them too: the README's walk-through reads them there.
+    const catcher = await startMailCatcher({ dir: path.join(config.dataDir, 'mail') });
     smtpUrl = catcher.url;
     stops.push(() => catcher.stop());
     lines.push(`E-mail (local catch)  ${catcher.url}  every message saved as .eml in ${catcher.dir}`);

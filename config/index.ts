@@ -95,6 +95,7 @@ const schema = z.object({
   TERM_CHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   TEMPORAL_METRICS_ADDRESS: z.string().regex(/^(?:\[[0-9a-fA-F:]+\]|[^\s:[\]]+):\d{1,5}$/, 'TEMPORAL_METRICS_ADDRESS must be host:port').optional(),
   METRICS_PORT: port.default(9464),
+  METRICS_HOST: z.string().refine((h) => isIP(h) !== 0, 'METRICS_HOST must be an IP address').default('0.0.0.0'),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   WORKER_ISOLATE_TIMEOUT_MS: z.coerce.number().int().min(0).optional(),
   WORKER_STACK_TRACES: z.enum(['on', 'off']).default('off'),
@@ -190,7 +191,7 @@ export interface Config {
   /** The Temporal Schedules of the scheduled work; null = not managed by this process. */
   schedules: { timezone: string; hour: number; termCheckEvery: number } | null;
   /** temporalAddress: where the Temporal worker's exporter binds; port: the standalone worker's /metrics. */
-  metrics: { temporalAddress?: string; port: number };
+  metrics: { temporalAddress?: string; port: number; host: string };
   /** Ticket workflows the worker keeps in memory; unset: worker/worker.ts's default. */
   workerMaxCachedWorkflows?: number;
   /** How long one workflow activation may run synchronously; 0 = no limit; unset: worker/worker.ts's default. */
@@ -250,7 +251,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     web: { secret: e.WEB_SECRET, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, '') },
     schedules: e.SCHEDULES === 'on' ? { timezone: e.SCHEDULE_TIMEZONE, hour: e.SCHEDULE_HOUR, termCheckEvery: e.TERM_CHECK_SECONDS * 1000 } : null,
-    metrics: { temporalAddress: e.TEMPORAL_METRICS_ADDRESS, port: e.METRICS_PORT },
+    metrics: { temporalAddress: e.TEMPORAL_METRICS_ADDRESS, port: e.METRICS_PORT, host: e.METRICS_HOST },
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     workerIsolateTimeoutMs: e.WORKER_ISOLATE_TIMEOUT_MS,
     workerStackTraces: e.WORKER_STACK_TRACES === 'on',

@@ -64,7 +64,7 @@ export async function runServerProcess(role: 'api' | 'worker'): Promise<void> {
   });
   // Both roles serve /metrics on METRICS_PORT, kept off the network's edge (compose exposes it to
   // Prometheus only). A taken port costs the metrics, not the process: the tickets matter more.
-  const metrics: MetricsServer | undefined = await startMetricsServer({ port: config.metrics.port, temporalMetricsAddress }).catch((err) => {
+  const metrics: MetricsServer | undefined = await startMetricsServer({ port: config.metrics.port, host: config.metrics.host, temporalMetricsAddress }).catch((err) => {
     log.error({ err, port: config.metrics.port }, 'metrics are off: METRICS_PORT could not be opened');
     return undefined;
   });

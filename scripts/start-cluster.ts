@@ -126,6 +126,9 @@ async function main() {
     WORKFLOW_BUNDLE_PATH: bundlePath,
     // Nothing balances between the local APIs, so nothing needs time to move away from one.
     SHUTDOWN_DRAIN_MS: process.env.SHUTDOWN_DRAIN_MS ?? '0',
+    // Scraped from this machine: the counts are nobody's business on the network (in containers
+    // the compose network is what keeps them in).
+    METRICS_HOST: process.env.METRICS_HOST ?? '127.0.0.1',
   };
   const { apis: apiCount, workers: workerCount } = config.cluster;
   const metricsPort = (k: number) => config.metrics.port + k;

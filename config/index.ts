@@ -59,6 +59,7 @@ const schema = z.object({
   TEMPORAL_UI_URL: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('tickets'),
+  TEMPORAL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   SMTP_URL: z.string().min(1).optional(),
   MAIL_FROM: z.string().min(3).default('Last Call Support <support@lastcall.example>'),
   SUPPORT_LEAD_EMAIL: z.string().email().default('support-lead@lastcall.example'),
@@ -72,6 +73,7 @@ const schema = z.object({
     })
     .optional(),
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120_000).optional(),
+  INBOUND_SMTP: z.enum(['on', 'off']).default('on'),
   INBOUND_SMTP_PORT: port.default(2525),
   INBOUND_SMTP_HOST: z.string().min(1).default('0.0.0.0'),
   INBOUND_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
@@ -93,6 +95,7 @@ const schema = z.object({
   TERM_CHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   TEMPORAL_METRICS_ADDRESS: z.string().regex(/^(?:\[[0-9a-fA-F:]+\]|[^\s:[\]]+):\d{1,5}$/, 'TEMPORAL_METRICS_ADDRESS must be host:port').optional(),
   METRICS_PORT: port.default(9464),
+  METRICS_HOST: z.string().refine((h) => isIP(h) !== 0, 'METRICS_HOST must be an IP address').default('0.0.0.0'),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   WORKER_ISOLATE_TIMEOUT_MS: z.coerce.number().int().min(0).optional(),
   WORKER_STACK_TRACES: z.enum(['on', 'off']).default('off'),
@@ -105,6 +108,9 @@ const schema = z.object({
     })
     .optional(),
   BACKGROUND_NICE: z.coerce.number().int().min(0).max(19).default(DEFAULT_BACKGROUND_NICE),
+  // npm run start:cluster: how many of each app process it runs (scripts/start-cluster.ts).
+  CLUSTER_APIS: z.coerce.number().int().min(1).max(8).default(2),
+  CLUSTER_WORKERS: z.coerce.number().int().min(1).max(8).default(2),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: trustProxy,
   RATE_LIMIT_FAILED_TOKENS: limit('failedTokens'),
@@ -150,11 +156,22 @@ export type Env = z.infer<typeof schema>;
 export interface Config {
   port: number;
   databaseUrl?: string;
-  temporal: { address?: string; port: number; uiPort: number; uiUrl: string; namespace: string; taskQueue: string };
+  temporal: {
+    address?: string;
+    port: number;
+    uiPort: number;
+    uiUrl: string;
+    namespace: string;
+    taskQueue: string;
+    /** Days a closed ticket's workflow history is kept, for a namespace this engine creates (a cluster's; the dev server makes its own). */
+    retentionDays: number;
+  };
   mail: { smtpUrl?: string; from: string; supportLeadEmail: string; supportManagerEmail: string };
   dataDir: string;
   adminToken?: string;
   inbound: {
+    /** The standalone API process listens for inbound mail (off on the replicas behind the one that does). */
+    enabled: boolean;
     port: number;
     host: string;
     maxMessageBytes: number;
@@ -174,7 +191,7 @@ export interface Config {
   /** The Temporal Schedules of the scheduled work; null = not managed by this process. */
   schedules: { timezone: string; hour: number; termCheckEvery: number } | null;
   /** temporalAddress: where the Temporal worker's exporter binds; port: the standalone worker's /metrics. */
-  metrics: { temporalAddress?: string; port: number };
+  metrics: { temporalAddress?: string; port: number; host: string };
   /** Ticket workflows the worker keeps in memory; unset: worker/worker.ts's default. */
   workerMaxCachedWorkflows?: number;
   /** How long one workflow activation may run synchronously; 0 = no limit; unset: worker/worker.ts's default. */
@@ -190,6 +207,8 @@ export interface Config {
   shutdownDrainMs?: number;
   /** The flood limits (domain/rate-limits.ts), each from its RATE_LIMIT_* variable. */
   rateLimits: RateLimitSettings;
+  /** npm run start:cluster's API and worker processes. */
+  cluster: { apis: number; workers: number };
   /** Whose X-Forwarded-For names the client the per-address limits count (TRUST_PROXY). */
   trustProxy: TrustProxy;
 }
@@ -211,11 +230,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uiUrl: e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_UI_PORT}`,
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
+      retentionDays: e.TEMPORAL_RETENTION_DAYS,
     },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, supportLeadEmail: e.SUPPORT_LEAD_EMAIL, supportManagerEmail: e.SUPPORT_MANAGER_EMAIL },
     dataDir: path.resolve(e.DATA_DIR),
     adminToken: e.ADMIN_TOKEN,
     inbound: {
+      enabled: e.INBOUND_SMTP === 'on',
       port: e.INBOUND_SMTP_PORT,
       host: e.INBOUND_SMTP_HOST,
       maxMessageBytes: e.INBOUND_MAX_MESSAGE_BYTES,
@@ -230,7 +251,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     web: { secret: e.WEB_SECRET, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, '') },
     schedules: e.SCHEDULES === 'on' ? { timezone: e.SCHEDULE_TIMEZONE, hour: e.SCHEDULE_HOUR, termCheckEvery: e.TERM_CHECK_SECONDS * 1000 } : null,
-    metrics: { temporalAddress: e.TEMPORAL_METRICS_ADDRESS, port: e.METRICS_PORT },
+    metrics: { temporalAddress: e.TEMPORAL_METRICS_ADDRESS, port: e.METRICS_PORT, host: e.METRICS_HOST },
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     workerIsolateTimeoutMs: e.WORKER_ISOLATE_TIMEOUT_MS,
     workerStackTraces: e.WORKER_STACK_TRACES === 'on',
@@ -240,5 +261,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     rateLimits: Object.fromEntries(LIMIT_NAMES.map((n) => [n, e[RATE_LIMIT_VARIABLES[n]]])) as RateLimitSettings,
     trustProxy: e.TRUST_PROXY,
+    cluster: { apis: e.CLUSTER_APIS, workers: e.CLUSTER_WORKERS },
   };
 }

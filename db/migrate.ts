@@ -1,6 +1,7 @@
 // Schema changes go through these migrations (umzug), never sequelize.sync().
 import type { Sequelize } from 'sequelize';
 import { SequelizeStorage, Umzug } from 'umzug';
+import { LOCKS } from './locks';
 import * as m001 from './migrations/001-initial-schema';
 import * as m002 from './migrations/002-entitlements-and-access';
 import * as m003 from './migrations/003-sessions-and-brand-contacts';
@@ -13,6 +14,7 @@ import * as m009 from './migrations/009-superseded-records';
 import * as m010 from './migrations/010-held-mail';
 import * as m011 from './migrations/011-limits-and-session-generations';
 import * as m012 from './migrations/012-stuck-records';
+import * as m013 from './migrations/013-sweep-claims';
 
 // Listed explicitly so the same code runs from TypeScript sources and from the compiled dist/.
 const MIGRATIONS = [
@@ -28,6 +30,7 @@ const MIGRATIONS = [
   { name: '010-held-mail', module: m010 },
   { name: '011-limits-and-session-generations', module: m011 },
   { name: '012-stuck-records', module: m012 },
+  { name: '013-sweep-claims', module: m013 },
 ];
 
 export function migrator(sequelize: Sequelize, logger?: { info: (msg: string) => void }) {
@@ -43,7 +46,7 @@ export async function migrate(sequelize: Sequelize): Promise<string[]> {
   // One migrator at a time even when API and worker boot together against the same database:
   // the transaction's connection holds the lock while the migrations run on others.
   return sequelize.transaction(async (transaction) => {
-    await sequelize.query('SELECT pg_advisory_xact_lock(4217001)', { transaction });
+    await sequelize.query('SELECT pg_advisory_xact_lock(:key)', { transaction, replacements: { key: LOCKS.migrations } });
     const done = await migrator(sequelize).up();
     return done.map((m) => m.name);
   });

@@ -3,7 +3,7 @@
 import { loadConfig, type Config } from '../config';
 import { createLogger } from './logger';
 import { inboundOptions, startSystem, type System } from './system';
-import { registerSearchAttributes } from '../temporal/ensure-search-attributes';
+import { prepareNamespace } from '../temporal/prepare-namespace';
 import { startMetricsServer, type MetricsServer } from '../observability/metrics-server';
 import { temporalMetricsAddress } from './temporal-runtime';
 import { lowerPriority } from './priority';
@@ -19,12 +19,15 @@ export async function runServerProcess(role: 'api' | 'worker'): Promise<void> {
   // Before the worker starts its threads, so they inherit it. A no-op across containers (each has its own share).
   if (role === 'worker') lowerPriority(process.pid, config.backgroundNice);
   const temporalAddress = required(config.temporal.address, 'TEMPORAL_ADDRESS');
-  // Both roles may come up first on a fresh server: registering is idempotent.
-  const added = await registerSearchAttributes(temporalAddress, config.temporal.namespace);
-  if (added.length) log.info({ added }, 'registered search attributes');
+  const databaseUrl = required(config.databaseUrl, 'DATABASE_URL');
+  // Any replica of either role may come up first on a fresh cluster: they take turns, and what
+  // exists is kept.
+  const prepared = await prepareNamespace({ address: temporalAddress, namespace: config.temporal.namespace, retentionDays: config.temporal.retentionDays, databaseUrl });
+  if (prepared.createdNamespace) log.info({ namespace: config.temporal.namespace, retentionDays: config.temporal.retentionDays }, 'created the Temporal namespace');
+  if (prepared.addedSearchAttributes.length) log.info({ added: prepared.addedSearchAttributes }, 'registered search attributes');
 
   const system: System = await startSystem({
-    databaseUrl: required(config.databaseUrl, 'DATABASE_URL'),
+    databaseUrl,
     temporalAddress,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
@@ -38,8 +41,8 @@ export async function runServerProcess(role: 'api' | 'worker'): Promise<void> {
     port: config.port,
     publicUrl: config.web.publicUrl,
     log,
-    // The API process also listens for inbound mail.
-    inboundSmtpPort: role === 'api' ? config.inbound.port : undefined,
+    // The API process also listens for inbound mail, unless another replica does (INBOUND_SMTP=off).
+    inboundSmtpPort: role === 'api' && config.inbound.enabled ? config.inbound.port : undefined,
     ...inboundOptions(config.inbound),
     webSecret: config.web.secret,
     api: role === 'api',
@@ -61,7 +64,7 @@ export async function runServerProcess(role: 'api' | 'worker'): Promise<void> {
   });
   // Both roles serve /metrics on METRICS_PORT, kept off the network's edge (compose exposes it to
   // Prometheus only). A taken port costs the metrics, not the process: the tickets matter more.
-  const metrics: MetricsServer | undefined = await startMetricsServer({ port: config.metrics.port, temporalMetricsAddress }).catch((err) => {
+  const metrics: MetricsServer | undefined = await startMetricsServer({ port: config.metrics.port, host: config.metrics.host, temporalMetricsAddress }).catch((err) => {
     log.error({ err, port: config.metrics.port }, 'metrics are off: METRICS_PORT could not be opened');
     return undefined;
   });

@@ -23,7 +23,7 @@ import { createHeldMailService } from '../services/held-mail';
 import { addressOf, type Config } from '../config';
 import { domainOf } from '../domain/sender-auth';
 import { createWebAuth } from '../services/web-auth';
-import { ensureSchedules, type SchedulesConfig } from '../temporal/schedules';
+import { ensureSchedulesInTurn, type SchedulesConfig } from '../temporal/schedules';
 import { createSignInMail } from '../mail/sign-in-mail';
 import { createRateLimits } from '../services/rate-limits';
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from '../domain/rate-limits';
@@ -186,7 +186,8 @@ export async function startSystem(o: SystemOptions): Promise<System> {
   const sys: System = { sequelize, temporal, tickets, startWorker, stopWorker, stop: async () => {} };
   if (o.worker !== false) await startWorker();
   if (o.worker !== false && o.schedules) {
-    const ids = await ensureSchedules(temporal, { ...o.schedules, taskQueue: o.taskQueue });
+    // Every worker replica brings them up to date when it starts, one at a time.
+    const ids = await ensureSchedulesInTurn(o.databaseUrl, temporal, { ...o.schedules, taskQueue: o.taskQueue });
     o.log.info({ schedules: ids }, 'schedules ready');
   }
 

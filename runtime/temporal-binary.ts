@@ -18,3 +18,41 @@ export function ensureTemporalBinary(): string | null {
   const mod = require(path.join(projectRoot(), 'scripts', 'ensure-temporal.mjs')) as { ensureTemporal: () => string | null };
   return mod.ensureTemporal();
 }
+
+/** The production shape's binaries and config folders (scripts/ensure-temporal-cluster.mjs). */
+export interface ClusterBinaries {
+  serverVersion: string;
+  uiVersion: string;
+  server: string;
+  sqlTool: string;
+  /** --root of the server: its config/docker.yaml is the release's template. */
+  serverRoot: string;
+  ui: string;
+  uiRoot: string;
+}
+
+interface ClusterScript {
+  ensureCluster: () => ClusterBinaries | null;
+  findCluster: () => ClusterBinaries | null;
+  readClusterEnv: (file?: string) => Record<string, string>;
+}
+
+function clusterScript(): ClusterScript {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(path.join(projectRoot(), 'scripts', 'ensure-temporal-cluster.mjs')) as ClusterScript;
+}
+
+/** The cluster's binaries, built first when missing (minutes, once); null without Go to build them. */
+export function ensureClusterBinaries(): ClusterBinaries | null {
+  return clusterScript().ensureCluster();
+}
+
+/** The cluster's binaries if they are built (never builds: tests skip without them). */
+export function findClusterBinaries(): ClusterBinaries | null {
+  return clusterScript().findCluster();
+}
+
+/** ops/temporal/cluster.env: the versions and server settings both shapes run with. */
+export function clusterSettings(): Record<string, string> {
+  return clusterScript().readClusterEnv();
+}

@@ -1,6 +1,5 @@
 // `npm start`: everything on embedded defaults (or what the environment points at), in one command.
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config';
 import { createLogger } from '../runtime/logger';
@@ -11,8 +10,8 @@ import { startTemporalDevServer } from '../runtime/temporal-dev-server';
 import { inboundOptions, startSystem } from '../runtime/system';
 import { ensureTemporalBinary } from '../runtime/temporal-binary';
 import { lowerPriority } from '../runtime/priority';
-import { registerSearchAttributes } from '../temporal/ensure-search-attributes';
-import { secretWeakness } from '../domain/secret-strength';
+import { prepareNamespace } from '../temporal/prepare-namespace';
+import { localAdminToken } from '../runtime/admin-token';
 
 
 async function main() {
@@ -54,8 +53,8 @@ async function main() {
   } else {
     lines.push(`Temporal              ${temporalAddress} (TEMPORAL_ADDRESS)`);
   }
-  const added = await registerSearchAttributes(temporalAddress, config.temporal.namespace);
-  if (added.length) log.info({ added }, 'registered search attributes');
+  const prepared = await prepareNamespace({ address: temporalAddress, namespace: config.temporal.namespace, retentionDays: config.temporal.retentionDays, databaseUrl });
+  if (prepared.addedSearchAttributes.length) log.info({ added: prepared.addedSearchAttributes }, 'registered search attributes');
   lines.push(`Temporal Web UI       ${uiUrl}/namespaces/${config.temporal.namespace}/workflows`);
   lines.push(`Scheduled work        ${uiUrl}/namespaces/${config.temporal.namespace}/schedules  (monthly reports, Advanced terms, lead digest)`);
 
@@ -71,19 +70,9 @@ async function main() {
 
   let adminToken = config.adminToken;
   if (!adminToken) {
-    // A stable admin token per data folder, so the README's curl lines keep working across restarts.
-    const file = path.join(config.dataDir, 'admin-token');
-    if (!existsSync(file)) {
-      // Random, and drawn again in the rare case it has a run the ADMIN_TOKEN rule refuses.
-      let token = randomBytes(24).toString('hex');
-      while (secretWeakness(token)) token = randomBytes(24).toString('hex');
-      writeFileSync(file, token + '\n', { mode: 0o600 });
-    }
-    adminToken = readFileSync(file, 'utf8').trim();
-    // The file may be an old one, or edited by hand: the same rule as ADMIN_TOKEN.
-    const weakness = secretWeakness(adminToken);
-    if (weakness) throw new Error(`the admin token in ${file} is too weak: ${weakness}. Delete the file to have a new one generated`);
-    lines.push(`Admin token           ${file} (set ADMIN_TOKEN to choose your own)`);
+    const local = localAdminToken(config.dataDir);
+    adminToken = local.token;
+    lines.push(`Admin token           ${local.file} (set ADMIN_TOKEN to choose your own)`);
   }
 
   // The worker's own metrics: its exporter listens on loopback only, /metrics appends them.

@@ -69,7 +69,7 @@ function hashRequest(body: z.infer<typeof createTicketBody>, requesterId: string
 }
 
 export function createTicketService(deps: TicketServiceDeps) {
-  const starter = deps.starter ?? createWorkflowStarter({ client: deps.temporal, taskQueue: deps.taskQueue, log: deps.log });
+  const starter = deps.starter ?? createWorkflowStarter({ client: deps.temporal, sequelize: deps.sequelize, taskQueue: deps.taskQueue, log: deps.log });
   const uiLink = (workflowId: string) =>
     `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 

@@ -4,7 +4,7 @@
 // process died) is started by the outbox sweep, or by the first step on it, with the same deadlines.
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { Op } from 'sequelize';
+import { Op, QueryTypes, type Sequelize } from 'sequelize';
 import type { Logger } from 'pino';
 import { Customer, Product, Ticket } from '../db/models';
 import { sessionTimingsMs, type SlaPolicy } from '../domain/sla-policy';
@@ -101,14 +101,19 @@ export interface WorkflowStarter {
   submit(ticket: Ticket, known?: KnownAtStart): Promise<void>;
   /** Start it now if it is not known to run (a step on a ticket accepted a moment ago, or while Temporal was away). */
   ensureStarted(ticket: Ticket): Promise<void>;
-  /** Start every accepted ticket whose workflow is not running yet (the outbox sweep). Returns how many were started. */
-  sweep(): Promise<number>;
+  /**
+   * Start the accepted tickets whose workflows are not running yet (the outbox sweep), a batch that
+   * this replica claims so no other starts them meanwhile. Returns the ids of the tickets started.
+   */
+  sweep(): Promise<string[]>;
   /** Wait for the starts in flight and the last marks (shutdown). */
   drain(): Promise<void>;
 }
 
 export interface WorkflowStarterOptions {
   client: Client;
+  /** The process's database, where the sweep claims rows. */
+  sequelize: Sequelize;
   taskQueue: string;
   log: Logger;
   maxInFlight?: number;
@@ -118,6 +123,39 @@ export interface WorkflowStarterOptions {
 
 /** How old an unstarted row must be before the sweep takes it: younger ones are this process's starts in flight. */
 const SWEEP_MIN_AGE_MS = 3_000;
+/** Rows one sweep claims. */
+const SWEEP_BATCH = 100;
+/**
+ * How long a sweep's claim keeps other replicas off its rows: far longer than starting a batch
+ * takes (milliseconds each), short enough that the rows of a replica that died wait little.
+ */
+const CLAIM_LEASE_MS = 30_000;
+
+/**
+ * Claims the oldest unstarted rows no live claim holds. SKIP LOCKED: a replica claiming at the
+ * same moment takes the next rows instead of waiting for these (or taking them after).
+ */
+async function claimUnstarted(sequelize: Sequelize): Promise<Ticket[]> {
+  const claimed = await sequelize.query<{ id: string }>(
+    `UPDATE tickets SET start_claimed_until = now() + make_interval(secs => :leaseS)
+      WHERE id IN (SELECT id FROM tickets
+                    WHERE workflow_started_at IS NULL AND received_at < :cutoff
+                      AND (start_claimed_until IS NULL OR start_claimed_until < now())
+                    ORDER BY received_at
+                    LIMIT :limit
+                    FOR UPDATE SKIP LOCKED)
+      RETURNING id`,
+    { type: QueryTypes.SELECT, replacements: { leaseS: CLAIM_LEASE_MS / 1000, cutoff: new Date(Date.now() - SWEEP_MIN_AGE_MS), limit: SWEEP_BATCH } },
+  );
+  if (claimed.length === 0) return [];
+  return Ticket.findAll({ where: { id: { [Op.in]: claimed.map((r) => r.id) } }, order: [['receivedAt', 'ASC']] });
+}
+
+/** Gives back claims on rows this sweep did not start, for the next sweep of any replica. */
+async function releaseClaims(sequelize: Sequelize, ticketIds: string[]): Promise<void> {
+  if (ticketIds.length === 0) return;
+  await sequelize.query('UPDATE tickets SET start_claimed_until = NULL WHERE id IN (:ids) AND workflow_started_at IS NULL', { replacements: { ids: ticketIds } });
+}
 
 export function createWorkflowStarter(o: WorkflowStarterOptions): WorkflowStarter {
   const maxInFlight = o.maxInFlight ?? 32;
@@ -192,21 +230,24 @@ export function createWorkflowStarter(o: WorkflowStarterOptions): WorkflowStarte
       await launch(ticket);
     },
     async sweep() {
-      const pending = await Ticket.findAll({
-        where: { workflowStartedAt: { [Op.is]: null }, receivedAt: { [Op.lt]: new Date(Date.now() - SWEEP_MIN_AGE_MS) } },
-        order: [['receivedAt', 'ASC']],
-        limit: 100,
-      });
-      let started = 0;
-      for (const ticket of pending) {
+      const claimedAt = Date.now();
+      const pending = await claimUnstarted(o.sequelize);
+      const started: string[] = [];
+      let next = 0;
+      for (; next < pending.length; next++) {
+        // Late in the lease the rest may be another replica's by now: left to the next sweep.
+        if (Date.now() - claimedAt > CLAIM_LEASE_MS / 2) break;
+        const ticket = pending[next];
         try {
           await launch(ticket);
-          started++;
+          started.push(ticket.id);
         } catch (err) {
           o.log.warn({ err, ticketNumber: Number(ticket.number), workflowId: ticket.workflowId }, 'workflow start deferred; will retry');
           break;
         }
       }
+      // A lost release costs only the lease: the claims lapse by themselves.
+      await releaseClaims(o.sequelize, pending.slice(next).map((t) => t.id)).catch((err) => o.log.warn({ err }, 'could not release sweep claims; they lapse'));
       return started;
     },
     async drain() {

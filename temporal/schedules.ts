@@ -4,6 +4,7 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions, type ScheduleSpec } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { DEFAULT_TIMEZONE } from '../domain/entitlements';
+import { LOCKS, withAdvisoryLock } from '../db/locks';
 
 export interface SchedulesConfig {
   taskQueue: string;
@@ -51,4 +52,12 @@ export async function ensureSchedules(client: Client, c: SchedulesConfig): Promi
     ids.push(def.scheduleId);
   }
   return ids;
+}
+
+/**
+ * ensureSchedules from one of several worker replicas starting together: they take turns under the
+ * deployment's lock (its database), so each schedule is created once and the others find it.
+ */
+export function ensureSchedulesInTurn(databaseUrl: string, client: Client, c: SchedulesConfig): Promise<string[]> {
+  return withAdvisoryLock(databaseUrl, LOCKS.temporalSetup, () => ensureSchedules(client, c));
 }

@@ -97,6 +97,8 @@ export interface TestSystemOptions {
   rateLimits?: Partial<RateLimitSettings>;
   trustProxy?: TrustProxy;
   publicUrl?: string;
+  /** How often this system sweeps the intake outbox (default 500 ms); the cluster tests leave it to the API processes. */
+  sweepIntervalMs?: number;
 }
 
 export async function startTestSystem(opts: TestSystemOptions): Promise<TestSystem> {
@@ -127,7 +129,7 @@ export async function startTestSystem(opts: TestSystemOptions): Promise<TestSyst
     port: 0,
     log,
     workflowBundle: { codePath: env('TEST_WORKFLOW_BUNDLE') },
-    sweepIntervalMs: 500,
+    sweepIntervalMs: opts.sweepIntervalMs ?? 500,
     stepTimeoutMs: 10_000,
     worker: opts.worker,
     inboundSmtpPort: 0,

@@ -108,10 +108,13 @@ describe('counting recorded events', () => {
 });
 
 describe('metrics settings', () => {
-  it('takes TEMPORAL_METRICS_ADDRESS as host:port and METRICS_PORT with a default', () => {
-    expect(loadConfig({}).metrics).to.deep.equal({ temporalAddress: undefined, port: 9464 });
-    expect(loadConfig({ TEMPORAL_METRICS_ADDRESS: '0.0.0.0:9465', METRICS_PORT: '0' }).metrics).to.deep.equal({ temporalAddress: '0.0.0.0:9465', port: 0 });
+  it('takes TEMPORAL_METRICS_ADDRESS as host:port, METRICS_PORT and METRICS_HOST (an IP address) with defaults', () => {
+    expect(loadConfig({}).metrics).to.deep.equal({ temporalAddress: undefined, port: 9464, host: '0.0.0.0' });
+    expect(loadConfig({ TEMPORAL_METRICS_ADDRESS: '0.0.0.0:9465', METRICS_PORT: '0' }).metrics).to.deep.equal({ temporalAddress: '0.0.0.0:9465', port: 0, host: '0.0.0.0' });
     expect(() => loadConfig({ TEMPORAL_METRICS_ADDRESS: '9465' })).to.throw(/TEMPORAL_METRICS_ADDRESS must be host:port/);
+    expect(loadConfig({ METRICS_HOST: '127.0.0.1' }).metrics.host).to.equal('127.0.0.1');
+    expect(loadConfig({ METRICS_HOST: '::1' }).metrics.host).to.equal('::1');
+    expect(() => loadConfig({ METRICS_HOST: 'localhost' })).to.throw(/METRICS_HOST must be an IP address/);
   });
 });
 

@@ -5,8 +5,7 @@ import { countRecordedEvents, ticketRecordFailures, type RecordedEvent } from '.
 import { createSessionActivities } from './sessions';
 import { createScheduledActivities } from './scheduled';
 import { DEFAULT_TIMEZONE } from '../domain/entitlements';
-import { createTicketMail, type TicketMailDeps } from './ticket-mail';
-import type { Notification } from '../domain/notifications';
+import type { TicketMailDeps } from './ticket-mail';
 import { dueAt } from '../domain/sla-clock';
 import { DEFAULT_MAIL_DOMAIN, type Mailer } from '../mail/mailer';
 import type { RecordInput } from './types';
@@ -33,7 +32,7 @@ export interface ActivityDeps {
 const runningDue = (c: { runningSince: number | null } & Parameters<typeof dueAt>[0]) => (c.runningSince !== null ? dueAt(c) : null);
 const toDate = (ms: number | null) => (ms === null ? null : new Date(ms));
 
-/** Who ticket e-mails go to and how they are named, for the notify activity and the mail outbox's sender alike. */
+/** Who ticket e-mails go to and how they are named, for the mail outbox's sender. */
 export function ticketMailDeps(deps: ActivityDeps): TicketMailDeps {
   return {
     mailer: deps.mailer,
@@ -45,8 +44,7 @@ export function ticketMailDeps(deps: ActivityDeps): TicketMailDeps {
 
 export function createActivities(deps: ActivityDeps) {
   const { sequelize, mailer } = deps;
-  const mailDeps = ticketMailDeps(deps);
-  const { mailDomain, boxes } = mailDeps;
+  const { mailDomain, boxes } = ticketMailDeps(deps);
 
   /**
    * Append the events, queue the e-mails they call for, and move the ticket row to the snapshot, in
@@ -57,7 +55,7 @@ export function createActivities(deps: ActivityDeps) {
    * attempt never reached the workflow's history (see migration 009). What it replaced is archived,
    * and its e-mails still waiting in the outbox are withdrawn.
    */
-  async function recordTicket({ ticketId, events, snapshot, notifications = [], decidedIn }: RecordInput): Promise<void> {
+  async function recordTicket({ ticketId, events, snapshot, notifications, decidedIn }: RecordInput): Promise<void> {
     const responseDue = runningDue(snapshot.response);
     const resolutionDue = runningDue(snapshot.resolution);
     const dues = [responseDue, resolutionDue].filter((d): d is number => d !== null);
@@ -172,15 +170,6 @@ export function createActivities(deps: ActivityDeps) {
     }
   }
 
-  const sendTicketMail = createTicketMail(mailDeps);
-
-  /** Send one notification once: tickets begun before the mail outbox still call this. */
-  async function notify(n: Notification): Promise<{ sent: boolean; to?: string }> {
-    const { number, ...result } = await sendTicketMail(n);
-    if (result.sent) log.info('notification sent', { ticketNumber: number, key: n.key, to: result.to, kind: n.kind });
-    return result;
-  }
-
   /**
    * The ticket's record failed for good: say so where the ticket's own rows are not needed (they may
    * be what fails), and tell the lead through the mail outbox, on the first mark of an episode.
@@ -199,7 +188,6 @@ export function createActivities(deps: ActivityDeps) {
   // Every failure no retry can mend is non-retryable, under a stable type (activities/failures.ts).
   return withFailureTypes({
     recordTicket,
-    notify,
     markRecordStuck,
     clearRecordStuck,
     // An ops signal names its assignee; the directory decides, as it does for the API's assign step.

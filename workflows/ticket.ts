@@ -10,7 +10,6 @@ import {
   allHandlersFinished,
   condition,
   log,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -75,7 +74,6 @@ import {
   VALIDATION_FAILED,
   STEP_NOT_ALLOWED,
   STEP_UPDATES,
-  WAIT_FOR_HANDLERS,
   customerMessageUpdate,
   opsRetryRecordSignal,
   opsRetryRecordUpdate,
@@ -96,50 +94,24 @@ import { SA, STARTED_TICKET_STATE } from '../temporal/search-attributes';
 import type { AssigneeRef } from '../domain/step-bodies';
 import { refuseUnstorable } from './payload-checks';
 import { unstorableIssues } from '../domain/storable-text';
-import { LOOKUP, MAIL, WRITE, failedForGood, failureOf } from './activity-options';
+import { LOOKUP, WRITE, failedForGood, failureOf } from './activity-options';
 
 // Activities are called through executeWithOptions only to add a summary (user metadata, outside
 // the determinism check); their timeouts and retries stay those of the proxy, all bounded
-// (workflows/activity-options.ts). The record's, whether it runs as an activity (histories from
-// before RECORD_LOCALLY_PATCH) or locally, are WRITE's; when they run out the ticket is stuck.
-const { recordTicket, markRecordStuck, clearRecordStuck } = proxyActivities<TicketActivities>(WRITE);
+// (workflows/activity-options.ts). When the record's (WRITE) run out, the ticket is stuck.
+const { markRecordStuck, clearRecordStuck } = proxyActivities<TicketActivities>(WRITE);
 const { findAssignee, findActor } = proxyActivities<TicketActivities>(LOOKUP);
 
-// The same record as a local activity: it runs inside the workflow task that decided it, so an
-// alarm costs one workflow task and no activity task (a timer's workflow task, the record, the next
+// The record is a local activity: it runs inside the workflow task that decided it, so an alarm
+// costs one workflow task and no activity task (a timer's workflow task, the record, the next
 // timer), and the history it adds is a marker instead of an activity's three events and a second
-// workflow task. Histories from before RECORD_LOCALLY_PATCH recorded it as an activity and replay so.
-const { recordTicket: recordTicketLocally } = proxyLocalActivities<TicketActivities>(WRITE);
-
-// E-mail may be down for a long time; it retries on its own without holding up the SLA clocks.
-const { notify } = proxyActivities<TicketActivities>(MAIL);
+// workflow task.
+const { recordTicket } = proxyLocalActivities<TicketActivities>(WRITE);
 
 // The step schemas, and zod with them, load on a ticket's first step check rather than with the
 // workflow: every run evaluates the modules it imports (again after each eviction from the worker's
 // cache) and most runs check no step (see worker/workflow-bundle.ts).
 const stepChecks = (): typeof import('../domain/step-bodies') => require('../domain/step-bodies');
-
-/** Marks histories that know customer reminders (see remindersOn). */
-export const CUSTOMER_REMINDERS_PATCH = 'customer-reminders-v1';
-/** Marks histories in which a step waited for the ticket's "received" event (see receivedFirst). */
-export const RECEIVED_FIRST_PATCH = 'received-first-v1';
-/** Marks histories whose e-mails go to the mail outbox with the record (see commit). */
-export const MAIL_OUTBOX_PATCH = 'mail-outbox-v1';
-/** Marks histories that upsert only the search attributes a change moved (see publish). */
-export const PUBLISH_CHANGES_PATCH = 'publish-changes-only-v1';
-/**
- * Marks histories whose ticket records run as local activities (see recordTicketLocally). A first
- * attempt (record-locally-v1) was withdrawn before the mail outbox; its name is not reused.
- */
-export const RECORD_LOCALLY_PATCH = 'record-locally-v2';
-/**
- * Marks histories begun by code that has every patch above: such a ticket takes each patched path
- * without asking for its marker, and leaves alone the search attributes its start set (see the
- * start). Each patch a ticket asks for records a marker, and the SDK upserts TemporalChangeVersion
- * beside it: an event and a visibility write each, four of them in a new ticket's first task and
- * one at its end. Histories begun before it ask for each patch as they did.
- */
-export const GENERATION_PATCH = 'ticket-generation-v1';
 
 export interface TicketOutcome {
   number: number;
@@ -150,11 +122,7 @@ export interface TicketOutcome {
 }
 
 export async function ticketWorkflow(input: TicketWorkflowInput): Promise<TicketOutcome> {
-  // First, in the first task: every later question about a patch depends on it.
-  const current = patched(GENERATION_PATCH);
-  const has = (patch: string) => current || patched(patch);
-  let state = openTicket({ ...input, assignee: input.assignee ?? null });
-  const emails: Promise<unknown>[] = [];
+  let state = openTicket(input);
 
   const snapshot = (): TicketSnapshot => ({
     version: state.version,
@@ -176,27 +144,15 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   });
 
   // Record the transition, tell the people concerned, and refresh what ops see in the UI.
-  // The e-mails are queued in the same transaction as the events (the worker's mail outbox sends
-  // them): one record per change instead of one more activity per e-mail. Histories from before
-  // sent each e-mail by its own notify activity.
+  // The e-mails are queued in the same statement as the events (the worker's mail outbox sends
+  // them): one record per change, no activity per e-mail.
   async function commit(t: Transition): Promise<void> {
     state = t.state;
     if (t.events.length === 0) return;
     publish();
-    const mails = notificationsFor(state.ticketId, t.events);
-    const queued = mails.length > 0 && has(MAIL_OUTBOX_PATCH);
-    if (!queued) {
-      for (const n of mails) {
-        emails.push(
-          notify
-            .executeWithOptions({ summary: notifySummary(state.number, n) }, [n])
-            .catch((err) => log.error('notification failed for good', { key: n.key, err: String(err) })),
-        );
-      }
-    }
     // decidedIn: a local record runs before its workflow task is committed; if that task is lost,
     // its retry may decide otherwise under the same event numbers, and its record must win.
-    const input: RecordInput = { ticketId: state.ticketId, events: t.events, snapshot: snapshot(), ...(queued ? { notifications: mails } : {}), decidedIn: workflowInfo().historyLength };
+    const input: RecordInput = { ticketId: state.ticketId, events: t.events, snapshot: snapshot(), notifications: notificationsFor(state.ticketId, t.events), decidedIn: workflowInfo().historyLength };
     // A stuck ticket writes nothing until a lead retries: what it decides waits behind what failed.
     if (stuck) {
       owe(input);
@@ -212,8 +168,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   }
 
   function write(input: RecordInput): Promise<void> {
-    const record = has(RECORD_LOCALLY_PATCH) ? recordTicketLocally : recordTicket;
-    return record.executeWithOptions({ summary: recordSummary(state.number, input.events, input.notifications ?? []) }, [input]);
+    return recordTicket.executeWithOptions({ summary: recordSummary(state.number, input.events, input.notifications) }, [input]);
   }
 
   // ---- A record that failed for good (Postgres refused it, or its retries ran out): the ticket is
@@ -338,9 +293,9 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   /** The search attributes as last upserted, to compare against (Dates as epoch ms). */
   const published = new Map<string, unknown>();
 
-  // A warning or an escalation moves none of the attributes ops filter on: since
-  // PUBLISH_CHANGES_PATCH only what changed is upserted, and nothing when nothing did (each upsert
-  // is a history event and a write to the visibility store). Older histories upserted all of them.
+  // A warning or an escalation moves none of the attributes ops filter on: only what changed is
+  // upserted, and nothing when nothing did (each upsert is a history event and a write to the
+  // visibility store).
   function publish(): void {
     const responseDue = state.response.runningSince !== null ? dueAt(state.response) : null;
     const resolutionDue = state.resolution.runningSince !== null ? dueAt(state.resolution) : null;
@@ -354,17 +309,15 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     const comparable = (v: unknown) => (v instanceof Date ? v.getTime() : v);
     const changed = attributes.filter(({ key, value }) => !published.has(key.name) || published.get(key.name) !== comparable(value));
     for (const { key, value } of attributes) published.set(key.name, comparable(value));
-    const upsert = has(PUBLISH_CHANGES_PATCH) ? changed : attributes;
-    if (upsert.length > 0) upsertSearchAttributes(upsert);
+    if (changed.length > 0) upsertSearchAttributes(changed);
     setCurrentDetails(currentDetails(state, lastRefusal, stuckDetails()));
   }
 
   // A step that reaches a workflow before its first task ran (a busy server) is handled before the
-  // workflow body; it must still come after "received" in the history. Histories that never met
-  // that race carry no marker and replay as they ran.
+  // workflow body; it must still come after "received" in the history.
   let received = false;
   async function receivedFirst(): Promise<void> {
-    if (!received && has(RECEIVED_FIRST_PATCH)) await condition(() => received);
+    if (!received) await condition(() => received);
   }
 
   function registerStep<A extends Actor>(def: UpdateDefinition<StepResult, [A]>, toStep: (args: NoInfer<A>) => Step): void {
@@ -656,18 +609,10 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     asOf: new Date(Date.now()).toISOString(),
   }));
 
-  /**
-   * Customer reminders came after tickets were already running: a ticket that waited on its
-   * customer before them must replay without the reminder timer, so the change is patched in.
-   */
-  function remindersOn(): boolean {
-    return state.status === 'waiting_on_customer' && has(CUSTOMER_REMINDERS_PATCH);
-  }
-
   /** The policy flags a ticket as highly complex when some targets breach: a brand meeting starts by itself. */
   async function autoEscalate(events: TicketEvent[]): Promise<void> {
     const clockName = autoBrandMeetingDue(state, events);
-    if (!clockName || !input.product || !input.requester || !input.sessionTimings) return;
+    if (!clockName || !input.product) return;
     await startSession({
       actor: 'system',
       kind: 'brand',
@@ -675,30 +620,17 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
       brand: input.product.brand,
       technology: input.product.technology,
       requester: input.requester,
-      endUser: input.endUser ?? null,
+      endUser: input.endUser,
       timings: input.sessionTimings,
     });
   }
 
   // The start (services/workflow-starter.ts) sets the ticket's fixed attributes, its status and
-  // breached flag; upserting them again cost each ticket an event and a visibility write at intake.
-  // Since GENERATION_PATCH the first publish upserts only what the start could not know (the due
-  // times, an assignee). Older histories upserted the fixed ones here and replay so.
-  if (current) {
-    published.set(SA.status.name, STARTED_TICKET_STATE.status);
-    published.set(SA.breached.name, STARTED_TICKET_STATE.breached);
-    published.set(SA.assignee.name, STARTED_TICKET_STATE.assignee);
-  } else {
-    upsertSearchAttributes([
-      { key: SA.plan, value: input.plan },
-      { key: SA.impact, value: input.impact },
-      { key: SA.customer, value: input.customerId },
-      { key: SA.number, value: input.number },
-      { key: SA.customerName, value: input.customerName },
-      ...(input.channel ? [{ key: SA.channel, value: input.channel }] : []),
-      ...(input.type ? [{ key: SA.type, value: input.type }] : []),
-    ]);
-  }
+  // breached flag: the first publish upserts only what the start could not know (the due times,
+  // an assignee).
+  published.set(SA.status.name, STARTED_TICKET_STATE.status);
+  published.set(SA.breached.name, STARTED_TICKET_STATE.breached);
+  published.set(SA.assignee.name, STARTED_TICKET_STATE.assignee);
   const receiving = commit(receivedEvent(state, input.receivedAt, input.actor, { subject: input.subject, customerName: input.customerName }));
   received = true;
   await receiving;
@@ -709,12 +641,11 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     await commit(alarms);
     await autoEscalate(alarms.events);
     await commit(applyAutoClose(state, Date.now()));
-    const reminders = remindersOn();
-    if (reminders) await commit(applyCustomerReminder(state, Date.now()));
+    await commit(applyCustomerReminder(state, Date.now()));
     // A resolved or closed ticket needs no session any more; their invitations are withdrawn.
     if (state.status === 'resolved' || state.status === 'closed') cancelSessions();
     if (state.status === 'closed') break;
-    const wakeAt = nextWakeUp(state, reminders);
+    const wakeAt = nextWakeUp(state, true);
     const seen = state.version;
     if (wakeAt === null) {
       await condition(() => state.version !== seen);
@@ -726,11 +657,9 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   await Promise.all(sessionRuns);
   // A stuck ticket ends only once what it owes its record is written (a lead's retry).
   if (stuck) await condition(() => stuck === null);
-  // allHandlersFinished() is a test, not a wait: a step still recording (close) used to be cut off
-  // by the workflow's end (a 502 to the caller, the row left "resolved"). Tickets that ended
-  // before this patch replay as they ran.
-  if (has(WAIT_FOR_HANDLERS)) await condition(allHandlersFinished);
-  await Promise.all(emails);
+  // A step still recording (close) would be cut off by the workflow's end (a 502 to the caller,
+  // the row left "resolved"); allHandlersFinished() is a test, not a wait.
+  await condition(allHandlersFinished);
   return {
     number: state.number,
     status: state.status,
@@ -765,10 +694,6 @@ const assigneeLabel = (ref: AssigneeRef) => ('assigneeId' in ref ? ref.assigneeI
 /** The activity summaries a person reads in the ticket's history. */
 function recordSummary(number: number, events: TicketEvent[], mails: Notification[]): string {
   return [`#${number} record: ${events.map((e) => e.type).join(', ')}`, ...mails.map(mailLabel)].join(' · ').slice(0, 200);
-}
-
-function notifySummary(number: number, n: Notification): string {
-  return `#${number} ${mailLabel(n)}`;
 }
 
 const mailLabel = (n: Notification) => `e-mail ${n.kind} to ${n.audience}`;

@@ -97,6 +97,8 @@ export interface TestSystemOptions {
   rateLimits?: Partial<RateLimitSettings>;
   trustProxy?: TrustProxy;
   publicUrl?: string;
+  /** Other workflow code than the engine's (the deadlock guard's test adds a looping workflow to it). */
+  workflowBundle?: SystemOptions['workflowBundle'];
 }
 
 export async function startTestSystem(opts: TestSystemOptions): Promise<TestSystem> {
@@ -126,7 +128,7 @@ export async function startTestSystem(opts: TestSystemOptions): Promise<TestSyst
     adminToken: ADMIN_TOKEN,
     port: 0,
     log,
-    workflowBundle: { codePath: env('TEST_WORKFLOW_BUNDLE') },
+    workflowBundle: opts.workflowBundle ?? { codePath: env('TEST_WORKFLOW_BUNDLE') },
     sweepIntervalMs: 500,
     stepTimeoutMs: 10_000,
     worker: opts.worker,

@@ -20,8 +20,9 @@ export interface TicketWorkerOptions {
    * Whether workflows answer the stack trace query (the Temporal UI's "Stack Trace" tab, `temporal
    * workflow stack`: where a workflow waits). The SDK pays for it by recording a stack trace, with
    * source-map lookups, for every promise a workflow creates, again on every replay of a ticket
-   * outside the cache: half of the workflow thread's time under load (npm run bench on-time). Off
-   * by default; the query then answers "Workflow stack traces are not enabled on this worker".
+   * outside the cache: +39 % CPU a replayed workflow task (bench/sandbox-cost.ts, 3,271 → 4,554 µs),
+   * half of the workflow thread's time under load (npm run bench on-time). Off by default (needs
+   * patches/); the query then answers "Workflow stack traces are not enabled on this worker".
    * WORKER_STACK_TRACES=on turns it back on while someone investigates a stuck ticket.
    */
   stackTraces?: boolean;
@@ -46,12 +47,14 @@ export const DEFAULT_MAX_CACHED_WORKFLOWS = 150;
  * worker's workflow thread for good and every ticket on it waits, silently.
  *
  * The guard is Node's vm `timeout`, which starts and joins a watchdog thread on every call into the
- * sandbox (about 112 µs of CPU and 255 µs of the workflow thread's time per call here, 4-6 calls a
- * workflow task). Replaying the recorded histories (bench/sandbox-cost.ts, what an alarm of a ticket
- * outside the cache does) cost +29-74 % CPU per workflow task with it, the spread being this shared
- * machine's. WORKER_ISOLATE_TIMEOUT_MS=0 turns it off (patches/ makes 0 mean "none"; the SDK refuses
- * 0), an opt-in for a worker that needs that CPU more than the guard: measure first (npm run bench
- * on-time, bench/sandbox-cost.ts).
+ * sandbox: about 112 µs of CPU and 255 µs of the workflow thread's time a call, 5.1 calls a
+ * workflow task on the recorded histories. Replaying them (bench/sandbox-cost.ts: what an alarm of
+ * a ticket outside the cache does) took 3,271 → 5,009 µs of CPU a workflow task with it (+53 %,
+ * median of 5 processes each on a shared 2-core machine, load 5-13); npm run bench on-time with
+ * 2,000 tickets at 16 deadlines a second: the worker 0.56 → 0.61 cores, breach lateness p99
+ * 2.1 → 1.9 s, within that machine's noise. WORKER_ISOLATE_TIMEOUT_MS=0 turns it off (patches/
+ * makes 0 mean "none"; the SDK refuses 0): an opt-in for a worker that needs that CPU more than
+ * the guard, measured first.
  */
 export const DEFAULT_ISOLATE_TIMEOUT_MS = 5_000;
 

@@ -1,5 +1,5 @@
-// One ticket notification rendered and sent once (through the send log): for the notify activity
-// of tickets that began before the mail outbox, and for the outbox's sender (mail/outbox.ts).
+// One ticket notification rendered and sent once (through the send log), for the outbox's sender
+// (mail/outbox.ts).
 import { Ticket } from '../db/models';
 import type { Notification } from '../domain/notifications';
 import type { Mailer } from '../mail/mailer';

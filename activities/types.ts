@@ -21,12 +21,11 @@ export interface RecordInput {
   ticketId: string;
   events: TicketEvent[];
   snapshot: TicketSnapshot;
-  /** The e-mails these events call for, queued in the mail outbox with them (absent: sent by notify). */
-  notifications?: Notification[];
+  /** The e-mails these events call for, queued in the mail outbox with them. */
+  notifications: Notification[];
   /**
    * The workflow task that decided these events (its history length). A record from a later task
-   * replaces what an abandoned attempt of an earlier one wrote (migration 009); absent in records
-   * scheduled before, which keep the first write.
+   * replaces what an abandoned attempt of an earlier one wrote (migration 009).
    */
-  decidedIn?: number;
+  decidedIn: number;
 }

@@ -8,6 +8,7 @@ import { createLogger } from '../runtime/logger';
 import { startSystem, type SystemOptions } from '../runtime/system';
 import { lowerPriority } from '../runtime/priority';
 import { DEFAULT_RATE_LIMITS } from '../domain/rate-limits';
+import { loadConfig } from '../config';
 
 const BENCH_LIMIT = { points: 1_000_000_000, windowS: 3600 };
 
@@ -37,6 +38,7 @@ export type EngineMessage =
 async function main() {
   const t0 = Date.now();
   const o = JSON.parse(process.env.BENCH_ENGINE ?? '{}') as EngineOptions;
+  const sandbox = loadConfig(process.env);
   if (o.role === 'worker') lowerPriority(process.pid, o.backgroundNice);
   // The engine's own logger (its redaction included), writing to the bench's log file.
   const log = createLogger(o.logLevel, `bench-${o.role}`, pino.destination({ dest: o.logFile, sync: false, mkdir: true }));
@@ -58,6 +60,9 @@ async function main() {
     api: o.role !== 'worker',
     ...(o.dbPoolMax ? { dbPoolMax: o.dbPoolMax } : {}),
     ...(o.maxCachedWorkflows ? { maxCachedWorkflows: o.maxCachedWorkflows } : {}),
+    // The workflow sandbox's settings as the engine's processes read them (WORKER_ISOLATE_TIMEOUT_MS=0 npm run bench on-time).
+    isolateTimeoutMs: sandbox.workerIsolateTimeoutMs,
+    stackTraces: sandbox.workerStackTraces,
     // The benchmark files thousands of tickets for a few customers on purpose: the intake limits
     // are counted as in production (their cost is part of what is measured) but never reached.
     rateLimits: { ...DEFAULT_RATE_LIMITS, intakePerRequester: BENCH_LIMIT, intakePerCustomer: BENCH_LIMIT },

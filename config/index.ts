@@ -97,7 +97,7 @@ const schema = z.object({
   METRICS_PORT: port.default(9464),
   METRICS_HOST: z.string().refine((h) => isIP(h) !== 0, 'METRICS_HOST must be an IP address').default('0.0.0.0'),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
-  WORKER_ISOLATE_TIMEOUT_MS: z.coerce.number().int().min(0).optional(),
+  WORKER_ISOLATE_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000, 'WORKER_ISOLATE_TIMEOUT_MS is at most 60000 (a minute): a looping workflow holds every ticket of the worker that long').optional(),
   WORKER_STACK_TRACES: z.enum(['on', 'off']).default('off'),
   // Built by scripts/build-workflow-bundle.ts (the Docker image does it at build time): the worker starts without bundling.
   WORKFLOW_BUNDLE_PATH: z

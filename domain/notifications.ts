@@ -1,5 +1,5 @@
 // Which e-mail each ticket event sends, and to whom. Pure, so the rule lives in one place and the
-// workflow only has to hand the result to the notify activity.
+// workflow only has to hand the result to its record (queued in the mail outbox with the events).
 import { ESCALATION_AUDIENCES, type EscalationAudience } from './escalation';
 import type { EventType, TicketEvent } from './ticket-lifecycle';
 

@@ -379,7 +379,8 @@ export function autoCloseAt(state: TicketState): number | null {
 
 /**
  * The next moment the workflow must wake up by itself, or null if only a step can move it.
- * `reminders`: whether customer reminders are on (off while replaying tickets that began before them).
+ * `reminders`: count the customer's reminder too (the workflow does); without, the next moment of
+ * the SLA clocks and the auto-close alone.
  */
 export function nextWakeUp(state: TicketState, reminders = false): number | null {
   const times = pendingAlarms(state).map((a) => a.at);

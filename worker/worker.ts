@@ -14,14 +14,15 @@ export interface TicketWorkerOptions {
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
   /** Workflows kept in memory between tasks (default: DEFAULT_MAX_CACHED_WORKFLOWS). */
   maxCachedWorkflows?: WorkerOptions['maxCachedWorkflows'];
-  /** Longest synchronous run of one workflow activation, 0 = no limit (default: DEFAULT_ISOLATE_TIMEOUT_MS). */
+  /** Longest synchronous run of one call into the workflow sandbox, 0 = no limit (default: DEFAULT_ISOLATE_TIMEOUT_MS). */
   isolateTimeoutMs?: number;
   /**
    * Whether workflows answer the stack trace query (the Temporal UI's "Stack Trace" tab, `temporal
    * workflow stack`: where a workflow waits). The SDK pays for it by recording a stack trace, with
    * source-map lookups, for every promise a workflow creates, again on every replay of a ticket
-   * outside the cache: half of the workflow thread's time under load (npm run bench on-time). Off
-   * by default; the query then answers "Workflow stack traces are not enabled on this worker".
+   * outside the cache: +39 % CPU a replayed workflow task (bench/sandbox-cost.ts, 3,271 → 4,554 µs),
+   * half of the workflow thread's time under load (npm run bench on-time). Off by default (needs
+   * patches/); the query then answers "Workflow stack traces are not enabled on this worker".
    * WORKER_STACK_TRACES=on turns it back on while someone investigates a stuck ticket.
    */
   stackTraces?: boolean;
@@ -39,16 +40,23 @@ export interface TicketWorkerOptions {
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 150;
 
 /**
- * No limit on how long one workflow activation may run synchronously. The SDK enforces its limit
- * (5 s) with Node's vm `timeout`, which starts and joins a thread on every call into the workflow
- * sandbox: ~70 µs of CPU, several calls per activation, and a ticket outside the cache replays its
- * whole history on its next alarm. That was half of the workflow thread's time under load (on time,
- * 1,500 tickets: breach lateness p99 47 s with it, 25 s without). `patches/@temporalio+worker+*.patch`
- * makes 0 mean "no vm timeout" (the SDK refuses 0 otherwise). What the limit guarded against is a
- * workflow stuck in a synchronous loop; ours are this repository's code, and the replay and
- * integration tests run every loop they have. WORKER_ISOLATE_TIMEOUT_MS=5000 restores the SDK's guard.
+ * The SDK's deadlock guard: a workflow that runs synchronously for 5 s (a loop that never awaits,
+ * in our code or a library's) is stopped there, its workflow task fails with "Script execution
+ * timed out" (in its history, the worker's log and temporal_workflow_task_execution_failed) and is
+ * retried, while every other ticket on the worker goes on. Without it such a loop holds the
+ * worker's workflow thread for good and every ticket on it waits, silently.
+ *
+ * The guard is Node's vm `timeout`, which starts and joins a watchdog thread on every call into the
+ * sandbox: about 112 µs of CPU and 255 µs of the workflow thread's time a call, 5.1 calls a
+ * workflow task on the recorded histories. Replaying them (bench/sandbox-cost.ts: what an alarm of
+ * a ticket outside the cache does) took 3,271 → 5,009 µs of CPU a workflow task with it (+53 %,
+ * median of 5 processes each on a shared 2-core machine, load 5-13); npm run bench on-time with
+ * 2,000 tickets at 16 deadlines a second: the worker 0.56 → 0.61 cores, breach lateness p99
+ * 2.1 → 1.9 s, within that machine's noise. WORKER_ISOLATE_TIMEOUT_MS=0 turns it off (patches/
+ * makes 0 mean "none"; the SDK refuses 0): an opt-in for a worker that needs that CPU more than
+ * the guard, measured first.
  */
-export const DEFAULT_ISOLATE_TIMEOUT_MS = 0;
+export const DEFAULT_ISOLATE_TIMEOUT_MS = 5_000;
 
 /**
  * How long a workflow task waits on this worker's sticky queue (the tickets it has cached) before
@@ -74,9 +82,6 @@ export const STICKY_QUEUE_TIMEOUT_MS = 1_000;
  */
 export const NON_STICKY_POLL_RATIO = 0.5;
 
-/** The SDK's own limit, used when "none" is asked for but the patch is not applied. */
-const SDK_ISOLATE_TIMEOUT_MS = 5_000;
-
 /**
  * Whether `patches/@temporalio+worker+*.patch` is applied: it lets 0 mean "no vm timeout" and lets
  * WORKFLOW_PROMISE_STACKS=off leave out the stack trace of every workflow promise. An install that
@@ -88,15 +93,17 @@ export function workerPatchApplied(): boolean {
   return source('reusable-vm.js').includes('isolateExecutionTimeoutMs > 0') && source('vm-shared.js').includes('WORKFLOW_PROMISE_STACKS');
 }
 
-/** The limit the worker runs with: the one asked for, or the SDK's when "none" cannot be had. */
+/** The limit the worker runs with: the one asked for, or the guard when "none" cannot be had. */
 export function effectiveIsolateTimeoutMs(requested = DEFAULT_ISOLATE_TIMEOUT_MS): number {
-  return requested === 0 && !workerPatchApplied() ? SDK_ISOLATE_TIMEOUT_MS : requested;
+  return requested === 0 && !workerPatchApplied() ? DEFAULT_ISOLATE_TIMEOUT_MS : requested;
 }
 
 export async function createTicketWorker(o: TicketWorkerOptions): Promise<Worker> {
   const requested = o.isolateTimeoutMs ?? DEFAULT_ISOLATE_TIMEOUT_MS;
   const isolateTimeoutMs = effectiveIsolateTimeoutMs(requested);
-  if (isolateTimeoutMs !== requested) {
+  if ((requested === 0 || !o.stackTraces) && !workerPatchApplied()) {
+    // The safe direction (a guard, stack traces) at a cost in CPU; test/unit/worker-patches.test.ts
+    // fails on an install like this one, so it is not how the tests or the image run.
     Runtime.instance().logger.warn("the @temporalio/worker patch is not applied (installed with --ignore-scripts?): the worker keeps the SDK's vm timeout and its promise stack traces, at a cost in CPU; run npx patch-package", { isolateTimeoutMs });
   }
   // Read by the patched SDK when a workflow thread first creates a workflow: the threads start

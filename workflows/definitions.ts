@@ -16,9 +16,8 @@ export interface TicketWorkflowInput {
   number: number;
   customerId: string;
   customerName: string;
-  /** Absent on tickets started before they were search attributes. */
-  channel?: Channel;
-  type?: TicketType;
+  channel: Channel;
+  type: TicketType;
   plan: Plan;
   impact: Impact;
   subject: string;
@@ -26,12 +25,12 @@ export interface TicketWorkflowInput {
   receivedAt: number;
   targets: TicketTargets;
   actor: string;
-  assignee?: Person | null;
-  /** For sessions the ticket starts by itself (a brand meeting on breach); absent on older tickets. */
-  requester?: SessionParty;
-  endUser?: SessionParty | null;
-  product?: { brand: string; technology: string } | null;
-  sessionTimings?: SessionTimingsMs;
+  assignee: Person | null;
+  /** For sessions the ticket starts by itself (a brand meeting on breach). */
+  requester: SessionParty;
+  endUser: SessionParty | null;
+  product: { brand: string; technology: string } | null;
+  sessionTimings: SessionTimingsMs;
 }
 
 export interface StepResult {
@@ -218,6 +217,3 @@ export const RECORD_STILL_FAILING = 'RECORD_STILL_FAILING';
 
 /** ApplicationFailure type for a step the ticket's state does not allow. */
 export const STEP_NOT_ALLOWED = 'STEP_NOT_ALLOWED';
-
-/** Patch id (workflow versioning): ticket and session workflows wait for their running handlers before they end. */
-export const WAIT_FOR_HANDLERS = 'wait-for-handlers-before-end';

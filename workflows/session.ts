@@ -9,7 +9,6 @@ import {
   CancellationScope,
   allHandlersFinished,
   condition,
-  patched,
   getExternalWorkflowHandle,
   isCancellation,
   log,
@@ -25,7 +24,6 @@ import { refuseUnstorable } from './payload-checks';
 import { LOOKUP, MAIL, WRITE, failedForGood } from './activity-options';
 import {
   STEP_NOT_ALLOWED,
-  WAIT_FOR_HANDLERS,
   confirmSessionUpdate,
   declineSessionUpdate,
   participantsAvailableSignal,
@@ -410,7 +408,7 @@ async function runSession(input: SessionWorkflowInput): Promise<SessionResult> {
     return { sessionId: input.sessionId, status, attempt, startsAt, notes };
   }
   await Promise.all(mails);
-  // See ticket.ts: wait for running handlers; sessions that ended before the patch replay as they ran.
-  if (patched(WAIT_FOR_HANDLERS)) await condition(allHandlersFinished);
+  // An update still answering (an outcome) would be cut off by the workflow's end.
+  await condition(allHandlersFinished);
   return { sessionId: input.sessionId, status, attempt, startsAt, notes };
 }

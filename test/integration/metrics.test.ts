@@ -134,8 +134,9 @@ describe('metrics (/metrics in Prometheus format)', function () {
   it('recordTicket retried with the same events (and one more) counts only what it newly inserted', async () => {
     // Impact C: labels no other test here touches. Its workflow records seqs from 1; these are far ahead.
     const { ticket, state, record: recordTicket, close } = await directRecord(t);
-    // Version 0: the row's snapshot (the workflow's) is left as it is.
-    const snapshot = { version: 0, status: 'open' as const, assignee: null, respondedVia: null, response: state.response, resolution: state.resolution, breached: false, resolvedAt: null, closedAt: null };
+    // Decided by a task after any of the workflow's own (its records are at history lengths below
+    // 1000), at the version of these events: the workflow's own events are left as they are.
+    const snapshot = { version: 902, status: 'open' as const, assignee: null, respondedVia: null, response: state.response, resolution: state.resolution, breached: false, resolvedAt: null, closedAt: null };
     const at = Date.now();
     const assigned = { seq: 900, type: 'assigned' as const, at, actor: 'test', data: {} };
     const met = { seq: 901, type: 'sla_met' as const, at, actor: 'system', data: { clock: 'response' } };
@@ -143,9 +144,10 @@ describe('metrics (/metrics in Prometheus format)', function () {
     const labels = (clock: string) => ({ plan: 'standard', impact: 'C', clock, outcome: 'met' });
 
     const before = await scrape();
-    await recordTicket({ ticketId: ticket.id, events: [assigned, met], snapshot });
-    await recordTicket({ ticketId: ticket.id, events: [assigned, met], snapshot });
-    await recordTicket({ ticketId: ticket.id, events: [assigned, met, resolvedMet], snapshot });
+    const attempt = { ticketId: ticket.id, snapshot, notifications: [], decidedIn: 1000 };
+    await recordTicket({ ...attempt, events: [assigned, met] });
+    await recordTicket({ ...attempt, events: [assigned, met] });
+    await recordTicket({ ...attempt, events: [assigned, met, resolvedMet] });
     close();
     await moved(before, [
       ['lastcall_ticket_steps_total', { step: 'assigned' }, 1],

@@ -99,6 +99,8 @@ export interface TestSystemOptions {
   publicUrl?: string;
   /** How often this system sweeps the intake outbox (default 500 ms); the cluster tests leave it to the API processes. */
   sweepIntervalMs?: number;
+  /** Other workflow code than the engine's (the deadlock guard's test adds a looping workflow to it). */
+  workflowBundle?: SystemOptions['workflowBundle'];
 }
 
 export async function startTestSystem(opts: TestSystemOptions): Promise<TestSystem> {
@@ -128,7 +130,7 @@ export async function startTestSystem(opts: TestSystemOptions): Promise<TestSyst
     adminToken: ADMIN_TOKEN,
     port: 0,
     log,
-    workflowBundle: { codePath: env('TEST_WORKFLOW_BUNDLE') },
+    workflowBundle: opts.workflowBundle ?? { codePath: env('TEST_WORKFLOW_BUNDLE') },
     sweepIntervalMs: opts.sweepIntervalMs ?? 500,
     stepTimeoutMs: 10_000,
     worker: opts.worker,

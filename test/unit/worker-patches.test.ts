@@ -1,12 +1,31 @@
+// The one patched dependency (patches/@temporalio+worker+<version>.patch) and the deadlock guard's
+// default. An SDK upgrade fails here until the patch is made again for the new version (or
+// dropped): patch-package only warns when a patch was made for another version, and the worker
+// only logs when it finds its SDK unpatched.
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import { expect } from 'chai';
+import { loadConfig } from '../../config';
 import { DEFAULT_ISOLATE_TIMEOUT_MS, effectiveIsolateTimeoutMs, workerPatchApplied } from '../../worker/worker';
 
-describe('worker patches (vm timeout, promise stack traces)', () => {
-  it('runs without a vm timeout by default and can leave out promise stack traces, which this install allows (patches/ applied by npm ci)', () => {
+const PATCHES = path.join(__dirname, '..', '..', 'patches');
+
+describe('worker patches (vm timeout, promise stack traces) and the deadlock guard', () => {
+  it('the patch is made for the installed @temporalio/worker and applied (patches/ applied by npm ci)', () => {
+    const installed: string = require('@temporalio/worker/package.json').version;
+    expect(readdirSync(PATCHES).filter((f) => f.startsWith('@temporalio+worker+'))).to.deep.equal([`@temporalio+worker+${installed}.patch`]);
     // Both changes of the one patch: `0` = no vm timeout, WORKFLOW_PROMISE_STACKS read.
     expect(workerPatchApplied(), 'patches/@temporalio+worker+*.patch applied').to.equal(true);
-    expect(DEFAULT_ISOLATE_TIMEOUT_MS).to.equal(0);
-    expect(effectiveIsolateTimeoutMs()).to.equal(0);
-    expect(effectiveIsolateTimeoutMs(5_000)).to.equal(5_000);
+  });
+
+  it("runs with the SDK's 5 s deadlock guard by default; none only when asked for (WORKER_ISOLATE_TIMEOUT_MS=0)", () => {
+    expect(DEFAULT_ISOLATE_TIMEOUT_MS).to.equal(5_000);
+    expect(loadConfig({}).workerIsolateTimeoutMs).to.equal(undefined);
+    expect(effectiveIsolateTimeoutMs(loadConfig({}).workerIsolateTimeoutMs)).to.equal(5_000);
+    expect(effectiveIsolateTimeoutMs(loadConfig({ WORKER_ISOLATE_TIMEOUT_MS: '0' }).workerIsolateTimeoutMs)).to.equal(0);
+    expect(effectiveIsolateTimeoutMs(loadConfig({ WORKER_ISOLATE_TIMEOUT_MS: '1000' }).workerIsolateTimeoutMs)).to.equal(1_000);
+    for (const bad of ['-1', '1.5', 'soon', '60001']) {
+      expect(() => loadConfig({ WORKER_ISOLATE_TIMEOUT_MS: bad }), bad).to.throw(/WORKER_ISOLATE_TIMEOUT_MS/);
+    }
   });
 });

@@ -1,0 +1,19 @@
+// What the parts of one ticket's workflow share: its input, the ticket as decided so far, and the
+// one way to change it. Each part (steps, ops, sessions, the record) gets this and nothing more.
+import type { TicketState, Transition } from '../../domain/ticket-lifecycle';
+import type { StepResult, TicketWorkflowInput } from '../definitions';
+
+export interface TicketContext {
+  readonly input: TicketWorkflowInput;
+  /** The ticket as decided so far; only commit() moves it. */
+  readonly state: TicketState;
+  /** Take a transition: the new state, its record (events and e-mails), what ops see in the UI. */
+  commit(t: Transition): Promise<void>;
+  /** What a step's caller gets back. */
+  view(): StepResult;
+  /**
+   * Resolves once "received" is decided. A step that reaches a workflow before its first task ran
+   * (a busy server) is handled before the workflow body; it must still come after "received".
+   */
+  receivedFirst(): Promise<void>;
+}

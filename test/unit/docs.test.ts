@@ -14,7 +14,7 @@ const docs = ['README.md', ...readdirSync(path.join(root, 'docs')).filter((f) =>
  * Written by other parts of the same change (the production topology, workflow versioning): linked
  * already, not in this branch yet. Once a file exists its entry must go, so nothing stays unchecked.
  */
-const PENDING = ['docs/versioning.md'];
+const PENDING: string[] = [];
 
 /** The text outside fenced code blocks, and outside inline code. */
 function prose(markdown: string): string {

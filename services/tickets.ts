@@ -400,6 +400,12 @@ export function createTicketService(deps: TicketServiceDeps) {
     if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || code === 4 || code === 8 || code === 14) {
       return new ApiError(503, 'TICKET_ENGINE_UNAVAILABLE', `ticket #${ticket.number} did not answer in time; the step may not have been applied: retry it with the same Idempotency-Key`);
     }
+    // FAILED_PRECONDITION "Workflow Task in failed state": the ticket's last workflow task failed or
+    // timed out (a worker killed or starved) and is being retried; the server took no Update, so
+    // the step was not applied and goes through once the retry completes.
+    if (code === 9 && /workflow task in failed state/i.test(String((err as Error)?.message) + String((err as { cause?: Error }).cause?.message))) {
+      return new ApiError(503, 'TICKET_ENGINE_UNAVAILABLE', `ticket #${ticket.number} is retrying its last step; this one was not applied: retry it shortly with the same Idempotency-Key`);
+    }
     ticketLog(deps.log, ticket).error({ err, step: kind }, 'step failed');
     return new ApiError(502, 'STEP_FAILED', `the step could not be applied to ticket #${ticket.number}`, { cause: (err as Error)?.name ?? 'unknown' });
   }

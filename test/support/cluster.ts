@@ -85,6 +85,10 @@ export async function startTestCluster(o: { label: string; policy: SlaPolicy; ap
       LOG_LEVEL: 'info',
       SHUTDOWN_DRAIN_MS: '0',
       METRICS_PORT: '0',
+      // The engine lowers its worker below the API it shares a machine with (BACKGROUND_NICE); here
+      // its neighbours are other test files running in parallel, which would starve it past its
+      // workflow task timeout, a load no deployment puts on it.
+      BACKGROUND_NICE: '0',
       // As npm run start:cluster runs them.
       METRICS_HOST: '127.0.0.1',
       RATE_LIMIT_INTAKE_PER_REQUESTER: formatLimit(LOAD_LIMITS.intakePerRequester),

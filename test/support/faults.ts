@@ -2,10 +2,12 @@
 // check every fault ends with: every ticket is there, every due warning and breach is recorded
 // exactly once, and every e-mail went out exactly once.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
 import { notificationsFor } from '../../domain/notifications';
+import { ticketWorkflowId } from '../../workflows/definitions';
 import type { TicketEvent } from '../../domain/ticket-lifecycle';
 import { ADMIN_TOKEN, LEAD, MANAGER, eventually, type TestSystem } from './harness';
 
@@ -45,12 +47,18 @@ export async function startWorkerProcess(t: TestSystem, temporalAddress = proces
       SHUTDOWN_DRAIN_MS: '0',
       // Parallel test files (and other checkouts) must not fight over the default metrics port.
       METRICS_PORT: '0',
+      // The engine lowers its worker below the API it shares a machine with (BACKGROUND_NICE); here
+      // its neighbours are other test files running in parallel, which would starve it past its
+      // workflow task timeout, a load no deployment puts on it.
+      BACKGROUND_NICE: '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  // TEST_WORKER_LOG_DIR keeps each worker process's log in a file, to read a red run afterwards.
+  const file = process.env.TEST_WORKER_LOG_DIR ? createWriteStream(path.join(process.env.TEST_WORKER_LOG_DIR, `worker-${t.taskQueue}-${child.pid}.log`)) : null;
+  child.stdout!.on('data', (d) => ((out += d), file?.write(d)));
+  child.stderr!.on('data', (d) => ((out += d), file?.write(d)));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   await eventually(async () => out.includes('"msg":"started"') || child.exitCode !== null, 60_000, 'the worker process to start');
   if (child.exitCode !== null) throw new Error(`worker process exited with ${child.exitCode}:\n${out.slice(-3000)}`);
@@ -128,7 +136,22 @@ async function expectTicketComplete(t: TestSystem, ticket: { id: string; number:
   const r = await t.admin('GET', `/api/tickets/${ticket.id}`);
   expect(r.status, `ticket #${ticket.number} is gone`).to.equal(200);
   const events = r.body.events as Array<TicketEvent & { at: string }>;
-  expect(events.map((e) => e.seq), `#${ticket.number} history has gaps`).to.deep.equal(events.map((_, i) => i + 1));
+  const seqs = events.map((e) => e.seq);
+  if (seqs.some((seq, i) => seq !== i + 1)) {
+    // What each record wrote and superseded, to read the race off a red run.
+    const rows = await t.sys.sequelize.query(
+      `SELECT 'kept' AS "in", seq, type, decided_in, recorded_at, NULL::int AS superseded_by FROM ticket_events WHERE ticket_id = :id
+       UNION ALL SELECT 'superseded', seq, type, decided_in, recorded_at, superseded_by FROM ticket_events_superseded WHERE ticket_id = :id
+       ORDER BY recorded_at`,
+      { replacements: { id: ticket.id }, type: QueryTypes.SELECT },
+    );
+    const row = (await t.sys.sequelize.query('SELECT t.snapshot_version, t.snapshot_decided_in, t.status, s.failure_type AS stuck, s.reason AS stuck_reason FROM tickets t LEFT JOIN ticket_records_stuck s ON s.ticket_id = t.id WHERE t.id = :id', { replacements: { id: ticket.id }, type: QueryTypes.SELECT }))[0];
+    const history = (await t.sys.temporal.workflow.getHandle(ticketWorkflowId(ticket.number)).fetchHistory()).events ?? [];
+    const failures = history
+      .filter((e) => e.workflowTaskFailedEventAttributes || e.workflowTaskTimedOutEventAttributes)
+      .map((e) => `${e.eventId}: ${e.workflowTaskFailedEventAttributes?.failure?.message ?? `timed out (${e.workflowTaskTimedOutEventAttributes?.timeoutType})`}`);
+    expect(seqs, `#${ticket.number} history has gaps: ${JSON.stringify({ row, rows, historyLength: history.length, failures })}`).to.deep.equal(events.map((_, i) => i + 1));
+  }
   for (const clock of ['response', 'resolution']) {
     const of = (type: string) => events.filter((e) => e.type === type && e.data.clock === clock);
     const breached = r.body.sla[clock].status === 'breached';

@@ -10,7 +10,7 @@ import { DatabaseError, Op, fn, col, where, UniqueConstraintError } from 'sequel
 import type { Logger } from 'pino';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { HeldMail, InboundMessage, NotificationRow, Product, Ticket, TicketAttachment, User, type InboundOutcome } from '../db/models';
-import { ApiError } from '../api/errors';
+import { isKind, isRefusal } from '../domain/errors';
 import { automatedReason } from '../mail/loop-guard';
 import { NeverTaken, TryLater, type InboundEnvelope } from '../mail/inbound';
 import type { VerifySender } from '../mail/sender-auth';
@@ -179,7 +179,7 @@ export function createInboundMailService(deps: InboundMailDeps) {
       // The workflow's "received" e-mail is the answer: number and both deadlines, in this thread.
       return { outcome: 'ticket_created', ticketNumber: Number(ticketRow!.number) };
     } catch (err) {
-      if (err instanceof ApiError && err.status < 500) return refuse(row, from, err, MAX_REFUSALS_KNOWN);
+      if (isRefusal(err)) return refuse(row, from, err, MAX_REFUSALS_KNOWN);
       throw err;
     }
   }
@@ -236,10 +236,10 @@ export function createInboundMailService(deps: InboundMailDeps) {
         `inbound:${createHash('sha256').update(row.messageId).digest('hex').slice(0, 32)}`,
       );
     } catch (err) {
-      if (err instanceof ApiError && (err.code === 'TICKET_CLOSED' || err.code === 'STEP_NOT_ALLOWED')) {
+      if (isKind(err, 'conflict') && (err.code === 'TICKET_CLOSED' || err.code === 'STEP_NOT_ALLOWED')) {
         return refuse(row, from, { code: 'TICKET_CLOSED_MAIL', message: err.message }, MAX_REFUSALS_KNOWN, { number: String(number) });
       }
-      if (err instanceof ApiError && err.status === 503) throw new TryLater(`ticket #${number} cannot take the message now`);
+      if (isKind(err, 'unavailable')) throw new TryLater(`ticket #${number} cannot take the message now`);
       throw err;
     }
     return { outcome: 'reply_added', ticketNumber: number };
@@ -298,7 +298,7 @@ export function createInboundMailService(deps: InboundMailDeps) {
       await deps.limits?.mailHeld(m.remoteAddress, from);
     } catch (err) {
       // Whoever forges a requester's address by the hundred fills nobody's queue; nobody is answered.
-      if (err instanceof ApiError && err.status === 429) return { outcome: 'refused', reason: `RATE_LIMITED (not held, not answered: ${verdict.summary})` };
+      if (isKind(err, 'rate_limited')) return { outcome: 'refused', reason: `RATE_LIMITED (not held, not answered: ${verdict.summary})` };
       throw err;
     }
     const name = m.parsed.from?.value[0]?.name;

@@ -1,14 +1,14 @@
 // The flood limits (domain/rate-limits.ts), counted with rate-limiter-flexible's RateLimiterPostgres
 // in the table `rate_limits` (migration 011; the library is told it exists and never creates it),
 // through the app's Sequelize pool: every API process counts against the same rows. A limit passed
-// is an ApiError 429 RATE_LIMITED naming the limit and when to come back (Retry-After).
+// is a DomainError rate_limited (RATE_LIMITED, 429 in the API) naming the limit and when to come back (Retry-After).
 //
 // Counters are taken before any lock or transaction of the use case they guard: a query on another
 // pooled connection while holding a lock would let a burst starve the pool (see services/tickets.ts).
 import { createHash } from 'node:crypto';
 import { ConnectionError, type Sequelize } from 'sequelize';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
-import { ApiError } from '../api/errors';
+import { DomainError } from '../domain/errors';
 import { LIMIT_CODES, LIMIT_NAMES, type LimitName, type RateLimitSettings } from '../domain/rate-limits';
 
 export const RATE_LIMITS_TABLE = 'rate_limits';
@@ -53,10 +53,10 @@ export interface RateLimits {
   stop(): void;
 }
 
-export function rateLimited(name: LimitName, settings: RateLimitSettings, msBeforeNext: number): ApiError {
+export function rateLimited(name: LimitName, settings: RateLimitSettings, msBeforeNext: number): DomainError {
   const retryAfterSeconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
   const { points, windowS } = settings[name];
-  return new ApiError(429, 'RATE_LIMITED', `${MESSAGES[name]}: at most ${points} per ${windowS} s; retry in ${retryAfterSeconds} s`, {
+  return new DomainError('rate_limited', 'RATE_LIMITED', `${MESSAGES[name]}: at most ${points} per ${windowS} s; retry in ${retryAfterSeconds} s`, {
     limit: LIMIT_CODES[name],
     max: points,
     windowSeconds: windowS,

@@ -11,7 +11,7 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { stringify } from 'csv-stringify/sync';
 import { DateTime } from 'luxon';
-import { ApiError, notFound } from '../api/errors';
+import { DomainError, notFound } from '../domain/errors';
 import type { ReportQuery } from '../api/schemas';
 import { Customer } from '../db/models';
 import { DEFAULT_TIMEZONE } from '../domain/entitlements';
@@ -346,7 +346,7 @@ export async function reportFor(sequelize: Sequelize, who: Principal, q: ReportQ
 const MAX_TIME_BUCKETS = 400;
 
 export function resolvePeriod(q: Pick<ReportQuery, 'month' | 'from' | 'to' | 'groupBy'>, timezone: string, now: number): ReportPeriod {
-  const invalid = (message: string) => new ApiError(400, 'INVALID_PERIOD', message, { month: q.month, from: q.from, to: q.to });
+  const invalid = (message: string) => new DomainError('invalid', 'INVALID_PERIOD', message, { month: q.month, from: q.from, to: q.to });
   if (q.month && (q.from || q.to)) throw invalid('give a month, or from and to, not both');
   let period: ReportPeriod;
   if (q.month) {
@@ -364,7 +364,7 @@ export function resolvePeriod(q: Pick<ReportQuery, 'month' | 'from' | 'to' | 'gr
   }
   if (period.from >= period.to) throw invalid('the period is empty: from must come before to');
   if (timeBucketKeys(period, q.groupBy).length >= MAX_TIME_BUCKETS) {
-    throw new ApiError(400, 'PERIOD_TOO_LONG', `at most ${MAX_TIME_BUCKETS} ${q.groupBy}s in one report; group by a longer unit`, { groupBy: q.groupBy });
+    throw new DomainError('invalid', 'PERIOD_TOO_LONG', `at most ${MAX_TIME_BUCKETS} ${q.groupBy}s in one report; group by a longer unit`, { groupBy: q.groupBy });
   }
   return period;
 }

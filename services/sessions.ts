@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { Product, SessionRow, Ticket, User } from '../db/models';
 import { SESSION_ACTIONS_BY_STATUS, SESSION_LABELS, sessionAllowed, type SessionAction, type SessionKind, type SessionOutcome } from '../domain/sessions';
 import { sessionTimingsMs } from '../domain/sla-policy';
-import { ApiError, notFound } from '../api/errors';
+import { DomainError, notFound } from '../domain/errors';
 import { requesterSession } from '../domain/visibility';
 import type { Principal } from './access';
 import { currentPolicy } from './sla-policy';
@@ -69,7 +69,7 @@ export function createSessionService(deps: { tickets: TicketService; temporal: C
     const ticket = await tickets.findTicket(idOrNumber, p);
     // The ticket keeps the plan it was received under; checked here for a clear answer, and again by the workflow.
     if (!sessionAllowed(ticket.plan, kind)) {
-      throw new ApiError(422, 'NOT_IN_PLAN', `the ${ticket.plan} plan does not include ${SESSION_LABELS[kind]}s; they come with Advanced support`, { plan: ticket.plan, kind });
+      throw new DomainError('unprocessable', 'NOT_IN_PLAN', `the ${ticket.plan} plan does not include ${SESSION_LABELS[kind]}s; they come with Advanced support`, { plan: ticket.plan, kind });
     }
     const product = ticket.productId ? await Product.findByPk(ticket.productId) : null;
     let technology: string | null = null;
@@ -77,9 +77,9 @@ export function createSessionService(deps: { tickets: TicketService; temporal: C
     let host = null;
     if (kind === 'specialist') {
       technology = body.technology ?? product?.technology ?? null;
-      if (!technology) throw new ApiError(422, 'TECHNOLOGY_REQUIRED', `ticket #${ticket.number} names no product; say which technology the specialist must know`);
+      if (!technology) throw new DomainError('unprocessable', 'TECHNOLOGY_REQUIRED', `ticket #${ticket.number} names no product; say which technology the specialist must know`);
     } else if (kind === 'brand') {
-      if (!product) throw new ApiError(422, 'NO_PRODUCT', `ticket #${ticket.number} names no product, so there is no brand whose engineers could meet`);
+      if (!product) throw new DomainError('unprocessable', 'NO_PRODUCT', `ticket #${ticket.number} names no product, so there is no brand whose engineers could meet`);
       brand = product.brand;
       technology = product.technology;
     } else {
@@ -120,7 +120,7 @@ export function createSessionService(deps: { tickets: TicketService; temporal: C
 
   async function technician(userId: string | null | undefined) {
     const u = userId ? await User.findOne({ where: { id: userId, role: { [Op.in]: ['technician', 'lead'] }, enabled: true } }) : null;
-    if (!u) throw new ApiError(422, 'UNKNOWN_TECHNICIAN', `${userId ?? 'the caller'} is not an active technician or lead to hold the remote session; name one with hostId`);
+    if (!u) throw new DomainError('unprocessable', 'UNKNOWN_TECHNICIAN', `${userId ?? 'the caller'} is not an active technician or lead to hold the remote session; name one with hostId`);
     return { id: u.id, name: u.name, email: u.email };
   }
 

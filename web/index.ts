@@ -12,7 +12,8 @@ import type { WebAuth } from '../services/web-auth';
 import type { RateLimits } from '../services/rate-limits';
 import type { Principal } from '../services/access';
 import type { HeldMailService } from '../services/held-mail';
-import { ApiError, retryAfterOf } from '../api/errors';
+import { retryAfterOf } from '../api/errors';
+import { isKind } from '../domain/errors';
 import { noStore } from '../api/security-headers';
 import { unstorableIssues } from '../domain/storable-text';
 import { decodedPath } from '../api/middleware';
@@ -134,9 +135,9 @@ function pageErrors(log: Logger): ErrorRequestHandler {
     const type = (err as { type?: string }).type;
     if (type === 'entity.too.large' || type === 'parameters.too.many') return render(req, res, 'error', { message: 'error.internal' }, 413);
     // A ticket the person may not see is a page that does not exist, as in the API.
-    if (err instanceof ApiError && err.status === 404) return render(req, res, 'error', { message: 'error.notFound' }, 404);
-    if (err instanceof ApiError && err.status === 403) return render(req, res, 'error', { message: 'error.forbidden' }, 403);
-    if (err instanceof ApiError && err.status === 429) {
+    if (isKind(err, 'not_found')) return render(req, res, 'error', { message: 'error.notFound' }, 404);
+    if (isKind(err, 'forbidden')) return render(req, res, 'error', { message: 'error.forbidden' }, 403);
+    if (isKind(err, 'rate_limited')) {
       const seconds = retryAfterOf(err) ?? 60;
       res.setHeader('Retry-After', String(seconds));
       return render(req, res, 'error', { message: 'error.rateLimited', vars: { minutes: Math.ceil(seconds / 60) } }, 429);

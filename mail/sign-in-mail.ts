@@ -4,7 +4,7 @@
 // lately (services/web-auth.ts, issueLink), and in which words the link goes out.
 import { NotificationRow } from '../db/models';
 import { issueLink, withdrawLink, LINK_TTL_MS } from '../services/web-auth';
-import { isLang, translator } from '../web/i18n';
+import { isLang, translator } from '../i18n';
 import { sendOnce } from '../activities/send-log';
 import type { Mailer } from './mailer';
 import type { OutboxRow, OutboxSendResult, SignInLinkRequest } from './outbox';

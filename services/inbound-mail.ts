@@ -21,7 +21,7 @@ import { UNSTORABLE_TEXT, unstorablePaths } from '../domain/storable-text';
 import { principalForUser } from './access';
 import type { TicketService } from './tickets';
 import type { RateLimits } from './rate-limits';
-import { en, es, refusalText, type Refusal } from '../web/i18n';
+import { en, es, refusalText, type Refusal } from '../i18n';
 import { ticketWorkflowId } from '../workflows/definitions';
 
 // The words of a refusal's frame come from the same tables as the pages.

@@ -12,7 +12,6 @@ import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { stringify } from 'csv-stringify/sync';
 import { DateTime } from 'luxon';
 import { DomainError, notFound } from '../domain/errors';
-import type { ReportQuery } from '../api/schemas';
 import { Customer } from '../db/models';
 import { DEFAULT_TIMEZONE } from '../domain/entitlements';
 import type { Principal } from './access';
@@ -326,8 +325,19 @@ export function reportCsvRecords(report: SlaReport): (string | number)[][] {
   return [header, ...report.groups.map((g) => line(report.groupBy, g)), line('total', report.totals)];
 }
 
-/** A report request as the API and the report page receive it, resolved for one person. */
-export async function reportFor(sequelize: Sequelize, who: Principal, q: ReportQuery, now = Date.now()): Promise<SlaReport> {
+/** A report request as the API and the report page receive it (their reportQuery validates it). */
+export interface ReportRequest extends Omit<ReportFilters, 'requesterId'> {
+  month?: string;
+  from?: string;
+  to?: string;
+  groupBy: ReportGroup;
+  timezone?: string;
+  /** breaches: also list the tickets whose targets were missed. */
+  include?: 'breaches';
+}
+
+/** The report for one request, resolved for one person. */
+export async function reportFor(sequelize: Sequelize, who: Principal, q: ReportRequest, now = Date.now()): Promise<SlaReport> {
   // The tickets this person may read, as every other read: a requester's customer's, on Standard their own.
   const scope = ticketScope(who);
   // Another customer's id is a customer that does not exist.
@@ -345,7 +355,7 @@ export async function reportFor(sequelize: Sequelize, who: Principal, q: ReportQ
 
 const MAX_TIME_BUCKETS = 400;
 
-export function resolvePeriod(q: Pick<ReportQuery, 'month' | 'from' | 'to' | 'groupBy'>, timezone: string, now: number): ReportPeriod {
+export function resolvePeriod(q: Pick<ReportRequest, 'month' | 'from' | 'to' | 'groupBy'>, timezone: string, now: number): ReportPeriod {
   const invalid = (message: string) => new DomainError('invalid', 'INVALID_PERIOD', message, { month: q.month, from: q.from, to: q.to });
   if (q.month && (q.from || q.to)) throw invalid('give a month, or from and to, not both');
   let period: ReportPeriod;

@@ -10,7 +10,6 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { Op, QueryTypes, type Sequelize, type WhereOptions } from 'sequelize';
 import type { Logger } from 'pino';
-import type { z } from 'zod';
 import { SessionRow, Ticket, TicketEventRow, User } from '../db/models';
 import { sessionRowView } from './sessions';
 import { isUuid } from './ids';
@@ -23,7 +22,8 @@ import { targetsFor } from '../domain/sla-policy';
 import { firstWarningAt } from '../domain/at-risk';
 import { allowedSteps, openTicket, slaView, type CustomerMessage, type StepKind } from '../domain/ticket-lifecycle';
 import { DomainError, notFound } from '../domain/errors';
-import type { createTicketBody, listTicketsQuery } from '../api/schemas';
+import type { Channel, Impact, Plan, TicketType } from '../domain/plans';
+import type { TicketStatus } from '../domain/ticket-lifecycle';
 import { NOT_IN_PLAN, RECORD_STILL_FAILING, STEP_NOT_ALLOWED, STEP_UPDATES, customerMessageUpdate, retryRecordUpdate, ticketWorkflowId } from '../workflows/definitions';
 import type { UpdateDefinition } from '@temporalio/common';
 import { currentPolicy } from './sla-policy';
@@ -49,6 +49,32 @@ export interface TicketServiceDeps {
   limits?: Pick<RateLimits, 'intake'>;
 }
 
+/** A ticket as the intake takes it, from any door (the API's createTicketBody validates it from JSON). */
+export interface NewTicket {
+  type: TicketType;
+  impact: Impact;
+  subject: string;
+  description: string;
+  channel: Channel;
+  productId?: string;
+  endUser?: { name?: string; email: string };
+  /** Only for technicians and leads filing on a requester's behalf (e.g. a phone call). */
+  requesterId?: string;
+}
+
+/** Which tickets a list shows (the API's listTicketsQuery reads it from a query string). */
+export interface TicketFilter {
+  status?: TicketStatus[];
+  plan?: Plan[];
+  impact?: Impact[];
+  customerId?: string;
+  breached?: boolean;
+  /** `me` (the caller), `none` (unassigned), or a technician's e-mail. */
+  assignee?: string;
+  limit: number;
+  offset: number;
+}
+
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
 /** A ticket as its customer reads it: no link into the engine's insides (the Temporal UI). */
@@ -60,7 +86,7 @@ function customerView<V extends { temporalUiUrl: string }>({ temporalUiUrl: _ui,
 const stuckView = (x: StuckRecord | undefined) => (x ? { since: x.since, type: x.type, reason: x.reason, records: x.records } : null);
 
 /** What makes two keyed requests "the same": the body as validated, and who it is filed for. */
-function hashRequest(body: z.infer<typeof createTicketBody>, requesterId: string): string {
+function hashRequest(body: NewTicket, requesterId: string): string {
   // Keys sorted at every level, so the same request in another key order is still the same.
   const sorted = (v: unknown): unknown =>
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
@@ -121,7 +147,7 @@ export function createTicketService(deps: TicketServiceDeps) {
    * returns the ticket the first one created (`replayed`), and the same key with another request is
    * refused: never a second ticket, never a second quota unit. `messageId`: the e-mail it came in.
    */
-  async function intake(body: z.infer<typeof createTicketBody>, p: Principal, opts: { idempotencyKey?: string; messageId?: string } = {}) {
+  async function intake(body: NewTicket, p: Principal, opts: { idempotencyKey?: string; messageId?: string } = {}) {
     const { idempotencyKey } = opts;
     const requester = await filer(body, p);
     const customerId = requester.customerId!;
@@ -241,7 +267,7 @@ export function createTicketService(deps: TicketServiceDeps) {
   }
 
   /** The requester a ticket is filed for: the caller, or the one a technician names (e.g. on a phone call). */
-  async function filer(body: z.infer<typeof createTicketBody>, p: Principal): Promise<User> {
+  async function filer(body: NewTicket, p: Principal): Promise<User> {
     if (p.role === 'requester') {
       if (body.requesterId && body.requesterId !== p.userId) throw new DomainError('forbidden', 'FORBIDDEN', 'a requester files tickets for themselves only');
       if (body.channel === 'phone') throw new DomainError('forbidden', 'FORBIDDEN', 'phone tickets are logged by the technician who takes the call');
@@ -285,7 +311,7 @@ export function createTicketService(deps: TicketServiceDeps) {
     return views.map((v) => ({ ...v, recordStuck: stuckView(stuck.get(v.id)) }));
   }
 
-  async function list(q: z.infer<typeof listTicketsQuery>, p: Principal) {
+  async function list(q: TicketFilter, p: Principal) {
     const filters: WhereOptions<Ticket> = {};
     if (q.status) Object.assign(filters, { status: { [Op.in]: q.status } });
     if (q.plan) Object.assign(filters, { plan: { [Op.in]: q.plan } });

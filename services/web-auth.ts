@@ -11,7 +11,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Op, QueryTypes, fn, col, where, type Sequelize } from 'sequelize';
 import { SignInLink, User, WebSession } from '../db/models';
 import { authenticate, principalForUser, type AuthResult } from './access';
-import type { Lang } from '../web/i18n';
+import type { Lang } from '../i18n';
 
 export const SESSION_TTL_MS = 12 * 3600_000;
 export const LINK_TTL_MS = 15 * 60_000;

@@ -5,7 +5,7 @@ import { DateTime } from 'luxon';
 import { httpStatusOf } from '../api/errors';
 import { DomainError, isKind, isRefusal } from '../domain/errors';
 import { DEFAULT_TIMEZONE } from '../domain/entitlements';
-import { refusalText, translator, type Lang, type MessageKey } from './i18n';
+import { refusalText, translator, type Lang, type MessageKey } from '../i18n';
 
 /** Form fields as a service body: trimmed, and left out when empty. */
 export function compact(form: Record<string, unknown>, fields: readonly string[]): Record<string, string> {

@@ -18,7 +18,7 @@ import { noStore } from '../api/security-headers';
 import { unstorableIssues } from '../domain/storable-text';
 import { decodedPath } from '../api/middleware';
 import { redactUrl } from '../runtime/logger';
-import { isLang, type Lang } from './i18n';
+import { isLang, type Lang } from '../i18n';
 import { render, webDir, locals } from './render';
 import { signInRoutes } from './routes/sign-in';
 import { requesterRoutes } from './routes/requester';

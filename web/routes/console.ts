@@ -7,7 +7,7 @@ import { Op, col, fn, where } from 'sequelize';
 import type { WebDeps } from '../index';
 import { requirePage } from '../index';
 import { render, locals } from '../render';
-import { translator } from '../i18n';
+import { translator } from '../../i18n';
 import { compact, formErrors, formStatus, localInstant, type FormErrors } from '../forms';
 import { createTicketBody, listTicketsQuery, sessionActionBodies, sessionRequestBodies, stepBodies } from '../../api/schemas';
 import { DomainError, isKind } from '../../domain/errors';

@@ -6,7 +6,7 @@ import type { Sequelize } from 'sequelize';
 import { ZodError } from 'zod';
 import { requirePage } from '../index';
 import { render, locals } from '../render';
-import { translator } from '../i18n';
+import { translator } from '../../i18n';
 import { isKind } from '../../domain/errors';
 import { reportQuery, type ReportQuery } from '../../api/schemas';
 import { reportCsv, reportFor, reportRows, type SlaReport } from '../../services/reports';

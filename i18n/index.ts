@@ -1,6 +1,6 @@
 // Spanish and English: picking the language, filling in values, dates and durations, and turning a
 // service's refusal (its code and details) into plain words.
-import { DEFAULT_TIMEZONE } from '../../domain/entitlements';
+import { DEFAULT_TIMEZONE } from '../domain/entitlements';
 import { en, type MessageKey, type Messages } from './en';
 import { es } from './es';
 

@@ -6,13 +6,13 @@ import { Op } from 'sequelize';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { Product, SessionRow, Ticket, User } from '../db/models';
-import { SESSION_ACTIONS_BY_STATUS, SESSION_LABELS, sessionAllowed, type SessionAction, type SessionKind, type SessionOutcome } from '../domain/sessions';
+import { SESSION_LABELS, sessionAllowed, type SessionAction, type SessionKind, type SessionOutcome } from '../domain/sessions';
 import { sessionTimingsMs } from '../domain/sla-policy';
 import { DomainError, notFound } from '../domain/errors';
-import { requesterSession } from '../domain/visibility';
 import type { Principal } from './access';
 import { currentPolicy } from './sla-policy';
 import type { TicketService } from './tickets';
+import { sessionsAsSeenBy } from './session-view';
 import {
   confirmSessionUpdate,
   declineSessionUpdate,
@@ -36,29 +36,6 @@ export interface SessionActionBody {
   outcome?: SessionOutcome;
   notes?: string;
   startsAt?: Date;
-}
-
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
-export function sessionRowView(r: SessionRow) {
-  return {
-    id: r.id,
-    ticketId: r.ticketId,
-    kind: r.kind,
-    status: r.status,
-    attempt: r.attempt,
-    technology: r.technology,
-    brand: r.brand,
-    host: r.host,
-    attendees: r.attendees,
-    startsAt: iso(r.startsAt),
-    endsAt: r.startsAt ? new Date(r.startsAt.getTime() + r.durationMs).toISOString() : null,
-    notes: r.notes,
-    requestedBy: r.requestedBy,
-    lastEvent: r.lastEvent,
-    allowedActions: SESSION_ACTIONS_BY_STATUS[r.status],
-    updatedAt: r.updatedAt.toISOString(),
-  };
 }
 
 export function createSessionService(deps: { tickets: TicketService; temporal: Client; temporalUiUrl: string; namespace: string; log: Logger }) {
@@ -127,9 +104,7 @@ export function createSessionService(deps: { tickets: TicketService; temporal: C
   async function list(idOrNumber: string, p: Principal) {
     const ticket = await tickets.findTicket(idOrNumber, p);
     const rows = await SessionRow.findAll({ where: { ticketId: ticket.id }, order: [['createdAt', 'ASC']] });
-    // A requester reads what their ticket's history shows of it (domain/visibility.ts).
-    if (p.role === 'requester') return rows.map((r) => requesterSession(sessionRowView(r)));
-    return rows.map((r) => ({ ...sessionRowView(r), temporalUiUrl: uiLink(r.id) }));
+    return sessionsAsSeenBy(rows, p, uiLink);
   }
 
   async function findSession(ticket: Ticket, sessionId: string): Promise<SessionRow> {

@@ -11,11 +11,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Op, QueryTypes, type Sequelize, type WhereOptions } from 'sequelize';
 import type { Logger } from 'pino';
 import { SessionRow, Ticket, TicketEventRow, User } from '../db/models';
-import { sessionRowView } from './sessions';
+import { sessionsAsSeenBy } from './session-view';
 import { isUuid } from './ids';
 import { PLAN_RULES, checkIntake, checkQuota, productSupportState, quotaWindow, requesterState } from '../domain/entitlements';
 import type { Principal } from './access';
-import { requesterHistory, requesterSession, ticketScope } from '../domain/visibility';
+import { requesterHistory, ticketScope } from '../domain/visibility';
 import { stuckRecords, type StuckRecord } from './stuck-records';
 import { loadEntitlement, ticketsInWindow } from './entitlements';
 import { targetsFor } from '../domain/sla-policy';
@@ -295,10 +295,10 @@ export function createTicketService(deps: TicketServiceDeps) {
     const view = { ...toView(ticket), complex: rows.some((e) => e.type === 'flagged_complex') };
     if (p.role === 'requester') {
       // The customer's view: their events and fields only, and no link into the engine's insides.
-      return { ...customerView(view), sessions: sessions.map((r) => requesterSession(sessionRowView(r))), events: requesterHistory(events, [ticket.requesterEmail, ticket.endUser?.email]) };
+      return { ...customerView(view), sessions: sessionsAsSeenBy(sessions, p, uiLink), events: requesterHistory(events, [ticket.requesterEmail, ticket.endUser?.email]) };
     }
     const [stuck] = await stuckRecords(deps.sequelize, [ticket.id]);
-    return { ...view, recordStuck: stuckView(stuck), sessions: sessions.map((r) => ({ ...sessionRowView(r), temporalUiUrl: uiLink(r.id) })), events };
+    return { ...view, recordStuck: stuckView(stuck), sessions: sessionsAsSeenBy(sessions, p, uiLink), events };
   }
 
   /**

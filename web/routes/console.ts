@@ -4,8 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { Op, col, fn, where } from 'sequelize';
-import type { WebDeps } from '../index';
-import { requirePage } from '../index';
+import type { WebDeps } from '../web-deps';
+import { requirePage } from '../require-page';
 import { render, locals } from '../render';
 import { translator } from '../../i18n';
 import { compact, formErrors, formStatus, localInstant, type FormErrors } from '../forms';
@@ -20,7 +20,7 @@ import { SESSION_ACTIONS, SESSION_KINDS, SESSION_OUTCOMES, sessionAllowed, type 
 import { TICKET_STATUSES, type StepKind } from '../../domain/ticket-lifecycle';
 import { Product, TicketAttachment, User } from '../../db/models';
 import type { Principal } from '../../services/access';
-import { sendAttachment } from './requester';
+import { sendAttachment } from '../attachments';
 import { eventDetail } from '../view-models';
 import { stuckRecords } from '../../services/stuck-records';
 

@@ -4,7 +4,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { Sequelize } from 'sequelize';
 import { ZodError } from 'zod';
-import { requirePage } from '../index';
+import { requirePage } from '../require-page';
 import { render, locals } from '../render';
 import { translator } from '../../i18n';
 import { isKind } from '../../domain/errors';

@@ -2,7 +2,7 @@
 // and links count against the client's address, and link requests against it and the address
 // typed (services/rate-limits.ts); a limit passed is the 429 page (web/index.ts).
 import { Router, type Request, type Response } from 'express';
-import type { WebDeps } from '../index';
+import type { WebDeps } from '../web-deps';
 import { LINK_TTL_MS, SESSION_TTL_MS, type SignInResult } from '../../services/web-auth';
 import { email as emailAddress } from '../../api/schemas';
 import { clientKey } from '../../domain/client-address';

@@ -5,7 +5,7 @@
 import { NotificationRow } from '../db/models';
 import { issueLink, withdrawLink, LINK_TTL_MS } from '../services/web-auth';
 import { isLang, translator } from '../i18n';
-import { sendOnce } from '../activities/send-log';
+import { sendOnce } from './send-log';
 import type { Mailer } from './mailer';
 import type { OutboxRow, OutboxSendResult, SignInLinkRequest } from './outbox';
 

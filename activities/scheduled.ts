@@ -1,6 +1,6 @@
 // The I/O of the scheduled work (workflows/scheduled.ts): monthly SLA reports to Advanced
 // customers, Advanced terms (reminders, the fall back to Standard), the lead's daily digest.
-// Every e-mail is rendered here and queued in the mail outbox (mail/rendered-mail.ts) under a key
+// Every e-mail is rendered here and queued in the mail outbox (mail/prepared-mail.ts) under a key
 // of what it is about, which the outbox sends through the send log: a schedule that runs twice, or
 // an activity retried, never sends it twice. `sent` in the answers means "owed now, queued".
 import { Op, QueryTypes, UniqueConstraintError, type Sequelize } from 'sequelize';
@@ -10,7 +10,7 @@ import { AuditEntry, Customer, Subscription, User } from '../db/models';
 import { requesterState, type Term } from '../domain/entitlements';
 import { digestDays, previousMonth } from '../domain/sla-report';
 import { TERM_END_LOOKBACK_MS, endedToStandard, reminderDue, successorOf } from '../domain/terms';
-import { queueMail } from '../mail/rendered-mail';
+import { queueMail } from '../mail/prepared-mail';
 import { leadDigestMail, monthlyReportMail, switchedToStandardMail, termReminderMail, type DigestTicket } from '../mail/scheduled-mail';
 import { reportCsvRecords, slaReport } from '../services/reports';
 import { leadRecipients, type Mailboxes } from './recipients';

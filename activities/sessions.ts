@@ -5,7 +5,7 @@ import { log } from '@temporalio/activity';
 import { BrandContact, SessionRow, User } from '../db/models';
 import { pickSpecialist, type SessionKind, type SessionParty, type SessionStatus, type SpecialistCandidate } from '../domain/sessions';
 import type { Sequelize } from 'sequelize';
-import { queueMail } from '../mail/rendered-mail';
+import { queueMail } from '../mail/prepared-mail';
 import { renderSessionMail, sessionInvitation, type SessionFacts, type SessionMailType } from '../mail/session-mail';
 import { leadRecipients, type Mailboxes } from './recipients';
 

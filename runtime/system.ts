@@ -24,8 +24,8 @@ import { addressOf, type Config } from '../config';
 import { domainOf } from '../domain/sender-auth';
 import { createWebAuth } from '../services/web-auth';
 import { ensureSchedulesInTurn, type SchedulesConfig } from '../temporal/schedules';
-import { createSignInMail } from '../mail/sign-in-mail';
-import { createRenderedMailSender } from '../mail/rendered-mail';
+import { createSignInMail } from '../services/sign-in-mail';
+import { createPreparedMailSender } from '../mail/prepared-mail';
 import { createRateLimits } from '../services/rate-limits';
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from '../domain/rate-limits';
 import type { TrustProxy } from '../domain/client-address';
@@ -157,7 +157,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       senders: {
         ticket_notification: createTicketMail(ticketMailDeps(activityDeps)),
         sign_in_link: createSignInMail({ mailer, publicUrl }),
-        rendered_mail: createRenderedMailSender(mailer),
+        prepared_mail: createPreparedMailSender(mailer),
       },
     });
     worker = await createTicketWorker({

@@ -5,7 +5,7 @@
 // naming a ticket, whose sender is not authenticated is held for a technician (services/held-mail.ts);
 // any other is dropped unanswered. Refusals go to authenticated senders only and never repeat a word
 // of theirs (a forged From must not turn this address into a spam relay); a refusal is queued in the
-// mail outbox in the same transaction as the message's outcome (mail/rendered-mail.ts).
+// mail outbox in the same transaction as the message's outcome (mail/prepared-mail.ts).
 import { createHash } from 'node:crypto';
 import { DatabaseError, Op, fn, col, where, UniqueConstraintError } from 'sequelize';
 import type { Logger } from 'pino';
@@ -16,8 +16,8 @@ import { automatedReason } from '../mail/loop-guard';
 import { NeverTaken, TryLater, type InboundEnvelope } from '../mail/inbound';
 import type { VerifySender } from '../mail/sender-auth';
 import { DEFAULT_MAIL_DOMAIN } from '../mail/mailer';
-import type { RenderedMail } from '../mail/outbox';
-import { queueRenderedMail } from '../mail/rendered-mail';
+import type { PreparedMail } from '../mail/outbox';
+import { queuePreparedMail } from '../mail/prepared-mail';
 import { productSupportState } from '../domain/entitlements';
 import { clip, hintsFromBody, personalText, ticketNumberOfOurMessageId, ticketNumbersInSubject } from '../domain/inbound-text';
 import { UNSTORABLE_TEXT, unstorablePaths } from '../domain/storable-text';
@@ -53,7 +53,7 @@ export interface InboundResult {
 }
 
 /** What was decided, and the answer it owes the sender, queued with the outcome. */
-type Decision = InboundResult & { answer?: RenderedMail };
+type Decision = InboundResult & { answer?: PreparedMail };
 
 // Refusals to the same address are capped, so a misbehaving mailbox that answers every refusal
 // without saying it is automatic still cannot make two systems write to each other for ever.
@@ -143,7 +143,7 @@ export function createInboundMailService(deps: InboundMailDeps) {
     const sequelize = InboundMessage.sequelize!;
     await sequelize.transaction(async (transaction) => {
       await row.update({ outcome: result.outcome, reason: result.reason ? clip(result.reason, 500) : null, ...(answer ? { replyMessageId: answer.mail.messageId! } : {}) }, { transaction });
-      if (answer) await queueRenderedMail(sequelize, `inbound:${row.id}:refusal`, answer, transaction);
+      if (answer) await queuePreparedMail(sequelize, `inbound:${row.id}:refusal`, answer, transaction);
     });
     if (answer) deps.mailQueued?.();
     return result;
@@ -276,7 +276,7 @@ export function createInboundMailService(deps: InboundMailDeps) {
     const text = (['es', 'en'] as const)
       .map((lang) => `${refusalWords[lang]['mail.refusal.intro']}\n\n${refusalText(lang, why, undefined, vars)}\n\n${refusalWords[lang]['mail.refusal.outro']}`)
       .join('\n\n----\n\n');
-    const answer: RenderedMail = {
+    const answer: PreparedMail = {
       kind: 'inbound_refusal',
       ticketId: null,
       mail: {

@@ -23,44 +23,14 @@ import {
   monthToDate,
   parseReportEnd,
   parseReportInstant,
+  type MissedTarget,
   type ReportFilters,
   type ReportGroup,
   type ReportPeriod,
+  type ReportRow,
+  type SlaReport,
+  type TargetFigures,
 } from '../domain/sla-report';
-
-export interface TargetFigures {
-  met: number;
-  breached: number;
-  running: number;
-  compliancePct: number | null;
-  medianMs: number | null;
-  p90Ms: number | null;
-}
-
-export interface ReportRow {
-  key: string;
-  label: string;
-  received: number;
-  response: TargetFigures;
-  resolution: TargetFigures;
-  /** All decided targets of the row, both clocks. */
-  compliancePct: number | null;
-  waitingOnCustomerMs: number;
-  /** Of the row's tickets, how many are not resolved or closed now. */
-  openNow: number;
-}
-
-export interface SlaReport {
-  period: { from: string; to: string; timezone: string };
-  groupBy: ReportGroup;
-  filters: ReportFilters;
-  totals: ReportRow;
-  groups: ReportRow[];
-  backlog: { asOf: string; total: number; buckets: { key: string; label: string; count: number }[] };
-  generatedAt: string;
-  /** With include=breaches: the tickets whose targets were missed (the first 200). */
-  missedTargets?: { total: number; tickets: MissedTarget[] };
-}
 
 const GROUP_SQL: Record<ReportGroup, { key: string; label: string }> = {
   none: { key: `'all'`, label: `'all tickets'` },
@@ -377,19 +347,6 @@ export function resolvePeriod(q: Pick<ReportRequest, 'month' | 'from' | 'to' | '
     throw new DomainError('invalid', 'PERIOD_TOO_LONG', `at most ${MAX_TIME_BUCKETS} ${q.groupBy}s in one report; group by a longer unit`, { groupBy: q.groupBy });
   }
   return period;
-}
-
-export interface MissedTarget {
-  ticketId: string;
-  number: number;
-  subject: string;
-  customerId: string;
-  customerName: string;
-  impact: string;
-  plan: string;
-  technician: string | null;
-  /** Each clock whose target was missed, with when the breach was recorded. */
-  breaches: { clock: string; at: string }[];
 }
 
 /** "Where did we not?": the tickets of the report whose targets were missed, oldest first. */

@@ -56,7 +56,7 @@ export function signInRoutes(deps: WebDeps, cookie: string): Router {
   });
 
   // The same work for any address: checked, counted, one row queued, answered. Whether anyone has
-  // the address is decided later by the outbox's sender (mail/sign-in-mail.ts), off this path.
+  // the address is decided later by the outbox's sender (services/sign-in-mail.ts), off this path.
   r.post('/sign-in/link', async (req, res) => {
     const typed = String(req.body?.email ?? '');
     const parsed = emailAddress.safeParse(typed);

@@ -6,16 +6,16 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { sendOnce, type LoggedMail } from './send-log';
 import type { Mailer } from './mailer';
-import type { OutboxRow, OutboxSendResult, RenderedMail } from './outbox';
+import type { OutboxRow, OutboxSendResult, PreparedMail } from './outbox';
 
 /**
  * Queues a rendered e-mail under its send-log key. True when it is owed now; false when that key
  * is already queued or already sent (a schedule run twice, an activity or a step retried).
  */
-export async function queueRenderedMail(sequelize: Sequelize, key: string, m: RenderedMail, transaction?: Transaction): Promise<boolean> {
+export async function queuePreparedMail(sequelize: Sequelize, key: string, m: PreparedMail, transaction?: Transaction): Promise<boolean> {
   const rows = await sequelize.query(
     `INSERT INTO mail_outbox (key, kind, ticket_id, notification)
-     SELECT :key, 'rendered_mail', :ticketId, CAST(:payload AS jsonb)
+     SELECT :key, 'prepared_mail', :ticketId, CAST(:payload AS jsonb)
       WHERE NOT EXISTS (SELECT 1 FROM notifications WHERE key = :key AND state = 'sent')
      ON CONFLICT (key) DO NOTHING
      RETURNING key`,
@@ -26,12 +26,12 @@ export async function queueRenderedMail(sequelize: Sequelize, key: string, m: Re
 
 /** The same, for an e-mail written as the send log keeps it (its key, ticket and kind beside it). */
 export function queueMail(sequelize: Sequelize, { key, ticketId, kind, ...mail }: LoggedMail, transaction?: Transaction): Promise<boolean> {
-  return queueRenderedMail(sequelize, key, { kind, ticketId, mail }, transaction);
+  return queuePreparedMail(sequelize, key, { kind, ticketId, mail }, transaction);
 }
 
 /** The outbox's sender of rendered e-mails: nothing left to decide, sent once under the row's key. */
-export function createRenderedMailSender(mailer: Mailer) {
-  return async function sendRendered(m: RenderedMail, row: OutboxRow): Promise<OutboxSendResult> {
+export function createPreparedMailSender(mailer: Mailer) {
+  return async function sendPrepared(m: PreparedMail, row: OutboxRow): Promise<OutboxSendResult> {
     return sendOnce(mailer, { ...m.mail, key: row.key, ticketId: m.ticketId, kind: m.kind });
   };
 }

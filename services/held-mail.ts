@@ -82,7 +82,7 @@ export function createHeldMailService(deps: { inbound: Pick<InboundMailService, 
     return (await views([held]))[0];
   }
 
-  /** The message, taken from the queue for this decision; 404 when unknown, 409 when already decided. */
+  /** The message, taken from the queue for this decision; not_found when unknown, conflict (HELD_MAIL_DECIDED) when already decided. */
   async function claim(id: string, p: Principal, status: 'accepting' | 'rejected'): Promise<HeldMail> {
     mayReview(p);
     if (!isUuid(id)) throw notFound('held message');

@@ -37,18 +37,18 @@ export interface IntakeParties {
 }
 
 export interface RateLimits {
-  /** Refuses (429) a client limited for wrong tokens, before its token is looked at: even a right one. */
+  /** Refuses (rate_limited) a client limited for wrong tokens, before its token is looked at: even a right one. */
   checkTokenClient(client: string): Promise<void>;
   /** A wrong token from this client (a right one is never counted). */
   tokenFailed(client: string): Promise<void>;
-  /** Counts a sign-in link request from this client for this address, or refuses it (429). */
+  /** Counts a sign-in link request from this client for this address, or refuses it (rate_limited). */
   signInLinkRequested(client: string, email: string): Promise<void>;
   /**
-   * Counts a ticket for its requester, its customer and the end user it names, or refuses it (429,
+   * Counts a ticket for its requester, its customer and the end user it names, or refuses it (rate_limited,
    * nothing counted). The function returned gives the counts back: no ticket was made after all.
    */
   intake(parties: IntakeParties): Promise<() => Promise<void>>;
-  /** Counts an unauthenticated message about to be held from this sending server and address, or refuses it (429). */
+  /** Counts an unauthenticated message about to be held from this sending server and address, or refuses it (rate_limited). */
   mailHeld(client: string, from: string): Promise<void>;
   stop(): void;
 }

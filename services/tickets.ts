@@ -282,7 +282,7 @@ export function createTicketService(deps: TicketServiceDeps) {
     return requester;
   }
 
-  /** The tickets a person may read (domain/visibility.ts); others get 404, never the ticket. */
+  /** The tickets a person may read (domain/visibility.ts); others get not_found, never the ticket. */
   const visibility = (p: Principal): WhereOptions<Ticket> => ({ ...ticketScope(p) });
 
   async function get(idOrNumber: string, p: Principal) {
@@ -357,7 +357,7 @@ export function createTicketService(deps: TicketServiceDeps) {
 
   /**
    * Write what a stuck ticket owes its record, once the fault is fixed (a lead's button): the
-   * workflow writes its waiting records in order and clears the mark. 409 when it fails again.
+   * workflow writes its waiting records in order and clears the mark. A conflict (RECORD_STILL_FAILING) when it fails again.
    */
   async function retryRecord(idOrNumber: string, p: Principal) {
     const ticket = await findTicket(idOrNumber, p);

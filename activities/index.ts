@@ -25,7 +25,7 @@ export interface ActivityDeps {
   publicUrl?: string;
   /** The support team's time zone (the lead's digest). */
   staffTimezone?: string;
-  /** Told when a record queued e-mails in the mail outbox (the sender starts on them at once). */
+  /** Told when a record or an activity queued e-mails in the mail outbox (the sender starts on them at once). */
   mailQueued?: () => void;
 }
 
@@ -40,7 +40,7 @@ export function ticketMailDeps(deps: ActivityDeps): TicketMailDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const { sequelize, mailer } = deps;
+  const { sequelize } = deps;
   const { mailDomain, boxes } = ticketMailDeps(deps);
 
   /**
@@ -90,8 +90,8 @@ export function createActivities(deps: ActivityDeps) {
     findAssignee,
     // And whoever sends it must be a member of staff allowed to do it.
     findActor,
-    ...createSessionActivities({ mailer, boxes, mailDomain }),
-    ...createScheduledActivities({ sequelize, mailer, boxes, mailDomain, publicUrl: deps.publicUrl, staffTimezone: deps.staffTimezone ?? DEFAULT_TIMEZONE }),
+    ...createSessionActivities({ sequelize, boxes, mailDomain, mailQueued: deps.mailQueued }),
+    ...createScheduledActivities({ sequelize, boxes, mailDomain, publicUrl: deps.publicUrl, staffTimezone: deps.staffTimezone ?? DEFAULT_TIMEZONE, mailQueued: deps.mailQueued }),
   });
 }
 

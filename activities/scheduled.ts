@@ -1,7 +1,8 @@
 // The I/O of the scheduled work (workflows/scheduled.ts): monthly SLA reports to Advanced
 // customers, Advanced terms (reminders, the fall back to Standard), the lead's daily digest.
-// Every e-mail goes through the send-once log under a key of what it is about, so a schedule
-// that runs twice, or an activity retried, never sends it twice.
+// Every e-mail is rendered here and queued in the mail outbox (mail/prepared-mail.ts) under a key
+// of what it is about, which the outbox sends through the send log: a schedule that runs twice, or
+// an activity retried, never sends it twice. `sent` in the answers means "owed now, queued".
 import { Op, QueryTypes, UniqueConstraintError, type Sequelize } from 'sequelize';
 import { log } from '@temporalio/activity';
 import { stringify } from 'csv-stringify/sync';
@@ -9,20 +10,21 @@ import { AuditEntry, Customer, Subscription, User } from '../db/models';
 import { requesterState, type Term } from '../domain/entitlements';
 import { digestDays, previousMonth } from '../domain/sla-report';
 import { TERM_END_LOOKBACK_MS, endedToStandard, reminderDue, successorOf } from '../domain/terms';
-import type { Mailer } from '../mail/mailer';
+import { queueMail } from '../mail/prepared-mail';
 import { leadDigestMail, monthlyReportMail, switchedToStandardMail, termReminderMail, type DigestTicket } from '../mail/scheduled-mail';
 import { reportCsvRecords, slaReport } from '../services/reports';
 import { leadRecipients, type Mailboxes } from './recipients';
-import { sendOnce } from './send-log';
+import type { LoggedMail } from '../mail/send-log';
 
 export interface ScheduledDeps {
   sequelize: Sequelize;
-  mailer: Mailer;
   boxes: Mailboxes;
   mailDomain: string;
   publicUrl?: string;
   /** Staff read the digest in this zone. */
   staffTimezone: string;
+  /** An e-mail was queued (the outbox in this process sends it now). */
+  mailQueued?: () => void;
 }
 
 /** The customer's requesters as mail sees them: the primary one first. */
@@ -38,7 +40,14 @@ async function customerMailbox(customerId: string) {
 }
 
 export function createScheduledActivities(d: ScheduledDeps) {
-  const { sequelize, mailer } = d;
+  const { sequelize } = d;
+
+  /** Queues one e-mail; `sent` when it is owed now (not queued or sent before under its key). */
+  async function send(m: LoggedMail): Promise<{ sent: boolean; to: string }> {
+    const sent = await queueMail(sequelize, m);
+    if (sent) d.mailQueued?.();
+    return { sent, to: m.to };
+  }
 
   /** Customers that had Advanced at some point of the month before `at` (in their own time zone). */
   async function advancedCustomersForMonth({ at }: { at: number }): Promise<{ customerId: string; name: string; month: string }[]> {
@@ -76,7 +85,7 @@ export function createScheduledActivities(d: ScheduledDeps) {
       breaches: breaches.map((b) => ({ number: Number(b.number), subject: b.subject, clocks: b.clocks })),
       reportUrl: d.publicUrl ? `${d.publicUrl}/reports?month=${period.label}` : undefined,
     });
-    return sendOnce(mailer, {
+    return send({
       key: `monthly-report:${customerId}:${period.label}`,
       ticketId: null,
       kind: 'monthly_report',
@@ -108,7 +117,7 @@ export function createScheduledActivities(d: ScheduledDeps) {
           const box = await mailbox();
           if (!box) continue;
           const mail = termReminderMail({ customerName: customer.name, term: s.term as Term, endsAt: s.termEndsAt, timezone: customer.timezone, cancelled: s.cancelMode === 'end_of_term', suspended: box.suspendedOnStandard });
-          const r = await sendOnce(mailer, { key: `term-reminder:${s.id}`, ticketId: null, kind: 'term_reminder', to: box.to, cc: box.cc, ...mail, messageId: `<term-reminder.${s.id}@${d.mailDomain}>` });
+          const r = await send({ key: `term-reminder:${s.id}`, ticketId: null, kind: 'term_reminder', to: box.to, cc: box.cc, ...mail, messageId: `<term-reminder.${s.id}@${d.mailDomain}>` });
           if (r.sent) reminded.push(s.id);
         }
         if (endedToStandard(s, subs, at) && !successorOf(s, subs)) {
@@ -129,7 +138,7 @@ export function createScheduledActivities(d: ScheduledDeps) {
           }
           if (!box) continue;
           const mail = switchedToStandardMail({ customerName: customer.name, endedAt: s.endsAt, timezone: customer.timezone, suspended: box.suspendedOnStandard });
-          const r = await sendOnce(mailer, { key: `term-ended:${s.id}`, ticketId: null, kind: 'plan_switched', to: box.to, cc: box.cc, ...mail, messageId: `<term-ended.${s.id}@${d.mailDomain}>` });
+          const r = await send({ key: `term-ended:${s.id}`, ticketId: null, kind: 'plan_switched', to: box.to, cc: box.cc, ...mail, messageId: `<term-ended.${s.id}@${d.mailDomain}>` });
           if (r.sent) ended.push(s.id);
         }
       }
@@ -163,7 +172,7 @@ export function createScheduledActivities(d: ScheduledDeps) {
     ).map(toDigest);
     const mail = leadDigestMail({ day: today.label, timezone: d.staffTimezone, breached, atRisk, consoleUrl: d.publicUrl ? `${d.publicUrl}/console` : undefined });
     const who = await leadRecipients(d.boxes);
-    const r = await sendOnce(mailer, { key: `lead-digest:${today.label}`, ticketId: null, kind: 'lead_digest', ...who, ...mail, messageId: `<digest-${today.label}@${d.mailDomain}>` });
+    const r = await send({ key: `lead-digest:${today.label}`, ticketId: null, kind: 'lead_digest', ...who, ...mail, messageId: `<digest-${today.label}@${d.mailDomain}>` });
     return { sent: r.sent, breached: breached.length, atRisk: atRisk.length };
   }
 

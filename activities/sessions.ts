@@ -4,10 +4,10 @@ import { QueryTypes } from 'sequelize';
 import { log } from '@temporalio/activity';
 import { BrandContact, SessionRow, User } from '../db/models';
 import { pickSpecialist, type SessionKind, type SessionParty, type SessionStatus, type SpecialistCandidate } from '../domain/sessions';
-import type { Mailer } from '../mail/mailer';
+import type { Sequelize } from 'sequelize';
+import { queueMail } from '../mail/prepared-mail';
 import { renderSessionMail, sessionInvitation, type SessionFacts, type SessionMailType } from '../mail/session-mail';
 import { leadRecipients, type Mailboxes } from './recipients';
-import { sendOnce } from './send-log';
 
 export type { SessionMailType } from '../mail/session-mail';
 
@@ -38,7 +38,7 @@ export interface SessionMail {
   session: SessionFacts;
 }
 
-export function createSessionActivities(deps: { mailer: Mailer; boxes: Mailboxes; mailDomain: string }) {
+export function createSessionActivities(deps: { sequelize: Sequelize; boxes: Mailboxes; mailDomain: string; mailQueued?: () => void }) {
   /** Enabled technicians and leads who know the technology, with their current load. */
   async function specialists(technology: string): Promise<SpecialistCandidate[]> {
     const rows = await User.sequelize!.query<{ id: string; name: string; email: string; technologies: string[]; load: string }>(
@@ -82,6 +82,7 @@ export function createSessionActivities(deps: { mailer: Mailer; boxes: Mailboxes
     });
   }
 
+  /** Renders a session e-mail (with its calendar invitation) and queues it; `sent` when it is owed now. */
   async function sendSessionMail(m: SessionMail): Promise<{ sent: boolean; to: string }> {
     const lead = m.toLead ? await leadRecipients(deps.boxes) : null;
     const to = [...m.to, ...(lead ? [lead.to] : [])];
@@ -91,7 +92,7 @@ export function createSessionActivities(deps: { mailer: Mailer; boxes: Mailboxes
     }
     const mail = renderSessionMail(m.type, m.session);
     const invitation = m.type === 'invitation' || m.type === 'cancellation' ? sessionInvitation(m.session, m.type === 'cancellation' ? 'CANCEL' : 'REQUEST', deps.mailDomain) : undefined;
-    const result = await sendOnce(deps.mailer, {
+    const sent = await queueMail(deps.sequelize, {
       key: m.key,
       ticketId: m.ticketId,
       kind: `session_${m.type}`,
@@ -103,8 +104,12 @@ export function createSessionActivities(deps: { mailer: Mailer; boxes: Mailboxes
       headers: { 'X-Ticket-Number': String(m.session.number), 'X-Session-Id': m.session.sessionId },
       icalEvent: invitation,
     });
-    if (result.sent) log.info('session e-mail sent', { key: m.key, to: result.to, type: m.type });
-    return result;
+    // Queued for the outbox, which sends it once (a retried activity queues nothing new).
+    if (sent) {
+      log.info('session e-mail queued', { key: m.key, to: to.join(', '), type: m.type });
+      deps.mailQueued?.();
+    }
+    return { sent, to: to.join(', ') };
   }
 
   return { findSpecialist, findBrandContacts, recordSession, sendSessionMail };

@@ -5,7 +5,7 @@ import type { Notification } from '../domain/notifications';
 import type { Mailer } from '../mail/mailer';
 import { renderNotification } from '../mail/templates';
 import { leadRecipients, managerRecipients, type Mailboxes } from './recipients';
-import { sendOnce } from './send-log';
+import { sendOnce } from '../mail/send-log';
 
 export interface TicketMailDeps {
   mailer: Mailer;

@@ -1,8 +1,11 @@
 // The API's one error shape: {"error": {"code", "message", "details"}}, produced only by
-// errorHandler below. Routes throw ApiError (or let library errors through) and never format errors.
+// errorHandler below. Services throw DomainError (domain/errors.ts) and know no HTTP: its kind
+// becomes a status here, in HTTP_STATUS. ApiError is for what is born in the API itself (a bearer
+// token, a body or a route it cannot read); library errors are let through and mapped here too.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ConnectionError, TimeoutError } from 'sequelize';
 import { ZodError } from 'zod';
+import { DomainError, type ErrorKind } from '../domain/errors';
 
 export class ApiError extends Error {
   constructor(
@@ -15,8 +18,6 @@ export class ApiError extends Error {
     this.name = 'ApiError';
   }
 }
-
-export const notFound = (what: string) => new ApiError(404, 'NOT_FOUND', `${what} not found`);
 
 export const unknownRoute: RequestHandler = (req, _res, next) => {
   next(new ApiError(404, 'ROUTE_NOT_FOUND', `no route for ${req.method} ${req.path}`));
@@ -33,8 +34,23 @@ const BODY_PARSER_ERRORS: Record<string, [number, string, string]> = {
   'parameters.too.many': [413, 'TOO_MANY_PARAMETERS', 'too many form parameters'],
 };
 
+/** The one place a kind of refusal becomes an HTTP status (the pages answer with the same ones). */
+const HTTP_STATUS: Record<ErrorKind, number> = {
+  invalid: 400,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  unprocessable: 422,
+  rate_limited: 429,
+  upstream_failed: 502,
+  unavailable: 503,
+};
+
+export const httpStatusOf = (kind: ErrorKind): number => HTTP_STATUS[kind];
+
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
+  if (err instanceof DomainError) return new ApiError(HTTP_STATUS[err.kind], err.code, err.message, err.details);
   if (err instanceof ZodError) {
     return new ApiError(400, 'VALIDATION_FAILED', 'the request is invalid', err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
   }
@@ -51,7 +67,7 @@ export function toApiError(err: unknown): ApiError {
 }
 
 /** The seconds a refusal says to wait (429 RATE_LIMITED), for its Retry-After header. */
-export function retryAfterOf(err: ApiError): number | undefined {
+export function retryAfterOf(err: { details?: unknown }): number | undefined {
   const s = (err.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
   return typeof s === 'number' && Number.isFinite(s) ? s : undefined;
 }

@@ -15,6 +15,7 @@ import * as m010 from './migrations/010-held-mail';
 import * as m011 from './migrations/011-limits-and-session-generations';
 import * as m012 from './migrations/012-stuck-records';
 import * as m013 from './migrations/013-sweep-claims';
+import * as m014 from './migrations/014-prepared-mail';
 
 // Listed explicitly so the same code runs from TypeScript sources and from the compiled dist/.
 const MIGRATIONS = [
@@ -31,6 +32,7 @@ const MIGRATIONS = [
   { name: '011-limits-and-session-generations', module: m011 },
   { name: '012-stuck-records', module: m012 },
   { name: '013-sweep-claims', module: m013 },
+  { name: '014-prepared-mail', module: m014 },
 ];
 
 export function migrator(sequelize: Sequelize, logger?: { info: (msg: string) => void }) {

@@ -2,7 +2,7 @@
 // the calendar functions run once per distinct calendar before they use it.
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
-import { epochDay, minuteOfDay, WEEKDAYS, type BusinessCalendar, type Weekday } from './business-calendar';
+import { epochDay, minuteOfDay, WEEKDAYS, type BusinessCalendar, type Weekday } from './calendar-notation';
 
 const interval = z.tuple([z.string(), z.string()]).superRefine(([start, end], ctx) => {
   const s = minuteOfDay(start, false);

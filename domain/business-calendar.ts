@@ -3,42 +3,15 @@
 // milliseconds. It runs inside Temporal workflow code, so every function here is a pure function
 // of its arguments: no clock, no I/O, no randomness. All instants are epoch milliseconds.
 import { Info, type Zone } from 'luxon';
+import { epochDay, minuteOfDay, WEEKDAYS, type BusinessCalendar } from './calendar-notation';
 
-export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
-
-export interface BusinessCalendar {
-  /** IANA zone in which the hours and holidays are read, e.g. America/Santiago. */
-  timezone: string;
-  /** Working hours per weekday as [start, end) local 'HH:mm' pairs, e.g. { mon: [['09:00','13:00'],['14:00','18:00']] }. A missing or empty day is closed. '24:00' is allowed as an end. */
-  hours: Partial<Record<Weekday, Array<[string, string]>>>;
-  /** Local dates (YYYY-MM-DD) closed all day. */
-  holidays: string[];
-}
+// The calendar's shape is written in calendar-notation.ts (the schema reads it too); its users take it from here.
+export { WEEKDAYS, type BusinessCalendar, type Weekday } from './calendar-notation';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 /** How far addWorkingMs looks for working time before it gives up. */
 const MAX_SEARCH_DAYS = 20 * 366;
-
-// ---- Reading the calendar -----------------------------------------------------------------------
-
-/** Epoch day number (days since 1970-01-01) of a 'YYYY-MM-DD' date, or undefined when it is no real date. */
-export function epochDay(date: string): number | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-  if (!m) return undefined;
-  // setUTCFullYear, unlike Date.UTC, keeps years 0–99 as written. It rolls 2026-02-30 over to
-  // 2 March; a real date reads back the same.
-  const ms = new Date(0).setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  return new Date(ms).toISOString().slice(0, 10) === date ? ms / DAY : undefined;
-}
-
-/** Minutes since local midnight of 'HH:mm', or undefined when it is not a time of day. */
-export function minuteOfDay(hhmm: string, isEnd: boolean): number | undefined {
-  if (isEnd && hhmm === '24:00') return 1440;
-  const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(hhmm);
-  return m ? Number(m[1]) * 60 + Number(m[2]) : undefined;
-}
 
 // ---- Compiled calendars -------------------------------------------------------------------------
 

@@ -29,6 +29,55 @@ export interface ReportPeriod {
   timezone: string;
 }
 
+// ---- A report as the API, the page and the e-mail read it ----------------------------------------
+
+export interface TargetFigures {
+  met: number;
+  breached: number;
+  running: number;
+  compliancePct: number | null;
+  medianMs: number | null;
+  p90Ms: number | null;
+}
+
+export interface ReportRow {
+  key: string;
+  label: string;
+  received: number;
+  response: TargetFigures;
+  resolution: TargetFigures;
+  /** All decided targets of the row, both clocks. */
+  compliancePct: number | null;
+  waitingOnCustomerMs: number;
+  /** Of the row's tickets, how many are not resolved or closed now. */
+  openNow: number;
+}
+
+export interface SlaReport {
+  period: { from: string; to: string; timezone: string };
+  groupBy: ReportGroup;
+  filters: ReportFilters;
+  totals: ReportRow;
+  groups: ReportRow[];
+  backlog: { asOf: string; total: number; buckets: { key: string; label: string; count: number }[] };
+  generatedAt: string;
+  /** With include=breaches: the tickets whose targets were missed (the first 200). */
+  missedTargets?: { total: number; tickets: MissedTarget[] };
+}
+
+export interface MissedTarget {
+  ticketId: string;
+  number: number;
+  subject: string;
+  customerId: string;
+  customerName: string;
+  impact: string;
+  plan: string;
+  technician: string | null;
+  /** Each clock whose target was missed, with when the breach was recorded. */
+  breaches: { clock: string; at: string }[];
+}
+
 /** A date (YYYY-MM-DD, the start of that day in `tz`), a month (YYYY-MM) or a full ISO instant. */
 export function parseReportInstant(text: string, tz: string): Date | null {
   const s = text.trim();

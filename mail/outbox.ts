@@ -1,7 +1,8 @@
-// Sends the e-mails queued in `mail_outbox` (migrations 008 and 011), in the worker process: the
-// ticket notifications the ticket record queued, and the sign-in links the pages queued (a row per
+// Sends the e-mails queued in `mail_outbox` (migrations 008, 011 and 014), in the worker process:
+// the ticket notifications the ticket record queued, the sign-in links the pages queued (a row per
 // request, whoever asked: what to send, if anything, is the sender's to decide, off the request's
-// path). A row is leased while it is sent, deleted once its sender is done with it, and after a
+// path), and e-mails rendered when they were queued (mail/prepared-mail.ts: the answers to inbound
+// mail). A row is leased while it is sent, deleted once its sender is done with it, and after a
 // failure waits its back-off (the SMTP server may be down for long). Nothing retries forever: a
 // message the mail server refuses for good (5xx), or one still unsent a day after it was queued, is
 // set aside (due_at 'infinity', its last error kept) and counted; an operator sends it again with
@@ -10,6 +11,7 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
 import type { Logger } from 'pino';
 import type { Notification } from '../domain/notifications';
+import type { OutgoingMail } from './mailer';
 import { mailGivenUp, mailOutboxPending } from '../observability/metrics';
 import { permanentFailure } from '../activities/failures';
 
@@ -27,10 +29,20 @@ export interface SignInLinkRequest {
   lang: string;
 }
 
+/** An e-mail written whole when it was queued (mail/prepared-mail.ts), sent as it is. */
+export interface PreparedMail {
+  /** What it is, for the send log and the metrics (`inbound_refusal`, …). */
+  kind: string;
+  /** The ticket it is about, if one (the send log's ticket). */
+  ticketId: string | null;
+  mail: Omit<OutgoingMail, 'kind'>;
+}
+
 /** What a row of each kind carries (the `notification` column). */
 export interface OutboxPayloads {
   ticket_notification: Notification;
   sign_in_link: SignInLinkRequest;
+  prepared_mail: PreparedMail;
 }
 export type OutboxKind = keyof OutboxPayloads;
 
@@ -47,7 +59,7 @@ export interface OutboxSendResult {
   number?: number;
 }
 
-/** Renders and sends one row's e-mail once: activities/ticket-mail.ts, mail/sign-in-mail.ts. */
+/** Renders (if it is not yet) and sends one row's e-mail once: activities/ticket-mail.ts, services/sign-in-mail.ts, mail/prepared-mail.ts. */
 export type OutboxSenders = { [K in OutboxKind]: (payload: OutboxPayloads[K], row: OutboxRow) => Promise<OutboxSendResult> };
 
 export interface MailOutboxOptions {
@@ -103,7 +115,7 @@ export function createMailOutbox(o: MailOutboxOptions): MailOutbox {
       // A row of a kind this version does not know waits (with its back-off) for a worker that does.
       if (!send) throw new Error(`no sender for e-mails of kind ${row.kind}`);
       const r = await send(row.notification, { key: row.key, createdAt: new Date(row.created_at), attempts: row.attempts });
-      const kind = row.kind === 'ticket_notification' ? (row.notification as Notification).kind : row.kind;
+      const kind = row.kind === 'ticket_notification' ? (row.notification as Notification).kind : row.kind === 'prepared_mail' ? (row.notification as PreparedMail).kind : row.kind;
       if (r.sent) log.info({ ticketNumber: r.number, key: row.key, to: r.to, kind }, 'notification sent');
       return true;
     } catch (err) {

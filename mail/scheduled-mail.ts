@@ -1,6 +1,6 @@
 // The words of the scheduled e-mails: a customer's monthly SLA report, term reminders and the
 // switch to Standard, the support lead's daily digest. Pure: facts in, message out.
-import type { SlaReport, ReportRow } from '../services/reports';
+import type { SlaReport, ReportRow } from '../domain/sla-report';
 import type { RenderedMail } from './templates';
 
 const pct = (p: number | null) => (p === null ? 'n/a (nothing decided yet)' : `${p.toFixed(1)} %`);

@@ -24,7 +24,8 @@ import { addressOf, type Config } from '../config';
 import { domainOf } from '../domain/sender-auth';
 import { createWebAuth } from '../services/web-auth';
 import { ensureSchedulesInTurn, type SchedulesConfig } from '../temporal/schedules';
-import { createSignInMail } from '../mail/sign-in-mail';
+import { createSignInMail } from '../services/sign-in-mail';
+import { createPreparedMailSender } from '../mail/prepared-mail';
 import { createRateLimits } from '../services/rate-limits';
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from '../domain/rate-limits';
 import type { TrustProxy } from '../domain/client-address';
@@ -148,11 +149,16 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       staffTimezone: o.schedules?.timezone,
       mailQueued: () => outbox?.kick(),
     };
-    // The worker sends the e-mails its ticket records queue, and the sign-in links the pages queue.
+    // The worker sends every e-mail: those its ticket records queue, the sign-in links the pages
+    // queue, and the answers to inbound mail the listener queues.
     outbox ??= createMailOutbox({
       sequelize,
       log: o.log,
-      senders: { ticket_notification: createTicketMail(ticketMailDeps(activityDeps)), sign_in_link: createSignInMail({ mailer, publicUrl }) },
+      senders: {
+        ticket_notification: createTicketMail(ticketMailDeps(activityDeps)),
+        sign_in_link: createSignInMail({ mailer, publicUrl }),
+        prepared_mail: createPreparedMailSender(mailer),
+      },
     });
     worker = await createTicketWorker({
       connection: nativeConnection,
@@ -194,15 +200,14 @@ export async function startSystem(o: SystemOptions): Promise<System> {
   let sweepTimer: NodeJS.Timeout | undefined;
   let draining = false;
   if (o.api !== false) {
-    // The API process sends mail too (refusals of inbound mail) when it has SMTP; sign-in links go
-    // through the outbox, which a worker sends.
-    const apiMailer = o.smtpUrl ? (mailer ??= createMailer(o.smtpUrl, o.mailFrom)) : undefined;
+    // The API process sends no mail itself: sign-in links and answers to inbound mail are queued in
+    // the outbox, which a worker sends (this process's, when it runs one: told at once).
     const supportAddress = addressOf(o.mailFrom);
     const supportAddresses = o.inboundSupportAddresses ?? [supportAddress.toLowerCase()];
     // Built with the API (not only with the listener): held mail is worked from the console and the API.
     const inbound = createInboundMailService({
       tickets,
-      mailer: apiMailer,
+      mailQueued: () => outbox?.kick(),
       log: o.log,
       supportAddresses,
       attachmentMaxBytes: o.attachmentMaxBytes ?? 10 * 1024 * 1024,

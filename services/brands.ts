@@ -2,7 +2,7 @@
 // Admin changes are audited; adding a contact wakes meetings that were waiting for one.
 import { UniqueConstraintError } from 'sequelize';
 import { BrandContact, Product } from '../db/models';
-import { ApiError, notFound } from '../api/errors';
+import { DomainError, notFound } from '../domain/errors';
 import { isUuid } from './ids';
 import type { Principal } from './access';
 import { audit } from './audit';
@@ -20,7 +20,7 @@ export function createBrandService(hooks: { contactAdded?: (brand: string) => Pr
         return row;
       });
     } catch (err) {
-      if (err instanceof UniqueConstraintError) throw new ApiError(409, 'EMAIL_TAKEN', `${body.email} is already a contact of ${brand}`);
+      if (err instanceof UniqueConstraintError) throw new DomainError('conflict', 'EMAIL_TAKEN', `${body.email} is already a contact of ${brand}`);
       throw err;
     }
     await hooks.contactAdded?.(key);

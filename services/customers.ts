@@ -5,7 +5,7 @@ import type { Sequelize } from 'sequelize';
 import { Customer, Product, Subscription } from '../db/models';
 import { isUuid } from './ids';
 import { DEFAULT_TIMEZONE, productSupportState, subscriptionInForce, termEnd, type Term } from '../domain/entitlements';
-import { ApiError, notFound } from '../api/errors';
+import { DomainError, notFound } from '../domain/errors';
 import type { Principal } from './access';
 import { audit } from './audit';
 import { entitlementView, subscriptionView } from './entitlements';
@@ -35,7 +35,7 @@ export async function findCustomer(customerId: string, transaction?: Transaction
 /** Locks the customer's row for the rest of the transaction: its entitlement changes one at a time. */
 export const lockCustomer = (customerId: string, transaction: Transaction) => findCustomer(customerId, transaction, true);
 
-const noSubscription = () => new ApiError(409, 'NO_SUBSCRIPTION', 'the customer has no advanced subscription in force or scheduled');
+const noSubscription = () => new DomainError('conflict', 'NO_SUBSCRIPTION', 'the customer has no advanced subscription in force or scheduled');
 
 export function createCustomerService(sequelize: Sequelize) {
   const tx = <T>(fn: (t: Transaction) => Promise<T>) => sequelize.transaction(fn);
@@ -101,10 +101,10 @@ export function createCustomerService(sequelize: Sequelize) {
       const now = new Date();
       const startsAt = body.startsAt ?? now;
       const termEndsAt = termEnd(startsAt, body.term, 0, customer.timezone);
-      if (termEndsAt <= now) throw new ApiError(422, 'TERM_IN_THE_PAST', `a ${body.term} term starting ${startsAt.toISOString()} would already have ended`);
+      if (termEndsAt <= now) throw new DomainError('unprocessable', 'TERM_IN_THE_PAST', `a ${body.term} term starting ${startsAt.toISOString()} would already have ended`);
       const clash = (await liveTerms(customerId, now, transaction)).find((s) => s.startsAt < termEndsAt && s.endsAt > startsAt);
       if (clash) {
-        throw new ApiError(409, 'SUBSCRIPTION_EXISTS', `an advanced subscription is already in force or scheduled until ${clash.endsAt.toISOString()}; renew it instead`, {
+        throw new DomainError('conflict', 'SUBSCRIPTION_EXISTS', `an advanced subscription is already in force or scheduled until ${clash.endsAt.toISOString()}; renew it instead`, {
           subscription: subscriptionView(clash),
         });
       }

@@ -6,7 +6,7 @@
 import { ConnectionError, Op, TimeoutError } from 'sequelize';
 import type { Logger } from 'pino';
 import { HeldMail, InboundMessage, Ticket, type HeldMailStatus } from '../db/models';
-import { ApiError, notFound } from '../api/errors';
+import { DomainError, isKind, notFound } from '../domain/errors';
 import { may } from '../domain/roles';
 import { TryLater } from '../mail/inbound';
 import { audit } from './audit';
@@ -38,7 +38,7 @@ export interface HeldMailView {
 
 export function createHeldMailService(deps: { inbound: Pick<InboundMailService, 'processAccepted'>; log: Logger }) {
   function mayReview(p: Principal) {
-    if (!may(p.role, 'reviewHeldMail')) throw new ApiError(403, 'FORBIDDEN', `a ${p.role} may not review held mail; technicians and leads do`, { role: p.role, permission: 'reviewHeldMail' });
+    if (!may(p.role, 'reviewHeldMail')) throw new DomainError('forbidden', 'FORBIDDEN', `a ${p.role} may not review held mail; technicians and leads do`, { role: p.role, permission: 'reviewHeldMail' });
   }
 
   const open = () => ({ [Op.or]: [{ status: 'held' }, { status: 'accepting', decidedAt: { [Op.lt]: new Date(Date.now() - STALE_ACCEPT_MS) } }] });
@@ -63,8 +63,8 @@ export function createHeldMailService(deps: { inbound: Pick<InboundMailService, 
       result = await deps.inbound.processAccepted(held);
     } catch (err) {
       await held.update({ status: 'held', decidedBy: null, decidedByUserId: null, decidedAt: null }).catch(() => {});
-      if (err instanceof TryLater || (err instanceof ApiError && err.status === 503) || err instanceof ConnectionError || err instanceof TimeoutError) {
-        throw new ApiError(503, 'MAIL_NOT_PROCESSED', 'the message could not be processed now (the database or the ticket engine is unreachable); it is still held: accept it again shortly');
+      if (err instanceof TryLater || isKind(err, 'unavailable') || err instanceof ConnectionError || err instanceof TimeoutError) {
+        throw new DomainError('unavailable', 'MAIL_NOT_PROCESSED', 'the message could not be processed now (the database or the ticket engine is unreachable); it is still held: accept it again shortly');
       }
       throw err;
     }
@@ -82,7 +82,7 @@ export function createHeldMailService(deps: { inbound: Pick<InboundMailService, 
     return (await views([held]))[0];
   }
 
-  /** The message, taken from the queue for this decision; 404 when unknown, 409 when already decided. */
+  /** The message, taken from the queue for this decision; not_found when unknown, conflict (HELD_MAIL_DECIDED) when already decided. */
   async function claim(id: string, p: Principal, status: 'accepting' | 'rejected'): Promise<HeldMail> {
     mayReview(p);
     if (!isUuid(id)) throw notFound('held message');
@@ -90,7 +90,7 @@ export function createHeldMailService(deps: { inbound: Pick<InboundMailService, 
     const held = await HeldMail.findByPk(id);
     if (!held) throw notFound('held message');
     if (n === 0) {
-      throw new ApiError(409, 'HELD_MAIL_DECIDED', `this message was already ${held.status === 'accepting' ? 'being accepted' : held.status}${held.decidedBy ? ` by ${held.decidedBy}` : ''}`, {
+      throw new DomainError('conflict', 'HELD_MAIL_DECIDED', `this message was already ${held.status === 'accepting' ? 'being accepted' : held.status}${held.decidedBy ? ` by ${held.decidedBy}` : ''}`, {
         status: held.status,
         decidedBy: held.decidedBy,
       });

@@ -4,24 +4,27 @@
 // Only an authenticated From (mail/sender-auth.ts) is acted on: a message from a requester, or one
 // naming a ticket, whose sender is not authenticated is held for a technician (services/held-mail.ts);
 // any other is dropped unanswered. Refusals go to authenticated senders only and never repeat a word
-// of theirs (a forged From must not turn this address into a spam relay).
+// of theirs (a forged From must not turn this address into a spam relay); a refusal is queued in the
+// mail outbox in the same transaction as the message's outcome (mail/prepared-mail.ts).
 import { createHash } from 'node:crypto';
 import { DatabaseError, Op, fn, col, where, UniqueConstraintError } from 'sequelize';
 import type { Logger } from 'pino';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { HeldMail, InboundMessage, NotificationRow, Product, Ticket, TicketAttachment, User, type InboundOutcome } from '../db/models';
-import { ApiError } from '../api/errors';
+import { isKind, isRefusal } from '../domain/errors';
 import { automatedReason } from '../mail/loop-guard';
 import { NeverTaken, TryLater, type InboundEnvelope } from '../mail/inbound';
 import type { VerifySender } from '../mail/sender-auth';
-import { DEFAULT_MAIL_DOMAIN, type Mailer } from '../mail/mailer';
+import { DEFAULT_MAIL_DOMAIN } from '../mail/mailer';
+import type { PreparedMail } from '../mail/outbox';
+import { queuePreparedMail } from '../mail/prepared-mail';
 import { productSupportState } from '../domain/entitlements';
 import { clip, hintsFromBody, personalText, ticketNumberOfOurMessageId, ticketNumbersInSubject } from '../domain/inbound-text';
 import { UNSTORABLE_TEXT, unstorablePaths } from '../domain/storable-text';
 import { principalForUser } from './access';
 import type { TicketService } from './tickets';
 import type { RateLimits } from './rate-limits';
-import { en, es, refusalText, type Refusal } from '../web/i18n';
+import { en, es, refusalText, type Refusal } from '../i18n';
 import { ticketWorkflowId } from '../workflows/definitions';
 
 // The words of a refusal's frame come from the same tables as the pages.
@@ -29,8 +32,9 @@ const refusalWords = { en, es } as const;
 
 export interface InboundMailDeps {
   tickets: TicketService;
-  mailer?: Mailer;
   log: Logger;
+  /** A refusal was queued in the outbox (the worker in this process, if any, sends it now). */
+  mailQueued?: () => void;
   /** Our own addresses: a message from one is our own, come back. */
   supportAddresses: readonly string[];
   /** Whether a message's From is believed (mail/sender-auth.ts). */
@@ -47,6 +51,9 @@ export interface InboundResult {
   reason?: string;
   ticketNumber?: number;
 }
+
+/** What was decided, and the answer it owes the sender, queued with the outcome. */
+type Decision = InboundResult & { answer?: PreparedMail };
 
 // Refusals to the same address are capped, so a misbehaving mailbox that answers every refusal
 // without saying it is automatic still cannot make two systems write to each other for ever.
@@ -89,8 +96,7 @@ export function createInboundMailService(deps: InboundMailDeps) {
     }
 
     try {
-      const result = await decide(m, row, from, subject, 'check');
-      await row.update({ outcome: result.outcome, reason: result.reason ? clip(result.reason, 500) : null });
+      const result = await settle(row, await decide(m, row, from, subject, 'check'));
       deps.log.info({ messageId, from, ...result, ...(result.ticketNumber ? { workflowId: ticketWorkflowId(result.ticketNumber) } : {}) }, 'inbound e-mail');
       return result;
     } catch (err) {
@@ -119,8 +125,7 @@ export function createInboundMailService(deps: InboundMailDeps) {
     const m: InboundEnvelope = { raw, parsed, envelopeFrom: held.envelope.from, rcptTo: held.envelope.rcptTo, remoteAddress: held.envelope.remoteAddress, helo: held.envelope.helo };
     const row = (await InboundMessage.findByPk(held.inboundMessageId))!;
     try {
-      const result = await decide(m, row, held.fromAddress, (parsed.subject ?? '').trim(), 'accepted');
-      await row.update({ outcome: result.outcome, reason: result.reason ? clip(result.reason, 500) : null });
+      const result = await settle(row, await decide(m, row, held.fromAddress, (parsed.subject ?? '').trim(), 'accepted'));
       deps.log.info({ messageId: row.messageId, from: held.fromAddress, ...result, accepted: held.decidedBy }, 'held e-mail accepted');
       return result;
     } catch (err) {
@@ -130,7 +135,21 @@ export function createInboundMailService(deps: InboundMailDeps) {
     }
   }
 
-  async function decide(m: InboundEnvelope, row: InboundMessage, from: string | null, subject: string, trust: Trust): Promise<InboundResult> {
+  /**
+   * The message's outcome, and the answer it owes the sender, in one transaction: an answer is owed
+   * exactly when the outcome says so, and the outbox sends it (its retries, its send log).
+   */
+  async function settle(row: InboundMessage, { answer, ...result }: Decision): Promise<InboundResult> {
+    const sequelize = InboundMessage.sequelize!;
+    await sequelize.transaction(async (transaction) => {
+      await row.update({ outcome: result.outcome, reason: result.reason ? clip(result.reason, 500) : null, ...(answer ? { replyMessageId: answer.mail.messageId! } : {}) }, { transaction });
+      if (answer) await queuePreparedMail(sequelize, `inbound:${row.id}:refusal`, answer, transaction);
+    });
+    if (answer) deps.mailQueued?.();
+    return result;
+  }
+
+  async function decide(m: InboundEnvelope, row: InboundMessage, from: string | null, subject: string, trust: Trust): Promise<Decision> {
     const automated = automatedReason(m.parsed.headerLines, m.envelopeFrom, from);
     if (automated) return { outcome: 'ignored', reason: automated };
     if (!from) return { outcome: 'ignored', reason: 'no sender address' };
@@ -179,7 +198,7 @@ export function createInboundMailService(deps: InboundMailDeps) {
       // The workflow's "received" e-mail is the answer: number and both deadlines, in this thread.
       return { outcome: 'ticket_created', ticketNumber: Number(ticketRow!.number) };
     } catch (err) {
-      if (err instanceof ApiError && err.status < 500) return refuse(row, from, err, MAX_REFUSALS_KNOWN);
+      if (isRefusal(err)) return refuse(row, from, err, MAX_REFUSALS_KNOWN);
       throw err;
     }
   }
@@ -210,7 +229,7 @@ export function createInboundMailService(deps: InboundMailDeps) {
    * The customer's reply on a ticket. Only someone who may see the ticket may add to it: a requester
    * it is visible to (the same visibility as the API) or the end user it names (they get its e-mails).
    */
-  async function reply(m: InboundEnvelope, row: InboundMessage, from: string, subject: string, user: User | null, ticket: Ticket): Promise<InboundResult> {
+  async function reply(m: InboundEnvelope, row: InboundMessage, from: string, subject: string, user: User | null, ticket: Ticket): Promise<Decision> {
     let allowed = ticket.endUser?.email?.toLowerCase() === from;
     if (!allowed && user?.role === 'requester') {
       const auth = await principalForUser(user);
@@ -236,44 +255,43 @@ export function createInboundMailService(deps: InboundMailDeps) {
         `inbound:${createHash('sha256').update(row.messageId).digest('hex').slice(0, 32)}`,
       );
     } catch (err) {
-      if (err instanceof ApiError && (err.code === 'TICKET_CLOSED' || err.code === 'STEP_NOT_ALLOWED')) {
+      if (isKind(err, 'conflict') && (err.code === 'TICKET_CLOSED' || err.code === 'STEP_NOT_ALLOWED')) {
         return refuse(row, from, { code: 'TICKET_CLOSED_MAIL', message: err.message }, MAX_REFUSALS_KNOWN, { number: String(number) });
       }
-      if (err instanceof ApiError && err.status === 503) throw new TryLater(`ticket #${number} cannot take the message now`);
+      if (isKind(err, 'unavailable')) throw new TryLater(`ticket #${number} cannot take the message now`);
       throw err;
     }
     return { outcome: 'reply_added', ticketNumber: number };
   }
 
-  async function refuse(row: InboundMessage, to: string, why: Refusal, maxPerWindow: number, extra: Record<string, string> = {}): Promise<InboundResult> {
+  /** A refusal, with its answer to the sender unless the address had its share of answers lately. */
+  async function refuse(row: InboundMessage, to: string, why: Refusal, maxPerWindow: number, extra: Record<string, string> = {}): Promise<Decision> {
     const recent = await InboundMessage.count({
       where: { fromAddress: to, outcome: 'refused', replyMessageId: { [Op.ne]: null }, receivedAt: { [Op.gt]: new Date(Date.now() - REFUSAL_WINDOW_MS) } },
     });
-    if (recent >= maxPerWindow || !deps.mailer) return { outcome: 'refused', reason: `${why.code} (not answered)` };
+    if (recent >= maxPerWindow) return { outcome: 'refused', reason: `${why.code} (not answered)` };
     const vars = { email: to, ...extra };
     // Both languages: an unknown sender's language is unknown; the program is Chilean, Spanish first.
     // Nothing the sender wrote is repeated (not even the subject): the answer carries only our words.
     const text = (['es', 'en'] as const)
       .map((lang) => `${refusalWords[lang]['mail.refusal.intro']}\n\n${refusalText(lang, why, undefined, vars)}\n\n${refusalWords[lang]['mail.refusal.outro']}`)
       .join('\n\n----\n\n');
-    const replyId = `<inbound-${row.id}.refusal@${mailDomain}>`;
-    try {
-      await deps.mailer.send({
-        kind: 'inbound_refusal',
+    const answer: PreparedMail = {
+      kind: 'inbound_refusal',
+      ticketId: null,
+      mail: {
         to,
         subject: `${refusalWords.es['mail.refusal.subject']} / ${refusalWords.en['mail.refusal.subject']}`,
         text,
-        messageId: replyId,
+        // Stable: a retried send goes out under the same Message-ID.
+        messageId: `<inbound-${row.id}.refusal@${mailDomain}>`,
         inReplyTo: row.messageId,
         references: [row.messageId],
         // RFC 3834: an automatic answer says so, so the other side does not answer it in turn.
         headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' },
-      });
-      await row.update({ replyMessageId: replyId });
-    } catch (err) {
-      deps.log.warn({ err, to }, 'could not send the refusal');
-    }
-    return { outcome: 'refused', reason: why.code };
+      },
+    };
+    return { outcome: 'refused', reason: why.code, answer };
   }
 
   async function keepAttachments(parsed: ParsedMail, ticketId: string, inboundMessageId: string) {
@@ -298,7 +316,7 @@ export function createInboundMailService(deps: InboundMailDeps) {
       await deps.limits?.mailHeld(m.remoteAddress, from);
     } catch (err) {
       // Whoever forges a requester's address by the hundred fills nobody's queue; nobody is answered.
-      if (err instanceof ApiError && err.status === 429) return { outcome: 'refused', reason: `RATE_LIMITED (not held, not answered: ${verdict.summary})` };
+      if (isKind(err, 'rate_limited')) return { outcome: 'refused', reason: `RATE_LIMITED (not held, not answered: ${verdict.summary})` };
       throw err;
     }
     const name = m.parsed.from?.value[0]?.name;

@@ -1,14 +1,14 @@
 // The flood limits (domain/rate-limits.ts), counted with rate-limiter-flexible's RateLimiterPostgres
 // in the table `rate_limits` (migration 011; the library is told it exists and never creates it),
 // through the app's Sequelize pool: every API process counts against the same rows. A limit passed
-// is an ApiError 429 RATE_LIMITED naming the limit and when to come back (Retry-After).
+// is a DomainError rate_limited (RATE_LIMITED, 429 in the API) naming the limit and when to come back (Retry-After).
 //
 // Counters are taken before any lock or transaction of the use case they guard: a query on another
 // pooled connection while holding a lock would let a burst starve the pool (see services/tickets.ts).
 import { createHash } from 'node:crypto';
 import { ConnectionError, type Sequelize } from 'sequelize';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
-import { ApiError } from '../api/errors';
+import { DomainError } from '../domain/errors';
 import { LIMIT_CODES, LIMIT_NAMES, type LimitName, type RateLimitSettings } from '../domain/rate-limits';
 
 export const RATE_LIMITS_TABLE = 'rate_limits';
@@ -37,26 +37,26 @@ export interface IntakeParties {
 }
 
 export interface RateLimits {
-  /** Refuses (429) a client limited for wrong tokens, before its token is looked at: even a right one. */
+  /** Refuses (rate_limited) a client limited for wrong tokens, before its token is looked at: even a right one. */
   checkTokenClient(client: string): Promise<void>;
   /** A wrong token from this client (a right one is never counted). */
   tokenFailed(client: string): Promise<void>;
-  /** Counts a sign-in link request from this client for this address, or refuses it (429). */
+  /** Counts a sign-in link request from this client for this address, or refuses it (rate_limited). */
   signInLinkRequested(client: string, email: string): Promise<void>;
   /**
-   * Counts a ticket for its requester, its customer and the end user it names, or refuses it (429,
+   * Counts a ticket for its requester, its customer and the end user it names, or refuses it (rate_limited,
    * nothing counted). The function returned gives the counts back: no ticket was made after all.
    */
   intake(parties: IntakeParties): Promise<() => Promise<void>>;
-  /** Counts an unauthenticated message about to be held from this sending server and address, or refuses it (429). */
+  /** Counts an unauthenticated message about to be held from this sending server and address, or refuses it (rate_limited). */
   mailHeld(client: string, from: string): Promise<void>;
   stop(): void;
 }
 
-export function rateLimited(name: LimitName, settings: RateLimitSettings, msBeforeNext: number): ApiError {
+export function rateLimited(name: LimitName, settings: RateLimitSettings, msBeforeNext: number): DomainError {
   const retryAfterSeconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
   const { points, windowS } = settings[name];
-  return new ApiError(429, 'RATE_LIMITED', `${MESSAGES[name]}: at most ${points} per ${windowS} s; retry in ${retryAfterSeconds} s`, {
+  return new DomainError('rate_limited', 'RATE_LIMITED', `${MESSAGES[name]}: at most ${points} per ${windowS} s; retry in ${retryAfterSeconds} s`, {
     limit: LIMIT_CODES[name],
     max: points,
     windowSeconds: windowS,

@@ -11,8 +11,7 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { stringify } from 'csv-stringify/sync';
 import { DateTime } from 'luxon';
-import { ApiError, notFound } from '../api/errors';
-import type { ReportQuery } from '../api/schemas';
+import { DomainError, notFound } from '../domain/errors';
 import { Customer } from '../db/models';
 import { DEFAULT_TIMEZONE } from '../domain/entitlements';
 import type { Principal } from './access';
@@ -24,44 +23,14 @@ import {
   monthToDate,
   parseReportEnd,
   parseReportInstant,
+  type MissedTarget,
   type ReportFilters,
   type ReportGroup,
   type ReportPeriod,
+  type ReportRow,
+  type SlaReport,
+  type TargetFigures,
 } from '../domain/sla-report';
-
-export interface TargetFigures {
-  met: number;
-  breached: number;
-  running: number;
-  compliancePct: number | null;
-  medianMs: number | null;
-  p90Ms: number | null;
-}
-
-export interface ReportRow {
-  key: string;
-  label: string;
-  received: number;
-  response: TargetFigures;
-  resolution: TargetFigures;
-  /** All decided targets of the row, both clocks. */
-  compliancePct: number | null;
-  waitingOnCustomerMs: number;
-  /** Of the row's tickets, how many are not resolved or closed now. */
-  openNow: number;
-}
-
-export interface SlaReport {
-  period: { from: string; to: string; timezone: string };
-  groupBy: ReportGroup;
-  filters: ReportFilters;
-  totals: ReportRow;
-  groups: ReportRow[];
-  backlog: { asOf: string; total: number; buckets: { key: string; label: string; count: number }[] };
-  generatedAt: string;
-  /** With include=breaches: the tickets whose targets were missed (the first 200). */
-  missedTargets?: { total: number; tickets: MissedTarget[] };
-}
 
 const GROUP_SQL: Record<ReportGroup, { key: string; label: string }> = {
   none: { key: `'all'`, label: `'all tickets'` },
@@ -326,8 +295,19 @@ export function reportCsvRecords(report: SlaReport): (string | number)[][] {
   return [header, ...report.groups.map((g) => line(report.groupBy, g)), line('total', report.totals)];
 }
 
-/** A report request as the API and the report page receive it, resolved for one person. */
-export async function reportFor(sequelize: Sequelize, who: Principal, q: ReportQuery, now = Date.now()): Promise<SlaReport> {
+/** A report request as the API and the report page receive it (their reportQuery validates it). */
+export interface ReportRequest extends Omit<ReportFilters, 'requesterId'> {
+  month?: string;
+  from?: string;
+  to?: string;
+  groupBy: ReportGroup;
+  timezone?: string;
+  /** breaches: also list the tickets whose targets were missed. */
+  include?: 'breaches';
+}
+
+/** The report for one request, resolved for one person. */
+export async function reportFor(sequelize: Sequelize, who: Principal, q: ReportRequest, now = Date.now()): Promise<SlaReport> {
   // The tickets this person may read, as every other read: a requester's customer's, on Standard their own.
   const scope = ticketScope(who);
   // Another customer's id is a customer that does not exist.
@@ -345,8 +325,8 @@ export async function reportFor(sequelize: Sequelize, who: Principal, q: ReportQ
 
 const MAX_TIME_BUCKETS = 400;
 
-export function resolvePeriod(q: Pick<ReportQuery, 'month' | 'from' | 'to' | 'groupBy'>, timezone: string, now: number): ReportPeriod {
-  const invalid = (message: string) => new ApiError(400, 'INVALID_PERIOD', message, { month: q.month, from: q.from, to: q.to });
+export function resolvePeriod(q: Pick<ReportRequest, 'month' | 'from' | 'to' | 'groupBy'>, timezone: string, now: number): ReportPeriod {
+  const invalid = (message: string) => new DomainError('invalid', 'INVALID_PERIOD', message, { month: q.month, from: q.from, to: q.to });
   if (q.month && (q.from || q.to)) throw invalid('give a month, or from and to, not both');
   let period: ReportPeriod;
   if (q.month) {
@@ -364,22 +344,9 @@ export function resolvePeriod(q: Pick<ReportQuery, 'month' | 'from' | 'to' | 'gr
   }
   if (period.from >= period.to) throw invalid('the period is empty: from must come before to');
   if (timeBucketKeys(period, q.groupBy).length >= MAX_TIME_BUCKETS) {
-    throw new ApiError(400, 'PERIOD_TOO_LONG', `at most ${MAX_TIME_BUCKETS} ${q.groupBy}s in one report; group by a longer unit`, { groupBy: q.groupBy });
+    throw new DomainError('invalid', 'PERIOD_TOO_LONG', `at most ${MAX_TIME_BUCKETS} ${q.groupBy}s in one report; group by a longer unit`, { groupBy: q.groupBy });
   }
   return period;
-}
-
-export interface MissedTarget {
-  ticketId: string;
-  number: number;
-  subject: string;
-  customerId: string;
-  customerName: string;
-  impact: string;
-  plan: string;
-  technician: string | null;
-  /** Each clock whose target was missed, with when the breach was recorded. */
-  breaches: { clock: string; at: string }[];
 }
 
 /** "Where did we not?": the tickets of the report whose targets were missed, oldest first. */

@@ -6,13 +6,13 @@ import { Op } from 'sequelize';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { Product, SessionRow, Ticket, User } from '../db/models';
-import { SESSION_ACTIONS_BY_STATUS, SESSION_LABELS, sessionAllowed, type SessionAction, type SessionKind, type SessionOutcome } from '../domain/sessions';
+import { SESSION_LABELS, sessionAllowed, type SessionAction, type SessionKind, type SessionOutcome } from '../domain/sessions';
 import { sessionTimingsMs } from '../domain/sla-policy';
-import { ApiError, notFound } from '../api/errors';
-import { requesterSession } from '../domain/visibility';
+import { DomainError, notFound } from '../domain/errors';
 import type { Principal } from './access';
 import { currentPolicy } from './sla-policy';
 import type { TicketService } from './tickets';
+import { sessionsAsSeenBy } from './session-view';
 import {
   confirmSessionUpdate,
   declineSessionUpdate,
@@ -38,29 +38,6 @@ export interface SessionActionBody {
   startsAt?: Date;
 }
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
-export function sessionRowView(r: SessionRow) {
-  return {
-    id: r.id,
-    ticketId: r.ticketId,
-    kind: r.kind,
-    status: r.status,
-    attempt: r.attempt,
-    technology: r.technology,
-    brand: r.brand,
-    host: r.host,
-    attendees: r.attendees,
-    startsAt: iso(r.startsAt),
-    endsAt: r.startsAt ? new Date(r.startsAt.getTime() + r.durationMs).toISOString() : null,
-    notes: r.notes,
-    requestedBy: r.requestedBy,
-    lastEvent: r.lastEvent,
-    allowedActions: SESSION_ACTIONS_BY_STATUS[r.status],
-    updatedAt: r.updatedAt.toISOString(),
-  };
-}
-
 export function createSessionService(deps: { tickets: TicketService; temporal: Client; temporalUiUrl: string; namespace: string; log: Logger }) {
   const { tickets } = deps;
   const uiLink = (workflowId: string) => `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
@@ -69,7 +46,7 @@ export function createSessionService(deps: { tickets: TicketService; temporal: C
     const ticket = await tickets.findTicket(idOrNumber, p);
     // The ticket keeps the plan it was received under; checked here for a clear answer, and again by the workflow.
     if (!sessionAllowed(ticket.plan, kind)) {
-      throw new ApiError(422, 'NOT_IN_PLAN', `the ${ticket.plan} plan does not include ${SESSION_LABELS[kind]}s; they come with Advanced support`, { plan: ticket.plan, kind });
+      throw new DomainError('unprocessable', 'NOT_IN_PLAN', `the ${ticket.plan} plan does not include ${SESSION_LABELS[kind]}s; they come with Advanced support`, { plan: ticket.plan, kind });
     }
     const product = ticket.productId ? await Product.findByPk(ticket.productId) : null;
     let technology: string | null = null;
@@ -77,9 +54,9 @@ export function createSessionService(deps: { tickets: TicketService; temporal: C
     let host = null;
     if (kind === 'specialist') {
       technology = body.technology ?? product?.technology ?? null;
-      if (!technology) throw new ApiError(422, 'TECHNOLOGY_REQUIRED', `ticket #${ticket.number} names no product; say which technology the specialist must know`);
+      if (!technology) throw new DomainError('unprocessable', 'TECHNOLOGY_REQUIRED', `ticket #${ticket.number} names no product; say which technology the specialist must know`);
     } else if (kind === 'brand') {
-      if (!product) throw new ApiError(422, 'NO_PRODUCT', `ticket #${ticket.number} names no product, so there is no brand whose engineers could meet`);
+      if (!product) throw new DomainError('unprocessable', 'NO_PRODUCT', `ticket #${ticket.number} names no product, so there is no brand whose engineers could meet`);
       brand = product.brand;
       technology = product.technology;
     } else {
@@ -120,16 +97,14 @@ export function createSessionService(deps: { tickets: TicketService; temporal: C
 
   async function technician(userId: string | null | undefined) {
     const u = userId ? await User.findOne({ where: { id: userId, role: { [Op.in]: ['technician', 'lead'] }, enabled: true } }) : null;
-    if (!u) throw new ApiError(422, 'UNKNOWN_TECHNICIAN', `${userId ?? 'the caller'} is not an active technician or lead to hold the remote session; name one with hostId`);
+    if (!u) throw new DomainError('unprocessable', 'UNKNOWN_TECHNICIAN', `${userId ?? 'the caller'} is not an active technician or lead to hold the remote session; name one with hostId`);
     return { id: u.id, name: u.name, email: u.email };
   }
 
   async function list(idOrNumber: string, p: Principal) {
     const ticket = await tickets.findTicket(idOrNumber, p);
     const rows = await SessionRow.findAll({ where: { ticketId: ticket.id }, order: [['createdAt', 'ASC']] });
-    // A requester reads what their ticket's history shows of it (domain/visibility.ts).
-    if (p.role === 'requester') return rows.map((r) => requesterSession(sessionRowView(r)));
-    return rows.map((r) => ({ ...sessionRowView(r), temporalUiUrl: uiLink(r.id) }));
+    return sessionsAsSeenBy(rows, p, uiLink);
   }
 
   async function findSession(ticket: Ticket, sessionId: string): Promise<SessionRow> {

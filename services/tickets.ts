@@ -10,20 +10,20 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { Op, QueryTypes, type Sequelize, type WhereOptions } from 'sequelize';
 import type { Logger } from 'pino';
-import type { z } from 'zod';
 import { SessionRow, Ticket, TicketEventRow, User } from '../db/models';
-import { sessionRowView } from './sessions';
+import { sessionsAsSeenBy } from './session-view';
 import { isUuid } from './ids';
 import { PLAN_RULES, checkIntake, checkQuota, productSupportState, quotaWindow, requesterState } from '../domain/entitlements';
 import type { Principal } from './access';
-import { requesterHistory, requesterSession, ticketScope } from '../domain/visibility';
+import { requesterHistory, ticketScope } from '../domain/visibility';
 import { stuckRecords, type StuckRecord } from './stuck-records';
 import { loadEntitlement, ticketsInWindow } from './entitlements';
 import { targetsFor } from '../domain/sla-policy';
 import { firstWarningAt } from '../domain/at-risk';
 import { allowedSteps, openTicket, slaView, type CustomerMessage, type StepKind } from '../domain/ticket-lifecycle';
-import { ApiError, notFound } from '../api/errors';
-import type { createTicketBody, listTicketsQuery } from '../api/schemas';
+import { DomainError, notFound } from '../domain/errors';
+import type { Channel, Impact, Plan, TicketType } from '../domain/plans';
+import type { TicketStatus } from '../domain/ticket-lifecycle';
 import { NOT_IN_PLAN, RECORD_STILL_FAILING, STEP_NOT_ALLOWED, STEP_UPDATES, customerMessageUpdate, retryRecordUpdate, ticketWorkflowId } from '../workflows/definitions';
 import type { UpdateDefinition } from '@temporalio/common';
 import { currentPolicy } from './sla-policy';
@@ -49,6 +49,32 @@ export interface TicketServiceDeps {
   limits?: Pick<RateLimits, 'intake'>;
 }
 
+/** A ticket as the intake takes it, from any door (the API's createTicketBody validates it from JSON). */
+export interface NewTicket {
+  type: TicketType;
+  impact: Impact;
+  subject: string;
+  description: string;
+  channel: Channel;
+  productId?: string;
+  endUser?: { name?: string; email: string };
+  /** Only for technicians and leads filing on a requester's behalf (e.g. a phone call). */
+  requesterId?: string;
+}
+
+/** Which tickets a list shows (the API's listTicketsQuery reads it from a query string). */
+export interface TicketFilter {
+  status?: TicketStatus[];
+  plan?: Plan[];
+  impact?: Impact[];
+  customerId?: string;
+  breached?: boolean;
+  /** `me` (the caller), `none` (unassigned), or a technician's e-mail. */
+  assignee?: string;
+  limit: number;
+  offset: number;
+}
+
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
 /** A ticket as its customer reads it: no link into the engine's insides (the Temporal UI). */
@@ -60,7 +86,7 @@ function customerView<V extends { temporalUiUrl: string }>({ temporalUiUrl: _ui,
 const stuckView = (x: StuckRecord | undefined) => (x ? { since: x.since, type: x.type, reason: x.reason, records: x.records } : null);
 
 /** What makes two keyed requests "the same": the body as validated, and who it is filed for. */
-function hashRequest(body: z.infer<typeof createTicketBody>, requesterId: string): string {
+function hashRequest(body: NewTicket, requesterId: string): string {
   // Keys sorted at every level, so the same request in another key order is still the same.
   const sorted = (v: unknown): unknown =>
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
@@ -121,7 +147,7 @@ export function createTicketService(deps: TicketServiceDeps) {
    * returns the ticket the first one created (`replayed`), and the same key with another request is
    * refused: never a second ticket, never a second quota unit. `messageId`: the e-mail it came in.
    */
-  async function intake(body: z.infer<typeof createTicketBody>, p: Principal, opts: { idempotencyKey?: string; messageId?: string } = {}) {
+  async function intake(body: NewTicket, p: Principal, opts: { idempotencyKey?: string; messageId?: string } = {}) {
     const { idempotencyKey } = opts;
     const requester = await filer(body, p);
     const customerId = requester.customerId!;
@@ -147,7 +173,7 @@ export function createTicketService(deps: TicketServiceDeps) {
         const earlier = await Ticket.findOne({ where: { customerId, idempotencyKey }, transaction });
         if (earlier) {
           if (earlier.requestHash !== requestHash) {
-            throw new ApiError(422, 'IDEMPOTENCY_KEY_REUSED', `Idempotency-Key "${idempotencyKey}" was already used for a different ticket request (#${earlier.number})`, { ticketNumber: Number(earlier.number) });
+            throw new DomainError('unprocessable', 'IDEMPOTENCY_KEY_REUSED', `Idempotency-Key "${idempotencyKey}" was already used for a different ticket request (#${earlier.number})`, { ticketNumber: Number(earlier.number) });
           }
           replayed = true;
           return earlier;
@@ -156,22 +182,22 @@ export function createTicketService(deps: TicketServiceDeps) {
       entitled = e;
       // Disabled, or suspended by a drop to Standard: checked here, against the plan in force.
       const state = requesterState(requester, e.plan);
-      if (state !== 'active') throw new ApiError(422, 'REQUESTER_NOT_ACTIVE', `${requester.email} may not file tickets now (${state})`);
+      if (state !== 'active') throw new DomainError('unprocessable', 'REQUESTER_NOT_ACTIVE', `${requester.email} may not file tickets now (${state})`);
       const refusal = checkIntake(e.support, e.plan, { channel: body.channel, type: body.type, hasEndUser: body.endUser !== undefined });
-      if (refusal) throw new ApiError(422, refusal.code, refusal.message, refusal.details);
+      if (refusal) throw new DomainError('unprocessable', refusal.code, refusal.message, refusal.details);
       if (body.productId) {
         const product = e.products.find((x) => x.id === body.productId);
-        if (!product) throw new ApiError(422, 'UNKNOWN_PRODUCT', `product ${body.productId} is not one of the customer's products`);
+        if (!product) throw new DomainError('unprocessable', 'UNKNOWN_PRODUCT', `product ${body.productId} is not one of the customer's products`);
         const productState = productSupportState(product, now);
         if (productState !== 'in_force') {
-          throw new ApiError(422, 'PRODUCT_NOT_IN_FORCE', `product ${product.brand} ${product.name} has no support (${productState})`, { state: productState });
+          throw new DomainError('unprocessable', 'PRODUCT_NOT_IN_FORCE', `product ${product.brand} ${product.name} has no support (${productState})`, { state: productState });
         }
       }
       // Counted only for a plan with a quota: the count reads the customer's whole month.
       if (PLAN_RULES[e.plan].monthlyTickets !== null) {
         const window = quotaWindow(now, e.customer.timezone);
         const quota = checkQuota(e.plan, await ticketsInWindow(customerId, window, transaction), window);
-        if (quota) throw new ApiError(422, quota.code, quota.message, quota.details);
+        if (quota) throw new DomainError('unprocessable', quota.code, quota.message, quota.details);
       }
 
       // The number first, so the row is written once with its workflow id and due times.
@@ -241,22 +267,22 @@ export function createTicketService(deps: TicketServiceDeps) {
   }
 
   /** The requester a ticket is filed for: the caller, or the one a technician names (e.g. on a phone call). */
-  async function filer(body: z.infer<typeof createTicketBody>, p: Principal): Promise<User> {
+  async function filer(body: NewTicket, p: Principal): Promise<User> {
     if (p.role === 'requester') {
-      if (body.requesterId && body.requesterId !== p.userId) throw new ApiError(403, 'FORBIDDEN', 'a requester files tickets for themselves only');
-      if (body.channel === 'phone') throw new ApiError(403, 'FORBIDDEN', 'phone tickets are logged by the technician who takes the call');
+      if (body.requesterId && body.requesterId !== p.userId) throw new DomainError('forbidden', 'FORBIDDEN', 'a requester files tickets for themselves only');
+      if (body.channel === 'phone') throw new DomainError('forbidden', 'FORBIDDEN', 'phone tickets are logged by the technician who takes the call');
       // Read a moment ago with the caller's token; checked again against the plan under the lock.
       return p.user ?? (await User.findByPk(p.userId!))!;
     }
     if (!body.requesterId) {
-      throw new ApiError(400, 'VALIDATION_FAILED', 'the request is invalid', [{ path: 'requesterId', message: 'required when staff file a ticket on a requester\'s behalf' }]);
+      throw new DomainError('invalid', 'VALIDATION_FAILED', 'the request is invalid', [{ path: 'requesterId', message: 'required when staff file a ticket on a requester\'s behalf' }]);
     }
     const requester = await User.findOne({ where: { id: body.requesterId, role: 'requester' } });
-    if (!requester) throw new ApiError(422, 'UNKNOWN_REQUESTER', `requester ${body.requesterId} does not exist`);
+    if (!requester) throw new DomainError('unprocessable', 'UNKNOWN_REQUESTER', `requester ${body.requesterId} does not exist`);
     return requester;
   }
 
-  /** The tickets a person may read (domain/visibility.ts); others get 404, never the ticket. */
+  /** The tickets a person may read (domain/visibility.ts); others get not_found, never the ticket. */
   const visibility = (p: Principal): WhereOptions<Ticket> => ({ ...ticketScope(p) });
 
   async function get(idOrNumber: string, p: Principal) {
@@ -269,10 +295,10 @@ export function createTicketService(deps: TicketServiceDeps) {
     const view = { ...toView(ticket), complex: rows.some((e) => e.type === 'flagged_complex') };
     if (p.role === 'requester') {
       // The customer's view: their events and fields only, and no link into the engine's insides.
-      return { ...customerView(view), sessions: sessions.map((r) => requesterSession(sessionRowView(r))), events: requesterHistory(events, [ticket.requesterEmail, ticket.endUser?.email]) };
+      return { ...customerView(view), sessions: sessionsAsSeenBy(sessions, p, uiLink), events: requesterHistory(events, [ticket.requesterEmail, ticket.endUser?.email]) };
     }
     const [stuck] = await stuckRecords(deps.sequelize, [ticket.id]);
-    return { ...view, recordStuck: stuckView(stuck), sessions: sessions.map((r) => ({ ...sessionRowView(r), temporalUiUrl: uiLink(r.id) })), events };
+    return { ...view, recordStuck: stuckView(stuck), sessions: sessionsAsSeenBy(sessions, p, uiLink), events };
   }
 
   /**
@@ -285,7 +311,7 @@ export function createTicketService(deps: TicketServiceDeps) {
     return views.map((v) => ({ ...v, recordStuck: stuckView(stuck.get(v.id)) }));
   }
 
-  async function list(q: z.infer<typeof listTicketsQuery>, p: Principal) {
+  async function list(q: TicketFilter, p: Principal) {
     const filters: WhereOptions<Ticket> = {};
     if (q.status) Object.assign(filters, { status: { [Op.in]: q.status } });
     if (q.plan) Object.assign(filters, { plan: { [Op.in]: q.plan } });
@@ -320,7 +346,7 @@ export function createTicketService(deps: TicketServiceDeps) {
     } catch (err) {
       // Closing ends the workflow; on a loaded server the Update's outcome may come back only as
       // "the workflow completed before the Update completed". The ticket is closed all the same.
-      if (kind !== 'close' || !(err instanceof ApiError) || err.code !== 'STEP_FAILED' || (await ticket.reload()).status !== 'closed') throw err;
+      if (kind !== 'close' || !(err instanceof DomainError) || err.code !== 'STEP_FAILED' || (await ticket.reload()).status !== 'closed') throw err;
       version = ticket.snapshotVersion;
     }
     log.info({ step: kind, workflowVersion: version }, 'step applied');
@@ -331,7 +357,7 @@ export function createTicketService(deps: TicketServiceDeps) {
 
   /**
    * Write what a stuck ticket owes its record, once the fault is fixed (a lead's button): the
-   * workflow writes its waiting records in order and clears the mark. 409 when it fails again.
+   * workflow writes its waiting records in order and clears the mark. A conflict (RECORD_STILL_FAILING) when it fails again.
    */
   async function retryRecord(idOrNumber: string, p: Principal) {
     const ticket = await findTicket(idOrNumber, p);
@@ -352,18 +378,18 @@ export function createTicketService(deps: TicketServiceDeps) {
 
   /**
    * Run an Update on the ticket's workflow (or one of its session workflows) and turn the ways it can
-   * fail into the API's errors. The same idempotency key never applies a step twice.
+   * fail into domain errors. The same idempotency key never applies a step twice.
    */
   async function runUpdate<R, A>(ticket: Ticket, workflowId: string, def: UpdateDefinition<R, [A]>, args: A, what: string, idempotencyKey?: string, opts: { evenClosed?: boolean } = {}): Promise<R> {
     // A stuck ticket's row may say closed while its workflow waits for the record it owes.
     if (ticket.status === 'closed' && !opts.evenClosed) {
-      throw new ApiError(409, 'TICKET_CLOSED', `ticket #${ticket.number} is closed; no step can change it`, { step: what, status: ticket.status });
+      throw new DomainError('conflict', 'TICKET_CLOSED', `ticket #${ticket.number} is closed; no step can change it`, { step: what, status: ticket.status });
     }
     if (!ticket.workflowStartedAt) {
       // Accepted a moment ago (its start still in flight), or while Temporal was away.
       await starter.ensureStarted(ticket).catch((err) => {
         ticketLog(deps.log, ticket).warn({ err }, 'workflow start for a step failed');
-        throw new ApiError(503, 'TICKET_NOT_STARTED', `ticket #${ticket.number} is accepted but its SLA workflow has not started yet; retry shortly`);
+        throw new DomainError('unavailable', 'TICKET_NOT_STARTED', `ticket #${ticket.number} is accepted but its SLA workflow has not started yet; retry shortly`);
       });
     }
     const handle = deps.temporal.workflow.getHandle(workflowId);
@@ -379,26 +405,26 @@ export function createTicketService(deps: TicketServiceDeps) {
 
   async function assignee(ref: AssigneeRef) {
     const person = await findAssignee(ref);
-    if (!person) throw new ApiError(422, 'UNKNOWN_TECHNICIAN', `${describeAssignee(ref)} is not an active technician or lead`);
+    if (!person) throw new DomainError('unprocessable', 'UNKNOWN_TECHNICIAN', `${describeAssignee(ref)} is not an active technician or lead`);
     return person;
   }
 
-  function stepError(err: unknown, ticket: Ticket, kind: string): ApiError {
+  function stepError(err: unknown, ticket: Ticket, kind: string): DomainError {
     if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
       const { type, message, details } = err.cause;
-      if (type === STEP_NOT_ALLOWED) return new ApiError(409, 'STEP_NOT_ALLOWED', message, details?.[0]);
-      if (type === NOT_IN_PLAN) return new ApiError(422, 'NOT_IN_PLAN', message, details?.[0]);
-      if (type === 'VALIDATION_FAILED') return new ApiError(400, 'VALIDATION_FAILED', message, details);
-      if (type === RECORD_STILL_FAILING) return new ApiError(409, 'RECORD_STILL_FAILING', message, details?.[0]);
+      if (type === STEP_NOT_ALLOWED) return new DomainError('conflict', 'STEP_NOT_ALLOWED', message, details?.[0]);
+      if (type === NOT_IN_PLAN) return new DomainError('unprocessable', 'NOT_IN_PLAN', message, details?.[0]);
+      if (type === 'VALIDATION_FAILED') return new DomainError('invalid', 'VALIDATION_FAILED', message, details);
+      if (type === RECORD_STILL_FAILING) return new DomainError('conflict', 'RECORD_STILL_FAILING', message, details?.[0]);
     }
     if (err instanceof WorkflowNotFoundError) {
-      return new ApiError(409, 'TICKET_CLOSED', `ticket #${ticket.number} is no longer running; no step can change it`, { step: kind });
+      return new DomainError('conflict', 'TICKET_CLOSED', `ticket #${ticket.number} is no longer running; no step can change it`, { step: kind });
     }
     // gRPC DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNAVAILABLE, on the error or the one it wraps:
     // the engine is busy or away, and the step may be retried.
     const code = (err as { code?: number }).code ?? (err as { cause?: { code?: number } }).cause?.code;
     if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || code === 4 || code === 8 || code === 14) {
-      return new ApiError(503, 'TICKET_ENGINE_UNAVAILABLE', `ticket #${ticket.number} did not answer in time; the step may not have been applied: retry it with the same Idempotency-Key`);
+      return new DomainError('unavailable', 'TICKET_ENGINE_UNAVAILABLE', `ticket #${ticket.number} did not answer in time; the step may not have been applied: retry it with the same Idempotency-Key`);
     }
     // FAILED_PRECONDITION "Workflow Task in failed state": the ticket's last workflow task failed or
     // timed out (a worker killed or starved) and is being retried; the server took no Update, so
@@ -407,7 +433,7 @@ export function createTicketService(deps: TicketServiceDeps) {
       return new ApiError(503, 'TICKET_ENGINE_UNAVAILABLE', `ticket #${ticket.number} is retrying its last step; this one was not applied: retry it shortly with the same Idempotency-Key`);
     }
     ticketLog(deps.log, ticket).error({ err, step: kind }, 'step failed');
-    return new ApiError(502, 'STEP_FAILED', `the step could not be applied to ticket #${ticket.number}`, { cause: (err as Error)?.name ?? 'unknown' });
+    return new DomainError('upstream_failed', 'STEP_FAILED', `the step could not be applied to ticket #${ticket.number}`, { cause: (err as Error)?.name ?? 'unknown' });
   }
 
   return { intake, get, list, step, retryRecord, customerMessage, findTicket, toView, runUpdate, starter };

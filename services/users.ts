@@ -6,7 +6,7 @@ import { isUuid } from './ids';
 import { PLAN_RULES, activeRequesters, requesterState } from '../domain/entitlements';
 import type { Plan } from '../domain/plans';
 import type { Role, StaffRole } from '../domain/roles';
-import { ApiError, notFound } from '../api/errors';
+import { DomainError, notFound } from '../domain/errors';
 import { issueToken, revokeTokens, type Principal } from './access';
 import { audit } from './audit';
 import { lockCustomer } from './customers';
@@ -32,7 +32,7 @@ export function userView(u: User, plan?: Plan) {
 const planOf = (customerId: string, transaction?: Transaction) => customerPlan(customerId, Date.now(), transaction);
 
 function emailTaken(email: string) {
-  return new ApiError(409, 'EMAIL_TAKEN', `a user with e-mail ${email} already exists`);
+  return new DomainError('conflict', 'EMAIL_TAKEN', `a user with e-mail ${email} already exists`);
 }
 
 export interface UserHooks {
@@ -51,7 +51,7 @@ export function createUserService(sequelize: Sequelize, hooks: UserHooks = {}) {
     const limit = PLAN_RULES[plan].maxRequesters;
     const active = activeRequesters(requesters, plan);
     if (active >= limit) {
-      throw new ApiError(422, 'REQUESTER_LIMIT_REACHED', `the ${plan} plan allows ${limit} active requester${limit > 1 ? 's' : ''}; the customer has ${active}`, { plan, limit, active });
+      throw new DomainError('unprocessable', 'REQUESTER_LIMIT_REACHED', `the ${plan} plan allows ${limit} active requester${limit > 1 ? 's' : ''}; the customer has ${active}`, { plan, limit, active });
     }
     return requesters;
   }

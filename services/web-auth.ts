@@ -11,7 +11,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Op, QueryTypes, fn, col, where, type Sequelize } from 'sequelize';
 import { SignInLink, User, WebSession } from '../db/models';
 import { authenticate, principalForUser, type AuthResult } from './access';
-import type { Lang } from '../web/i18n';
+import type { Lang } from '../i18n';
 
 export const SESSION_TTL_MS = 12 * 3600_000;
 export const LINK_TTL_MS = 15 * 60_000;
@@ -26,7 +26,7 @@ export type SignInResult = { ok: true; sessionId: string; user: User } | { ok: f
 /**
  * A one-time link for the person with this address, or null when there is none, the account is
  * disabled, or the mailbox had its share of links lately. Called by the outbox's sender
- * (mail/sign-in-mail.ts), never on the request's path: the page answers the same either way.
+ * (services/sign-in-mail.ts), never on the request's path: the page answers the same either way.
  */
 export async function issueLink(email: string): Promise<{ user: User; token: string } | null> {
   const sequelize = User.sequelize!;
@@ -75,7 +75,7 @@ export function createWebAuth(sequelize: Sequelize, adminToken: string | undefin
 
   /**
    * Queues a sign-in link for whoever has this address: one outbox row, the same for any address,
-   * so the answer takes the same path whether or not there is an account (mail/sign-in-mail.ts
+   * so the answer takes the same path whether or not there is an account (services/sign-in-mail.ts
    * decides, after the answer, whether there is anyone to send it to).
    */
   async function requestLink(email: string, lang: Lang): Promise<void> {

@@ -2,9 +2,10 @@
 // services' refusals (validation issues, plan rules) become plain words next to their field.
 import { ZodError } from 'zod';
 import { DateTime } from 'luxon';
-import { ApiError } from '../api/errors';
+import { httpStatusOf } from '../api/errors';
+import { DomainError, isKind, isRefusal } from '../domain/errors';
 import { DEFAULT_TIMEZONE } from '../domain/entitlements';
-import { refusalText, translator, type Lang, type MessageKey } from './i18n';
+import { refusalText, translator, type Lang, type MessageKey } from '../i18n';
 
 /** Form fields as a service body: trimmed, and left out when empty. */
 export function compact(form: Record<string, unknown>, fields: readonly string[]): Record<string, string> {
@@ -58,7 +59,7 @@ export function formErrors(err: unknown, lang: Lang, timeZone?: string): FormErr
     return { fields, form: t('reason.VALIDATION_FAILED') };
   }
   // A flood limit passed is its own page (429, with Retry-After), not a remark on the form.
-  if (err instanceof ApiError && err.status < 500 && err.status !== 401 && err.status !== 429) {
+  if (isRefusal(err) && err.kind !== 'rate_limited') {
     const text = refusalText(lang, err, timeZone);
     if (err.code === 'VALIDATION_FAILED' && Array.isArray(err.details)) {
       const fields: Record<string, string> = {};
@@ -68,6 +69,11 @@ export function formErrors(err: unknown, lang: Lang, timeZone?: string): FormErr
     const field = FIELD_OF[err.code];
     return field ? { fields: { [field]: text }, form: text } : { fields: {}, form: text };
   }
-  if (err instanceof ApiError && err.status === 503) return { fields: {}, form: refusalText(lang, err, timeZone) };
+  if (isKind(err, 'unavailable')) return { fields: {}, form: refusalText(lang, err, timeZone) };
   return null;
+}
+
+/** The status of a page that shows a refusal on its form: the API's for the same refusal; 400 for a form that does not validate. */
+export function formStatus(err: unknown): number {
+  return err instanceof DomainError ? httpStatusOf(err.kind) : 400;
 }

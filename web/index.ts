@@ -5,43 +5,21 @@ import express, { Router, type ErrorRequestHandler, type NextFunction, type Requ
 import cookieParser from 'cookie-parser';
 import { doubleCsrf } from 'csrf-csrf';
 import type { Logger } from 'pino';
-import type { Sequelize } from 'sequelize';
-import type { TicketService } from '../services/tickets';
-import type { SessionService } from '../services/sessions';
-import type { WebAuth } from '../services/web-auth';
-import type { RateLimits } from '../services/rate-limits';
-import type { Principal } from '../services/access';
-import type { HeldMailService } from '../services/held-mail';
-import { ApiError, retryAfterOf } from '../api/errors';
+import { retryAfterOf } from '../api/errors';
+import { isKind } from '../domain/errors';
 import { noStore } from '../api/security-headers';
 import { unstorableIssues } from '../domain/storable-text';
 import { decodedPath } from '../api/middleware';
 import { redactUrl } from '../runtime/logger';
-import { isLang, type Lang } from './i18n';
+import { isLang, type Lang } from '../i18n';
 import { render, webDir, locals } from './render';
+import type { WebDeps } from './web-deps';
 import { signInRoutes } from './routes/sign-in';
 import { requesterRoutes } from './routes/requester';
 import { consoleRoutes } from './routes/console';
 import { reportPages } from './routes/reports';
 
-export interface WebDeps {
-  tickets: TicketService;
-  sequelize: Sequelize;
-  sessions: SessionService;
-  auth: WebAuth;
-  /** The flood limits: wrong tokens and sign-in link requests per client address, links per e-mail address. */
-  limits: RateLimits;
-  /** Signs the session cookie and keys the CSRF tokens. */
-  secret: string;
-  /** Cookies only over HTTPS (a PUBLIC_URL that starts with https). */
-  secureCookies: boolean;
-  /** Where links in e-mails point: never taken from the request's Host header. */
-  publicUrl: () => string;
-  supportAddress: string;
-  log: Logger;
-  /** The held-mail queue (inbound mail whose sender is not authenticated); without it the console has no such page. */
-  heldMail?: HeldMailService;
-}
+export type { WebDeps } from './web-deps';
 
 export const SESSION_COOKIE = 'lc_session';
 const LANG_COOKIE = 'lc_lang';
@@ -134,9 +112,9 @@ function pageErrors(log: Logger): ErrorRequestHandler {
     const type = (err as { type?: string }).type;
     if (type === 'entity.too.large' || type === 'parameters.too.many') return render(req, res, 'error', { message: 'error.internal' }, 413);
     // A ticket the person may not see is a page that does not exist, as in the API.
-    if (err instanceof ApiError && err.status === 404) return render(req, res, 'error', { message: 'error.notFound' }, 404);
-    if (err instanceof ApiError && err.status === 403) return render(req, res, 'error', { message: 'error.forbidden' }, 403);
-    if (err instanceof ApiError && err.status === 429) {
+    if (isKind(err, 'not_found')) return render(req, res, 'error', { message: 'error.notFound' }, 404);
+    if (isKind(err, 'forbidden')) return render(req, res, 'error', { message: 'error.forbidden' }, 403);
+    if (isKind(err, 'rate_limited')) {
       const seconds = retryAfterOf(err) ?? 60;
       res.setHeader('Retry-After', String(seconds));
       return render(req, res, 'error', { message: 'error.rateLimited', vars: { minutes: Math.ceil(seconds / 60) } }, 429);
@@ -149,15 +127,5 @@ function pageErrors(log: Logger): ErrorRequestHandler {
     } catch {
       res.status(500).type('text').send('internal error');
     }
-  };
-}
-
-/** Pages for signed-in people the check admits; others are sent to sign in (or told they may not). */
-export function requirePage(admits: (p: Principal) => boolean) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    const p = locals(res).principal;
-    if (!p) return res.redirect(303, `/sign-in?next=${encodeURIComponent(req.originalUrl)}`);
-    if (!admits(p)) return render(req, res, 'error', { message: 'error.forbidden' }, 403);
-    next();
   };
 }

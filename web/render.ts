@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Request, Response } from 'express';
 import { Eta } from 'eta';
 import type { Principal } from '../services/access';
-import { formatBytes, formatDate, formatDuration, translator, type Lang } from './i18n';
+import { formatBytes, formatDate, formatDuration, translator, type Lang } from '../i18n';
 import { countdowns, eventText } from './view-models';
 
 /** web/<name> from the sources (ts-node) and from the build (dist/web → ../../web). */

@@ -2,7 +2,7 @@
 import { atRiskFrom, clockCounts, clockRisk, type ClockRisk } from '../domain/at-risk';
 import type { ClockView } from '../domain/sla-clock';
 import type { ClockName, TicketStatus } from '../domain/ticket-lifecycle';
-import { hasKey, type MessageKey, type Translate } from './i18n';
+import { hasKey, type MessageKey, type Translate } from '../i18n';
 
 export interface Countdown {
   running: boolean;

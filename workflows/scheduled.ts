@@ -1,12 +1,12 @@
 // The work that runs on Temporal Schedules (temporal/schedules.ts), each run one short workflow
 // ops can read in the UI: the monthly SLA reports, the Advanced term keeper, the lead's digest.
-// They only orchestrate; the activities read the database and send the mail, once per key.
+// They only orchestrate; the activities read the database and queue the mail for the outbox, once per key.
 import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { TicketActivities } from '../activities';
 
 import { MAIL, SCHEDULED as READ } from './activity-options';
 
-// Mail may be down for a while: each report retries on its own (within MAIL's day) without holding up the others.
+// Each report is queued by its own activity, retried on its own (within MAIL's day) without holding up the others.
 const { advancedCustomersForMonth, keepAdvancedTerms, sendLeadDigest } = proxyActivities<TicketActivities>(READ);
 const { sendMonthlyReport } = proxyActivities<TicketActivities>(MAIL);
 

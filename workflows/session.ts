@@ -39,7 +39,8 @@ import {
 const { recordSession } = proxyActivities<SessionActivities>(WRITE);
 const directory = proxyActivities<SessionActivities>(LOOKUP);
 
-// Like the ticket's e-mails: SMTP may be down for long; retries never hold up the session's timers.
+// The e-mails are rendered and queued for the outbox, which sends them (its retries while SMTP is
+// down); a queueing retried within MAIL's day never holds up the session's timers.
 const mail = proxyActivities<SessionActivities>(MAIL);
 
 export interface SessionResult {

@@ -5,7 +5,7 @@ import { findCustomer, type CustomerService } from '../../services/customers';
 import type { UserService } from '../../services/users';
 import { entitlementView } from '../../services/entitlements';
 import { principal, requirePermission } from '../auth';
-import { notFound } from '../errors';
+import { notFound } from '../../domain/errors';
 import { cancelBody, createCustomerBody, createProductBody, createRequesterBody, renewBody, subscribeBody, updateProductBody } from '../schemas';
 
 export function customerRoutes(customers: CustomerService, users: UserService): Router {

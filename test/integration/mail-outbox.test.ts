@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
 import { eventually, startTestSystem, type TestSystem } from '../support/harness';
 import { MAIL_GIVE_UP_AFTER_MS } from '../../mail/outbox';
+import { queueMail } from '../../mail/prepared-mail';
 
 describe('mail outbox: nothing retried forever', function () {
   this.timeout(60_000);
@@ -65,5 +66,30 @@ describe('mail outbox: nothing retried forever', function () {
     } finally {
       t.inbox.refusing = false;
     }
+  });
+
+  it('takes an e-mail written when it was queued (scheduled, session, inbound answers) the same way: retried while the server says "later", sent once, in the send log', async () => {
+    const key = `prepared-test:${Date.now()}`;
+    const mail = { key, ticketId: null, kind: 'lead_digest', to: 'prepared@lastcall.test', subject: `prepared ${key}`, text: 'written at queue time', messageId: `<${key.replace(/[^A-Za-z0-9.-]/g, '.')}@lastcall.test>` };
+    t.inbox.refusing = true;
+    try {
+      expect(await queueMail(t.sys.sequelize, mail), 'owed').to.equal(true);
+      expect(await queueMail(t.sys.sequelize, mail), 'the same key queued twice is one row').to.equal(false);
+      await eventually(async () => {
+        const [r] = await t.sys.sequelize.query<{ attempts: number; last_error: string | null }>('SELECT attempts, last_error FROM mail_outbox WHERE key = :key', { replacements: { key }, type: QueryTypes.SELECT });
+        return r && r.attempts >= 1 && r.last_error !== null;
+      }, 15_000, 'a failed attempt, waiting its back-off');
+    } finally {
+      t.inbox.refusing = false;
+    }
+    const sent = await t.inbox.waitFor((m) => m.subject === mail.subject, 30_000);
+    expect(sent.headers.get('message-id')).to.equal(mail.messageId);
+    await eventually(async () => {
+      const rows = await t.sys.sequelize.query<{ kind: string; state: string }>('SELECT kind, state FROM notifications WHERE key = :key', { replacements: { key }, type: QueryTypes.SELECT });
+      return rows.length === 1 && rows[0].state === 'sent' && rows[0].kind === 'lead_digest';
+    }, 15_000, 'the send log to say it was sent');
+    expect(await queueMail(t.sys.sequelize, mail), 'once sent, the same key is owed no more').to.equal(false);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(t.inbox.find((m) => m.subject === mail.subject)).to.have.length(1);
   });
 });

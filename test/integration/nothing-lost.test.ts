@@ -8,7 +8,7 @@ import { eventually, secondsPolicy, sleep, startTestSystem, type TestSystem } fr
 import { directRecord } from '../support/direct-record';
 import { notificationsFor } from '../../domain/notifications';
 import type { TicketEvent } from '../../domain/ticket-lifecycle';
-import { sendOnce } from '../../activities/send-log';
+import { sendOnce } from '../../mail/send-log';
 import { createMailer } from '../../mail/mailer';
 
 describe('nothing lost', function () {

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { automatedReason } from '../../mail/loop-guard';
 import { hintsFromBody } from '../../services/inbound-mail';
-import { en, es, refusalText, translator } from '../../web/i18n';
+import { en, es, refusalText, translator } from '../../i18n';
 import { CHANNELS, IMPACTS, PLANS, TICKET_TYPES } from '../../domain/plans';
 import { TICKET_STATUSES } from '../../domain/ticket-lifecycle';
 import { SESSION_ACTIONS, SESSION_KINDS, SESSION_OUTCOMES } from '../../domain/sessions';

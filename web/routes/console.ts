@@ -4,13 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { Op, col, fn, where } from 'sequelize';
-import type { WebDeps } from '../index';
-import { requirePage } from '../index';
+import type { WebDeps } from '../web-deps';
+import { requirePage } from '../require-page';
 import { render, locals } from '../render';
-import { translator } from '../i18n';
-import { compact, formErrors, localInstant, type FormErrors } from '../forms';
+import { translator } from '../../i18n';
+import { compact, formErrors, formStatus, localInstant, type FormErrors } from '../forms';
 import { createTicketBody, listTicketsQuery, sessionActionBodies, sessionRequestBodies, stepBodies } from '../../api/schemas';
-import { ApiError } from '../../api/errors';
+import { DomainError, isKind } from '../../domain/errors';
 import { findCustomer } from '../../services/customers';
 import { entitlementView, loadEntitlement } from '../../services/entitlements';
 import { may, type Permission } from '../../domain/roles';
@@ -20,7 +20,7 @@ import { SESSION_ACTIONS, SESSION_KINDS, SESSION_OUTCOMES, sessionAllowed, type 
 import { TICKET_STATUSES, type StepKind } from '../../domain/ticket-lifecycle';
 import { Product, TicketAttachment, User } from '../../db/models';
 import type { Principal } from '../../services/access';
-import { sendAttachment } from './requester';
+import { sendAttachment } from '../attachments';
 import { eventDetail } from '../view-models';
 import { stuckRecords } from '../../services/stuck-records';
 
@@ -98,13 +98,13 @@ export function consoleRoutes(deps: WebDeps): Router {
   /** Run a step; a refusal re-renders the page with the reason next to the form that asked. */
   async function act(req: Request, res: Response, target: string, run: () => Promise<unknown>, permission: Permission = 'workTickets') {
     try {
-      if (!may(me(res).role, permission)) throw new ApiError(403, 'FORBIDDEN', `this role may not do this (${permission})`);
+      if (!may(me(res).role, permission)) throw new DomainError('forbidden', 'FORBIDDEN', `this role may not do this (${permission})`);
       await run();
       res.redirect(303, `/console/tickets/${String(req.params.number)}?done=${encodeURIComponent(target)}`);
     } catch (err) {
       const errors = formErrors(err, locals(res).lang);
       if (!errors) throw err;
-      await ticketPage(req, res, { target, errors }, err instanceof ApiError ? err.status : 400);
+      await ticketPage(req, res, { target, errors }, formStatus(err));
     }
   }
 
@@ -170,8 +170,8 @@ export function consoleRoutes(deps: WebDeps): Router {
         res.redirect(303, `/console/held-mail?done=${action === 'accept' ? 'accepted' : 'rejected'}`);
       } catch (err) {
         const errors = formErrors(err, locals(res).lang);
-        if (!errors || (err instanceof ApiError && (err.status === 404 || err.status === 403))) throw err;
-        await heldPage(req, res, null, errors.form, err instanceof ApiError ? err.status : 400);
+        if (!errors || isKind(err, 'not_found') || isKind(err, 'forbidden')) throw err;
+        await heldPage(req, res, null, errors.form, formStatus(err));
       }
     });
   }
@@ -197,9 +197,9 @@ export function consoleRoutes(deps: WebDeps): Router {
   r.post('/phone', async (req, res) => {
     const values = compact(req.body ?? {}, PHONE_FIELDS);
     try {
-      if (!canWork(res)) throw new ApiError(403, 'FORBIDDEN', 'this role may not file tickets');
+      if (!canWork(res)) throw new DomainError('forbidden', 'FORBIDDEN', 'this role may not file tickets');
       const requester = await User.findOne({ where: { [Op.and]: [where(fn('lower', col('email')), (values.requesterEmail ?? '').toLowerCase()), { role: 'requester' }] } });
-      if (!requester) throw new ApiError(422, 'UNKNOWN_REQUESTER', 'no such requester');
+      if (!requester) throw new DomainError('unprocessable', 'UNKNOWN_REQUESTER', 'no such requester');
       const body = createTicketBody.parse({
         type: values.type,
         impact: values.impact,
@@ -215,7 +215,7 @@ export function consoleRoutes(deps: WebDeps): Router {
     } catch (err) {
       const errors = formErrors(err, locals(res).lang);
       if (!errors) throw err;
-      await phonePage(req, res, values, errors, err instanceof ApiError ? err.status : 400);
+      await phonePage(req, res, values, errors, formStatus(err));
     }
   });
   return r;

@@ -4,15 +4,15 @@
 import { Router, type Request, type Response } from 'express';
 import type { Sequelize } from 'sequelize';
 import { ZodError } from 'zod';
-import { requirePage } from '../index';
+import { requirePage } from '../require-page';
 import { render, locals } from '../render';
-import { translator } from '../i18n';
-import { ApiError } from '../../api/errors';
+import { translator } from '../../i18n';
+import { isKind } from '../../domain/errors';
 import { reportQuery, type ReportQuery } from '../../api/schemas';
-import { reportCsv, reportFor, reportRows, type SlaReport } from '../../services/reports';
+import { reportCsv, reportFor, reportRows } from '../../services/reports';
 import { may } from '../../domain/roles';
 import { CHANNELS, IMPACTS, PLANS, TICKET_TYPES } from '../../domain/plans';
-import { REPORT_GROUPS, type ReportGroup } from '../../domain/sla-report';
+import { REPORT_GROUPS, type ReportGroup, type SlaReport } from '../../domain/sla-report';
 import { Customer } from '../../db/models';
 import type { Principal } from '../../services/access';
 import { barChart } from '../charts';
@@ -57,7 +57,7 @@ export function reportPages(sequelize: Sequelize): Router {
     try {
       loaded = await load(req, res);
     } catch (err) {
-      if (err instanceof ZodError || (err instanceof ApiError && err.status === 400)) {
+      if (err instanceof ZodError || isKind(err, 'invalid')) {
         const message = err instanceof ZodError ? err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : err.message;
         return render(req, res, 'reports', { form, options, error: message, report: null }, 400);
       }

@@ -1,8 +1,9 @@
 // A requester's pages: their tickets, the form to file one (offering only what the plan allows),
 // and each ticket with its deadlines and history. The intake and every rule are services/tickets.ts'.
 import { Router, type Request, type Response } from 'express';
-import type { WebDeps } from '../index';
-import { requirePage } from '../index';
+import type { WebDeps } from '../web-deps';
+import { requirePage } from '../require-page';
+import { sendAttachment } from '../attachments';
 import { render, locals } from '../render';
 import { compact, formErrors, type FormErrors } from '../forms';
 import { createTicketBody, listTicketsQuery } from '../../api/schemas';
@@ -100,15 +101,4 @@ export function requesterRoutes(deps: WebDeps): Router {
     await sendAttachment(res, ticket.id, String(req.params.id));
   });
   return r;
-}
-
-/** An attachment of a ticket the caller may see, as a download (never rendered inline: it is the sender's content). */
-export async function sendAttachment(res: Response, ticketId: string, id: string): Promise<void> {
-  const a = /^[0-9a-f-]{36}$/i.test(id) ? await TicketAttachment.findOne({ where: { id, ticketId } }) : null;
-  if (!a) {
-    res.status(404).type('text').send('not found');
-    return;
-  }
-  res.attachment(a.filename);
-  res.type('application/octet-stream').send(a.content);
 }

@@ -2,7 +2,7 @@
 // and links count against the client's address, and link requests against it and the address
 // typed (services/rate-limits.ts); a limit passed is the 429 page (web/index.ts).
 import { Router, type Request, type Response } from 'express';
-import type { WebDeps } from '../index';
+import type { WebDeps } from '../web-deps';
 import { LINK_TTL_MS, SESSION_TTL_MS, type SignInResult } from '../../services/web-auth';
 import { email as emailAddress } from '../../api/schemas';
 import { clientKey } from '../../domain/client-address';
@@ -56,7 +56,7 @@ export function signInRoutes(deps: WebDeps, cookie: string): Router {
   });
 
   // The same work for any address: checked, counted, one row queued, answered. Whether anyone has
-  // the address is decided later by the outbox's sender (mail/sign-in-mail.ts), off this path.
+  // the address is decided later by the outbox's sender (services/sign-in-mail.ts), off this path.
   r.post('/sign-in/link', async (req, res) => {
     const typed = String(req.body?.email ?? '');
     const parsed = emailAddress.safeParse(typed);

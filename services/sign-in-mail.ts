@@ -3,11 +3,11 @@
 // path, it is decided whether anyone has that address, whether the mailbox had its share of links
 // lately (services/web-auth.ts, issueLink), and in which words the link goes out.
 import { NotificationRow } from '../db/models';
-import { issueLink, withdrawLink, LINK_TTL_MS } from '../services/web-auth';
-import { isLang, translator } from '../web/i18n';
-import { sendOnce } from '../activities/send-log';
-import type { Mailer } from './mailer';
-import type { OutboxRow, OutboxSendResult, SignInLinkRequest } from './outbox';
+import { issueLink, withdrawLink, LINK_TTL_MS } from './web-auth';
+import { isLang, translator } from '../i18n';
+import { sendOnce } from '../mail/send-log';
+import type { Mailer } from '../mail/mailer';
+import type { OutboxRow, OutboxSendResult, SignInLinkRequest } from '../mail/outbox';
 
 export interface SignInMailDeps {
   mailer: Mailer;

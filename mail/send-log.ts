@@ -5,7 +5,7 @@
 // that gap sends again, and then under the same Message-ID, which mail clients show once.
 import { QueryTypes } from 'sequelize';
 import { NotificationRow } from '../db/models';
-import type { Mailer, OutgoingMail } from '../mail/mailer';
+import type { Mailer, OutgoingMail } from './mailer';
 
 export interface LoggedMail extends OutgoingMail {
   key: string;

@@ -1,6 +1,6 @@
 // Spanish and English: picking the language, filling in values, dates and durations, and turning a
 // service's refusal (its code and details) into plain words.
-import { DEFAULT_TIMEZONE } from '../../domain/entitlements';
+import { DEFAULT_TIMEZONE } from '../domain/entitlements';
 import { en, type MessageKey, type Messages } from './en';
 import { es } from './es';
 
@@ -63,7 +63,7 @@ const SUPPORT_REASONS: Record<string, MessageKey> = {
   'no product is in force any more': 'reason.support.expired',
 };
 
-/** A refusal of a service (an ApiError's code and details) in plain words of one language. */
+/** A refusal of a service (a DomainError's code and details) in plain words of one language. */
 export function refusalText(lang: Lang, r: Refusal, timeZone?: string, extra: Record<string, string> = {}): string {
   const t = translator(lang);
   const d = (r.details && typeof r.details === 'object' && !Array.isArray(r.details) ? r.details : {}) as Record<string, unknown>;

@@ -430,7 +430,7 @@ export function createTicketService(deps: TicketServiceDeps) {
     // timed out (a worker killed or starved) and is being retried; the server took no Update, so
     // the step was not applied and goes through once the retry completes.
     if (code === 9 && /workflow task in failed state/i.test(String((err as Error)?.message) + String((err as { cause?: Error }).cause?.message))) {
-      return new ApiError(503, 'TICKET_ENGINE_UNAVAILABLE', `ticket #${ticket.number} is retrying its last step; this one was not applied: retry it shortly with the same Idempotency-Key`);
+      return new DomainError('unavailable', 'TICKET_ENGINE_UNAVAILABLE', `ticket #${ticket.number} is retrying its last step; this one was not applied: retry it shortly with the same Idempotency-Key`);
     }
     ticketLog(deps.log, ticket).error({ err, step: kind }, 'step failed');
     return new DomainError('upstream_failed', 'STEP_FAILED', `the step could not be applied to ticket #${ticket.number}`, { cause: (err as Error)?.name ?? 'unknown' });

@@ -250,6 +250,12 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       const s = app.listen(o.port, '0.0.0.0', () => resolve(s));
       s.once('error', reject);
     });
+    // An idle keep-alive connection stays open longer than a balancer keeps its own (60 s is the
+    // common idle timeout) and than a client waits before reusing one: whoever reuses a connection
+    // must never find that we closed it first (Node's 5 s lost that race to a busy client, and a
+    // balancer answers 502 for it). Headers must still arrive within a bounded time.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
     sys.server = server;
     sys.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     // The intake outbox: tickets accepted while Temporal was unreachable start here.

@@ -101,6 +101,11 @@ describe('API errors and health', function () {
     expect(r.body).to.deep.equal({ status: 'ready', postgres: 'ok', temporal: 'ok' });
   });
 
+  it('an idle connection is kept longer than a balancer keeps its own (65 s), so nobody reuses one we closed', async () => {
+    const h = await t.api('GET', '/healthz');
+    expect(h.headers.get('keep-alive')).to.equal('timeout=65');
+  });
+
   it('every response carries a request id', async () => {
     const res = await t.api('GET', '/healthz', undefined, { 'x-request-id': 'abc-123' });
     expect(res.headers.get('x-request-id')).to.equal('abc-123');

@@ -107,7 +107,7 @@ describe('fuzz: intake and inbound mail never fail on their own account (securit
           expect(res.body.error.code).to.match(/^[A-Z_]+$/);
         } else expect(res.status).to.be.oneOf([200, 201]);
       }),
-      { numRuns: 150 * RUNS, seed },
+      { includeErrorInReport: true, numRuns: 150 * RUNS, seed },
     );
     // The generator reached past validation too: some became tickets.
     expect(statuses.get(201) ?? 0, JSON.stringify([...statuses])).to.be.greaterThan(5);
@@ -156,7 +156,7 @@ describe('fuzz: intake and inbound mail never fail on their own account (securit
           outcomes.set(row.outcome, (outcomes.get(row.outcome) ?? 0) + 1);
           if (row.outcome === 'ticket_created' && row.ticketId) ticketNumber ??= Number((await Ticket.findByPk(row.ticketId))!.number);
         }),
-        { numRuns: 60 * RUNS, seed },
+        { includeErrorInReport: true, numRuns: 60 * RUNS, seed },
       );
     } finally {
       smtp.close();
@@ -180,7 +180,7 @@ describe('fuzz: intake and inbound mail never fail on their own account (securit
         const codes = await smtpSession(t.sys.inboundSmtp!.port, data);
         expect(codes.data, `answer to DATA of ${data.length} bytes`).to.be.oneOf([250, 550, 552, 554]);
       }),
-      { numRuns: 60 * RUNS, seed },
+      { includeErrorInReport: true, numRuns: 60 * RUNS, seed },
     );
     // Still serving, and the HTTP side never noticed.
     expect((await smtpSession(t.sys.inboundSmtp!.port, 'From: <a@elsewhere.test>\r\nSubject: hi\r\n\r\nhello\r\n')).data).to.equal(250);

@@ -60,7 +60,8 @@ export async function startWorkerProcess(t: TestSystem, temporalAddress = proces
   child.stdout!.on('data', (d) => ((out += d), file?.write(d)));
   child.stderr!.on('data', (d) => ((out += d), file?.write(d)));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  await eventually(async () => out.includes('"msg":"started"') || child.exitCode !== null, 60_000, 'the worker process to start');
+  // Two minutes: ts-node compiles the worker at start, slow on a machine busy with parallel test files.
+  await eventually(async () => out.includes('"msg":"started"') || child.exitCode !== null, 120_000, 'the worker process to start');
   if (child.exitCode !== null) throw new Error(`worker process exited with ${child.exitCode}:\n${out.slice(-3000)}`);
   return {
     child,

@@ -161,6 +161,9 @@ export async function startTestSystem(opts: TestSystemOptions): Promise<TestSyst
         ...headers,
       },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    }).catch((err: Error & { cause?: Error & { code?: string } }) => {
+      // fetch says only "fetch failed"; the cause (a reset, a refused header) is what a red run needs.
+      throw new Error(`${method} ${path}: ${err.message}: ${err.cause?.code ?? ''} ${err.cause?.message ?? ''}`, { cause: err });
     });
     const text = await res.text();
     let parsed: unknown = text;

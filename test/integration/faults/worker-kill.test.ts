@@ -5,7 +5,7 @@ import { secondsPolicy, sleep, startTestSystem, type TestSystem } from '../../su
 import { LONG, LOAD_LIMITS, expectNothingLost, startWorkerProcess, type WorkerProcess } from '../../support/faults';
 
 describe('fault: the worker killed with SIGKILL mid-flight', function () {
-  this.timeout(LONG ? 900_000 : 150_000);
+  this.timeout(LONG ? 900_000 : 300_000);
   let t: TestSystem;
   let worker: WorkerProcess | undefined;
 

@@ -25,7 +25,8 @@ describe('scheduled work on Temporal Schedules', function () {
     const primary = `primary.${name.toLowerCase()}.${suffix}@customer.test`;
     const second = `second.${name.toLowerCase()}.${suffix}@customer.test`;
     for (const email of [primary, second]) {
-      expect((await t.admin('POST', `/api/customers/${c.body.id}/users`, { name: email.split('@')[0], email })).status).to.equal(201);
+      const user = await t.admin('POST', `/api/customers/${c.body.id}/users`, { name: email.split('@')[0], email });
+      expect(user.status, JSON.stringify(user.body)).to.equal(201);
     }
     return { id: c.body.id as string, primary, second, subscription: sub.body.subscription };
   }

@@ -34,7 +34,7 @@ export function fig(f: Figure): Figure {
   return f;
 }
 
-const fmt = (v: number, unit: string) => {
+export const fmt = (v: number, unit: string) => {
   if (!Number.isFinite(v)) return String(v);
   const n = Math.abs(v) >= 100 ? Math.round(v).toString() : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2);
   return `${n} ${unit}`.trim();

@@ -197,7 +197,7 @@ async function measureOnTime(r: BenchResult, mode: 'paced' | 'burst'): Promise<v
             beside: `schedule-to-start (sticky queue) ${timeouts.scheduleToStart}, start-to-close ${timeouts.startToClose}; ${timeouts.workflowTasks} workflow tasks`,
           }),
       fig({ key: 'ontime.workerRss', label: 'worker RSS peak', value: rss.peakMiB, unit: 'MiB' }),
-      fig({ key: 'ontime.temporalRss', label: 'Temporal dev server RSS peak', value: serverRss.peakMiB, unit: 'MiB' }),
+      fig({ key: 'ontime.temporalRss', label: `Temporal RSS peak (${stack.temporal.mode === 'cluster' ? 'the history service' : 'the dev server'})`, value: serverRss.peakMiB, unit: 'MiB' }),
     );
     r.details = {
       temporalDb: stack.temporal.mode,

@@ -18,7 +18,7 @@ export interface DevServer {
  * one definition of "the store npm start runs". SQLite's defaults (a rollback journal, synchronous
  * FULL) sync the file to disk on every commit, and the server commits on every workflow step: at
  * 2,000 deadlines in a minute on this machine that missed the on-time goal by two orders of
- * magnitude (docs/configuration.md, "Temporal's store under npm start", has the figures). In WAL mode
+ * magnitude (docs/production.md, "Temporal's store under npm start", has the figures). In WAL mode
  * with synchronous=NORMAL a commit is appended to the log without a sync, and the log is synced at
  * checkpoints: a process crash (the server killed) loses nothing, a power loss or a kernel crash
  * can lose the last commits. npm start is the one-machine, try-it-out shape; a deployment that

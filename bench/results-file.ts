@@ -22,7 +22,7 @@ export interface ResultFile {
   dirty: boolean;
   changed: string[];
   machine: { nproc: number; cpuModel: string | null; memTotalMiB: number; node: string; platform: string };
-  load: { before: ReturnType<typeof loadAvg>; after?: ReturnType<typeof loadAvg> };
+  load: BenchResult['load'];
   /** 'dev' (the CLI's dev server) or 'cluster' (Temporal's services on Postgres). */
   topology: 'dev' | 'cluster';
   /** Temporal's store: sqlite-memory, sqlite-file (what npm start runs), sqlite-file-defaults, postgres. */

@@ -60,7 +60,9 @@ function cell(f: ResultFile | undefined, key: string): string {
   if (!x) return f.ok ? '' : 'failed';
   const v = x.value === null || x.value === undefined ? NaN : x.value;
   const mark = x.pass === undefined ? '' : x.pass ? ' ✓' : ' ✗';
-  return esc(`${fmt(v, x.unit)}${mark}`);
+  // Ten seconds and more read as seconds.
+  const shown = x.unit === 'ms' && Math.abs(v) >= 10_000 ? fmt(v / 1000, 's') : fmt(v, x.unit);
+  return esc(`${shown}${mark}`);
 }
 
 function runLine(f: ResultFile, sizeKeys: string[]): string {
@@ -68,7 +70,7 @@ function runLine(f: ResultFile, sizeKeys: string[]): string {
   const sizes = sizeKeys.map((k) => `${k} ${String(f.settings[k])}`).join(', ');
   return esc(
     `${f.startedAt.slice(0, 16).replace('T', ' ')} UTC, \`${f.commit ?? '?'}\`${f.dirty ? ' + uncommitted changes' : ''}, ` +
-      `${sizes ? `${sizes}, ` : ''}load ${l.before.load1} → ${l.after?.load1 ?? '?'}, ${f.machine.nproc} × ${f.machine.cpuModel ?? '?'}` +
+      `${sizes ? `${sizes}, ` : ''}load ${l.before.load1} → ${l.after?.load1 ?? '?'}${l.during ? ` (during: mean ${l.during.mean}, max ${l.during.max})` : ''}, ${f.machine.nproc} × ${f.machine.cpuModel ?? '?'}` +
       `${f.ok ? '' : `; **failed**: ${(f.error ?? '').split('\n')[0].slice(0, 120)}`}`,
   );
 }
@@ -112,6 +114,14 @@ export function renderHeadline(files: ResultFile[]): string {
     const bench = [...runs.values()][0].benchmark;
     out.push(`| ${esc(`${bench}: ${any.label}`)} | ${esc(any.goal ?? '')} | ${cols.map((c) => cell(runs.get(c), key)).join(' | ')} |`);
   }
+  // Which runs these are: the machine is shared, and its load says how far to trust a figure.
+  const shown = (c: string) =>
+    [...by.values()]
+      .map((shapes) => shapes.get(c))
+      .filter((f): f is ResultFile => Boolean(f && f.figures.some((g) => HEADLINE.includes(g.key))))
+      .map((f) => `${f.benchmark} \`${f.commit ?? '?'}\`${f.dirty ? '+' : ''} ${f.startedAt.slice(0, 10)}, load ${f.load.before.load1} → ${f.load.after?.load1 ?? '?'}${f.load.during ? ` (max ${f.load.during.max})` : ''}`)
+      .join('; ');
+  out.push(`| runs (commit, date, load average before → after, max during) | | ${cols.map((c) => esc(shown(c))).join(' | ')} |`);
   return out.join('\n');
 }
 

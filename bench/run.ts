@@ -7,6 +7,7 @@
 // Sizes come from bench/config.ts (BENCH_TICKETS=1000 … for a quick run); the shape from
 // BENCH_TOPOLOGY and BENCH_TEMPORAL_DB. Each benchmark run writes its own file under
 // bench/results/ (bench/results-file.ts); npm run bench:table renders the tables from them.
+import os from 'node:os';
 import path from 'node:path';
 import { removeBuild } from './build';
 import { cfg, temporalShape } from './config';
@@ -50,6 +51,8 @@ async function main() {
     results.push(r);
     process.stderr.write(`[bench] ${name} on ${shape.topology}/${shape.store}: start (${r.load.before.uptime})\n`);
     const t0 = Date.now();
+    const samples: number[] = [];
+    const sampler = setInterval(() => samples.push(os.loadavg()[0]), 5_000);
     try {
       await BENCHES[name](r);
       r.ok = true;
@@ -58,7 +61,9 @@ async function main() {
       process.stderr.write(`[bench] ${name} failed: ${r.error}\n`);
     }
     r.durationS = round((Date.now() - t0) / 1000);
+    clearInterval(sampler);
     r.load.after = loadAvg();
+    if (samples.length) r.load.during = { max: round(Math.max(...samples), 2), mean: round(samples.reduce((a, b) => a + b, 0) / samples.length, 2), samples: samples.length };
     process.stderr.write(`[bench] ${name}: done in ${r.durationS} s (${r.load.after.uptime})\n`);
     files.push(writeResultFile(r, m, shape));
   }

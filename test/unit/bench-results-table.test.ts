@@ -23,7 +23,7 @@ describe('benchmark results table (bench/results-table.ts)', () => {
     const p99 = full.split('\n').find((l) => l.includes('lateness p99'))!;
     expect(p99).to.contain('< 1000 ms');
     expect(p99).to.contain('300 ms ✓');
-    expect(p99).to.contain('76900 ms ✗');
+    expect(p99).to.contain('76.9 s ✗');
     expect(p99).to.contain('450 ms ✓');
     // The older run on the same shape is not shown.
     expect(full).not.to.contain('9999');
@@ -34,6 +34,7 @@ describe('benchmark results table (bench/results-table.ts)', () => {
     const full = renderFull(files);
     expect(full).to.match(/in-memory SQLite \(the tests\): 2026-12-02 10:00 UTC, `aaaaaaa`, tickets 2000, onTimeWindowS 60, load 0.5 → 1.8, 2 × AMD EPYC/);
     expect(full).to.contain('`bbbbbbb` + uncommitted changes');
+    expect(full).to.contain('`ccccccc`, tickets 2000, onTimeWindowS 60, load 0.5 → 1.8 (during: mean 2.1, max 3.2)');
     expect(full).to.contain('**failed**: Error: only 12 of 2000 tickets were recorded');
     expect(full.indexOf('### on-time')).to.be.below(full.indexOf('### same-instant'));
   });
@@ -44,6 +45,7 @@ describe('benchmark results table (bench/results-table.ts)', () => {
     expect(head).to.contain('same-instant: all 2000 breaches recorded, after the instant');
     expect(head).to.contain('12.3 s ✓');
     expect(head).not.to.contain('lateness p50');
+    expect(head).to.contain('on-time `aaaaaaa` 2026-12-02, load 0.5 → 1.8');
   });
 
   it('replaces only the text between its markers, and refuses a document without them', () => {

@@ -88,6 +88,8 @@ export function renderFull(files: ResultFile[]): string {
     const keys: string[] = [];
     const label = new Map<string, { label: string; goal?: string }>();
     for (const f of runs) for (const g of f?.figures ?? []) if (!label.has(g.key)) keys.push(g.key), label.set(g.key, { label: g.label, goal: g.goal });
+    // A figure's words as the newest run puts them.
+    for (const f of [...runs].filter(Boolean).sort((a, b) => a!.startedAt.localeCompare(b!.startedAt))) for (const g of f!.figures) label.set(g.key, { label: g.label, goal: g.goal });
     out.push(`### ${bench}`, '');
     out.push(`| figure | goal | ${cols.map((c) => SHAPE_LABEL[c] ?? c).join(' | ')} |`);
     out.push(`|---|---|${cols.map(() => '---|').join('')}`);

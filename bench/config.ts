@@ -17,6 +17,13 @@ function bool(name: string, def: boolean): boolean {
   return v === '1' || v.toLowerCase() === 'true' || v.toLowerCase() === 'yes';
 }
 
+function oneOf<T extends string>(name: string, values: readonly T[], def: T): T {
+  const v = process.env[name];
+  if (v === undefined || v === '') return def;
+  if (!values.includes(v as T)) throw new Error(`${name}=${v}: expected one of ${values.join(', ')}`);
+  return v as T;
+}
+
 export const cfg = {
   /** Open tickets in on-time, held-open and recovery. */
   tickets: num('BENCH_TICKETS', 10_000),
@@ -77,9 +84,27 @@ export const cfg = {
   /** SIGKILL the worker instead of a graceful shutdown. */
   killWorker: bool('BENCH_KILL_WORKER', false),
 
+  // same-instant and bare-sleep
+  /** Tickets (same-instant) or bare workflows (bare-sleep) whose deadlines fall on one instant. */
+  instantCount: num('BENCH_INSTANT_COUNT', 2000),
+  /** same-instant: the response target, counted from the calendar's opening (the deadline). */
+  instantTargetS: num('BENCH_INSTANT_TARGET_S', 60),
+
   // the stack
-  /** Temporal dev server store: 'memory' (as the tests run it) or 'file' (a SQLite file, as npm start runs it). */
-  temporalDb: (process.env.BENCH_TEMPORAL_DB ?? 'memory') as 'memory' | 'file',
+  /**
+   * 'dev': the Temporal CLI's dev server, one process (BENCH_TEMPORAL_DB says its store), as npm
+   * start and the tests run it; 'cluster': Temporal's four services as separate processes on the
+   * benchmark's Postgres with SQL visibility, as npm run start:cluster runs them
+   * (runtime/temporal-cluster.ts, ops/temporal/cluster.env).
+   */
+  topology: oneOf('BENCH_TOPOLOGY', ['dev', 'cluster'] as const, 'dev'),
+  /** The dev server's store: 'memory' (as the tests run it) or 'file' (a SQLite file, as npm start runs it). */
+  temporalDb: oneOf('BENCH_TEMPORAL_DB', ['memory', 'file'] as const, 'memory'),
+  /**
+   * The file store's SQLite settings: 'npm-start' (DEV_SERVER_SQLITE_PRAGMAS, what npm start runs)
+   * or 'sqlite-defaults' (no pragma: rollback journal, a sync per commit), to compare.
+   */
+  sqlitePragmas: oneOf('BENCH_SQLITE_PRAGMAS', ['npm-start', 'sqlite-defaults'] as const, 'npm-start'),
   /**
    * Connection pool of the API process. 0 = intake measures the engine's default pool first and
    * falls back to 2 × concurrency + 8 if intake stalls; the other benchmarks, which only use the API
@@ -109,3 +134,10 @@ export type BenchConfig = typeof cfg;
 
 /** A maxCachedWorkflows setting as the results name it (0 = the engine's default). */
 export const cacheSetting = (n: number): number | string => n || `engine default (${DEFAULT_MAX_CACHED_WORKFLOWS})`;
+
+/** The Temporal shape a run measures, as its results file and the table name it. */
+export function temporalShape(c: Pick<BenchConfig, 'topology' | 'temporalDb' | 'sqlitePragmas'> = cfg): { topology: 'dev' | 'cluster'; store: string } {
+  if (c.topology === 'cluster') return { topology: 'cluster', store: 'postgres' };
+  if (c.temporalDb === 'memory') return { topology: 'dev', store: 'sqlite-memory' };
+  return { topology: 'dev', store: c.sqlitePragmas === 'sqlite-defaults' ? 'sqlite-file-defaults' : 'sqlite-file' };
+}

@@ -135,6 +135,13 @@ async function measureOnTime(r: BenchResult, mode: 'paced' | 'burst'): Promise<v
     const mails = await breachMails(stack, lo, hi);
     const rss = worker.stop();
     const serverRss = server.stop();
+    // What N open, breached tickets take in Postgres: the engine's database, and on the cluster Temporal's two.
+    const sizes = Object.fromEntries(
+      (await stack.db.query(`SELECT datname, pg_database_size(datname)::float8 AS bytes FROM pg_database WHERE datname IN ('last_call_bench', 'temporal', 'temporal_visibility')`)).rows.map(
+        (x: { datname: string; bytes: number }) => [x.datname, round(x.bytes / 1048576)],
+      ),
+    ) as Record<string, number>;
+    const dbMiB = Object.values(sizes).reduce((a, b) => a + b, 0);
 
     // The 50 latest breaches and 50 others: what held them up, from their histories.
     const byLate = [...b.rows].sort((x, y) => y.late_ms - x.late_ms);
@@ -196,8 +203,15 @@ async function measureOnTime(r: BenchResult, mode: 'paced' | 'burst'): Promise<v
             unit: `of ${timeouts.histories}`,
             beside: `schedule-to-start (sticky queue) ${timeouts.scheduleToStart}, start-to-close ${timeouts.startToClose}; ${timeouts.workflowTasks} workflow tasks`,
           }),
+      fig({
+        key: 'ontime.dbSize',
+        label: `Postgres databases (${Object.keys(sizes).sort().join(', ')}) at the end`,
+        value: dbMiB,
+        unit: 'MiB',
+        beside: `${Object.entries(sizes).map(([k, v]) => `${k} ${v} MiB`).join(', ')}; ${N} open tickets with a breach each, and the fixtures; empty databases included`,
+      }),
       fig({ key: 'ontime.workerRss', label: 'worker RSS peak', value: rss.peakMiB, unit: 'MiB' }),
-      fig({ key: 'ontime.temporalRss', label: 'Temporal dev server RSS peak', value: serverRss.peakMiB, unit: 'MiB' }),
+      fig({ key: 'ontime.temporalRss', label: `Temporal RSS peak (${stack.temporal.mode === 'cluster' ? 'the history service' : 'the dev server'})`, value: serverRss.peakMiB, unit: 'MiB' }),
     );
     r.details = {
       temporalDb: stack.temporal.mode,
@@ -222,6 +236,7 @@ async function measureOnTime(r: BenchResult, mode: 'paced' | 'burst'): Promise<v
       cpuDuringDeadlines: cores,
       workerRss: rss,
       temporalRss: serverRss,
+      databaseMiB: sizes,
       workflowTaskTimeouts: { sample: '50 latest breaches and 50 spread over the rest', ...timeouts },
       latestBreaches: timelines,
       // Lateness by second of the window (due time − first deadline): when the late ones fell due.

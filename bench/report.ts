@@ -21,7 +21,8 @@ export interface BenchResult {
   error?: string;
   startedAt: string;
   durationS: number;
-  load: { before: ReturnType<typeof loadAvg>; after?: ReturnType<typeof loadAvg> };
+  /** The 1-minute load average before, after, and sampled every 5 s during the run (the machine may be shared). */
+  load: { before: ReturnType<typeof loadAvg>; after?: ReturnType<typeof loadAvg>; during?: { max: number; mean: number; samples: number } };
   /** The sizes it ran with (bench/config.ts). */
   config?: Record<string, unknown>;
   figures: Figure[];
@@ -34,7 +35,7 @@ export function fig(f: Figure): Figure {
   return f;
 }
 
-const fmt = (v: number, unit: string) => {
+export const fmt = (v: number, unit: string) => {
   if (!Number.isFinite(v)) return String(v);
   const n = Math.abs(v) >= 100 ? Math.round(v).toString() : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2);
   return `${n} ${unit}`.trim();

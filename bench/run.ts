@@ -1,22 +1,25 @@
-// The benchmark suite of issue 7 ("Nothing lost, never late"). Prints figures; not a test.
+// The benchmark suite of issue 7 ("Nothing lost, never late"), on either Temporal shape of issue
+// 23. Prints figures; not a test.
 //
-//   npx ts-node --transpile-only bench/run.ts [intake] [on-time] [on-time-burst] [held-open] [recovery] [reports]
+//   npx ts-node --transpile-only bench/run.ts [intake] [on-time] [on-time-burst] [held-open] [recovery] [reports] [same-instant] [bare-sleep]
 //
-// No name runs all six, one after the other, each on its own stack (temp folder, free ports).
-// Sizes come from bench/config.ts (BENCH_TICKETS=1000 … for a quick run). Writes bench/results.json
-// (or BENCH_OUT): the benchmarks run replace their own entries, the others are kept.
-import { readFileSync, writeFileSync } from 'node:fs';
+// No name runs them all, one after the other, each on its own stack (temp folder, free ports).
+// Sizes come from bench/config.ts (BENCH_TICKETS=1000 … for a quick run); the shape from
+// BENCH_TOPOLOGY and BENCH_TEMPORAL_DB. Each benchmark run writes its own file under
+// bench/results/ (bench/results-file.ts); npm run bench:table renders the tables from them.
+import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
-import { installTemporalRuntime } from '../runtime/temporal-runtime';
 import { removeBuild } from './build';
-import { cfg } from './config';
+import { cfg, temporalShape } from './config';
+import { bareSleepBench } from './bare-sleep';
 import { heldOpenBench } from './held-open';
 import { intakeBench } from './intake';
 import { onTimeBench, onTimeBurstBench } from './on-time';
 import { recoveryBench } from './recovery';
 import { reportsBench } from './reports';
 import { table, type Bench, type BenchResult } from './report';
+import { RESULTS_DIR, writeResultFile } from './results-file';
+import { sameInstantBench } from './same-instant';
 import { loadAvg, machine, round } from './stats';
 
 const BENCHES: Record<string, Bench> = {
@@ -26,6 +29,8 @@ const BENCHES: Record<string, Bench> = {
   'held-open': heldOpenBench,
   recovery: recoveryBench,
   reports: reportsBench,
+  'same-instant': sameInstantBench,
+  'bare-sleep': bareSleepBench,
 };
 
 async function main() {
@@ -36,27 +41,18 @@ async function main() {
     process.exit(2);
   }
   const selected = names.length ? names : Object.keys(BENCHES);
-  // bench/results.json keeps the latest run of each benchmark: a run of some replaces only theirs.
-  const out = process.env.BENCH_OUT ?? path.join(__dirname, 'results.json');
-  let kept: BenchResult[] = [];
-  try {
-    kept = (JSON.parse(readFileSync(out, 'utf8')) as { benchmarks: BenchResult[] }).benchmarks.filter((b) => !selected.includes(b.name));
-  } catch {
-    // none yet
-  }
   const m = machine();
-  const suiteStart = Date.now();
+  const shape = temporalShape();
   const results: BenchResult[] = [];
-  const write = () => {
-    const all = [...kept, ...results].sort((a, b) => Object.keys(BENCHES).indexOf(a.name) - Object.keys(BENCHES).indexOf(b.name));
-    writeFileSync(out, JSON.stringify({ machine: m, config: cfg, lastRun: { benchmarks: selected, totalS: round((Date.now() - suiteStart) / 1000) }, benchmarks: all }, null, 2) + '\n');
-  };
+  const files: string[] = [];
 
   for (const name of selected) {
     const r: BenchResult = { name, ok: false, startedAt: new Date().toISOString(), durationS: 0, load: { before: loadAvg() }, config: { ...cfg }, figures: [], details: {} };
     results.push(r);
-    process.stderr.write(`[bench] ${name}: start (${r.load.before.uptime})\n`);
+    process.stderr.write(`[bench] ${name} on ${shape.topology}/${shape.store}: start (${r.load.before.uptime})\n`);
     const t0 = Date.now();
+    const samples: number[] = [];
+    const sampler = setInterval(() => samples.push(os.loadavg()[0]), 5_000);
     try {
       await BENCHES[name](r);
       r.ok = true;
@@ -65,15 +61,17 @@ async function main() {
       process.stderr.write(`[bench] ${name} failed: ${r.error}\n`);
     }
     r.durationS = round((Date.now() - t0) / 1000);
+    clearInterval(sampler);
     r.load.after = loadAvg();
+    if (samples.length) r.load.during = { max: round(Math.max(...samples), 2), mean: round(samples.reduce((a, b) => a + b, 0) / samples.length, 2), samples: samples.length };
     process.stderr.write(`[bench] ${name}: done in ${r.durationS} s (${r.load.after.uptime})\n`);
-    write();
+    files.push(writeResultFile(r, m, shape));
   }
-  write();
   if (!cfg.keep) removeBuild();
-  process.stdout.write(`\nLast Call SLA engine benchmarks  (${m.nproc} cores, ${m.memTotalMiB} MiB, node ${m.node}, ${m.date})\n\n`);
+  process.stdout.write(`\nLast Call SLA engine benchmarks on ${shape.topology}/${shape.store}  (${m.nproc} cores, ${m.memTotalMiB} MiB, node ${m.node}, ${m.date}, ${m.git.head}${m.git.dirty ? ' + changes' : ''})\n\n`);
   process.stdout.write(table(results) + '\n\n');
-  process.stdout.write(`figures, goals, load and details: ${path.relative(process.cwd(), out)}\n`);
+  process.stdout.write(`figures, goals, load and details: ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}\n`);
+  process.stdout.write(`tables: npm run bench:table (from every file in ${path.relative(process.cwd(), RESULTS_DIR)})\n`);
   process.exit(results.every((r) => r.ok) ? 0 : 1);
 }
 

@@ -1,7 +1,8 @@
 // The whole stack of one benchmark, on free ports in its own temp folder: embedded Postgres, the
 // Temporal dev server from the cached CLI binary (search attributes registered at start), an
 // in-process SMTP sink, and the engine as two child processes (API, worker) through startSystem.
-// Everything is torn down by stop().
+// Everything is torn down by stop(). BENCH_TOPOLOGY=cluster puts Temporal's four services, as
+// separate processes on the same Postgres, in place of the dev server.
 import type { EscalationLevel } from '../domain/escalation';
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { stopChild } from '../runtime/child-process';
@@ -13,7 +14,9 @@ import { Connection } from '@temporalio/client';
 import { freePort, startEmbeddedPostgres, type EmbeddedDb } from '../runtime/embedded-postgres';
 import { startTemporalDevServer, type DevServer } from '../runtime/temporal-dev-server';
 import { lowerPriority } from '../runtime/priority';
-import { ensureTemporalBinary, projectRoot } from '../runtime/temporal-binary';
+import { clusterSettings, ensureTemporalBinary, findClusterBinaries, projectRoot } from '../runtime/temporal-binary';
+import { freePortLayout, startTemporalCluster, TEMPORAL_SERVICES } from '../runtime/temporal-cluster';
+import { prepareNamespace } from '../temporal/prepare-namespace';
 import { devServerSearchAttributeArgs } from '../temporal/search-attributes';
 import { bundleWorkflows, PRELOADED_MODULES, WORKFLOWS_PATH } from '../worker/workflow-bundle';
 import { buildEngine } from './build';
@@ -179,18 +182,50 @@ export interface Stack {
 
 export interface TemporalServer {
   address: string;
+  /** The process that fires the timers: the dev server, or the cluster's history service. */
   pid?: number;
-  mode: 'memory' | 'file';
+  /** Every Temporal process, for the CPU meter (the cluster's as temporal:<service>). */
+  pids(): Record<string, number | undefined>;
+  /** 'memory' | 'file' (the dev server's store) | 'cluster'. */
+  mode: 'memory' | 'file' | 'cluster';
   stop(): Promise<void>;
 }
 
 /**
- * The Temporal dev server from the cached CLI binary, with the ticket search attributes. 'memory'
- * (default): in-memory SQLite, as the test suite runs it (its global fixtures start the same binary
- * through TestWorkflowEnvironment.createLocal); 'file': a SQLite file in
- * the temp folder, as `npm start` runs it (runtime/temporal-dev-server.ts).
+ * Temporal in the shape BENCH_TOPOLOGY names. 'dev': the dev server from the cached CLI binary,
+ * with the ticket search attributes; 'memory' (default): in-memory SQLite, as the test suite runs
+ * it (its global fixtures start the same binary through TestWorkflowEnvironment.createLocal);
+ * 'file': a SQLite file in the temp folder, as `npm start` runs it (runtime/temporal-dev-server.ts,
+ * its SQLite settings included). 'cluster': runtime/temporal-cluster.ts on the benchmark's
+ * Postgres, as npm run start:cluster runs it.
  */
-async function startTemporal(binary: string, dir: string): Promise<TemporalServer> {
+async function startTemporal(dir: string, pg: Promise<EmbeddedDb>, nice: number | undefined): Promise<TemporalServer> {
+  if (cfg.topology === 'cluster') {
+    const binaries = findClusterBinaries();
+    if (!binaries) throw new Error('BENCH_TOPOLOGY=cluster: the cluster binaries are not built (npm run setup:cluster)');
+    const server = new URL((await pg).serverUrl);
+    const cluster = await startTemporalCluster({
+      binaries,
+      settings: clusterSettings(),
+      postgres: { host: server.hostname, port: Number(server.port), user: decodeURIComponent(server.username), password: decodeURIComponent(server.password) },
+      logDir: dir,
+      ports: await freePortLayout(),
+      namespace: 'default',
+      ui: false,
+      nice,
+    });
+    try {
+      // What each engine process does when it starts (runtime/server-process.ts); the bench's call startSystem directly.
+      await prepareNamespace({ address: cluster.address, namespace: 'default', retentionDays: 1 });
+    } catch (err) {
+      await cluster.stop();
+      throw err;
+    }
+    const pids = () => Object.fromEntries(TEMPORAL_SERVICES.map((s) => [`temporal:${s}`, cluster.services[s].child?.pid]));
+    return { address: cluster.address, get pid() { return cluster.services.history.child?.pid; }, pids, mode: 'cluster', stop: () => cluster.stop() };
+  }
+  const binary = ensureTemporalBinary();
+  if (!binary) throw new Error('no Temporal CLI binary (run npm run setup:temporal)');
   if (cfg.temporalDb === 'file') {
     const dev: DevServer = await startTemporalDevServer({
       binary,
@@ -199,8 +234,11 @@ async function startTemporal(binary: string, dir: string): Promise<TemporalServe
       namespace: 'default',
       dbFile: path.join(dir, 'temporal.sqlite'),
       logFile: path.join(dir, 'temporal.log'),
+      // What npm start runs unless told to compare with SQLite's defaults.
+      ...(cfg.sqlitePragmas === 'sqlite-defaults' ? { sqlitePragmas: [] } : {}),
     });
-    return { address: dev.address, pid: dev.process.pid, mode: 'file', stop: () => dev.stop() };
+    if (nice) lowerPriority(dev.process.pid!, nice);
+    return { address: dev.address, pid: dev.process.pid, pids: () => ({ temporal: dev.process.pid }), mode: 'file', stop: () => dev.stop() };
   }
   // In memory: the same flags as runtime/temporal-dev-server.ts, without --db-filename and the UI.
   const port = await freePort();
@@ -229,9 +267,11 @@ async function startTemporal(binary: string, dir: string): Promise<TemporalServe
       await sleep(250);
     }
   }
+  if (nice) lowerPriority(child.pid!, nice);
   return {
     address,
     pid: child.pid,
+    pids: () => ({ temporal: child.pid }),
     mode: 'memory',
     stop: () => stopChild(child),
   };
@@ -250,11 +290,11 @@ export async function startStack(
     for (const u of undo.splice(0).reverse()) await u().catch(() => {});
   };
   try {
-    const binary = ensureTemporalBinary();
-    if (!binary) throw new Error('no Temporal CLI binary (run npm run setup:temporal)');
+    // The cluster's stores are on this Postgres (as npm run start:cluster's are): Temporal waits for it.
+    const pgStarting = startEmbeddedPostgres({ dir: path.join(dir, 'pg'), fast: cfg.pgFast });
     const [pgR, temporalR, codeR] = await Promise.allSettled([
-      startEmbeddedPostgres({ dir: path.join(dir, 'pg'), fast: cfg.pgFast }),
-      startTemporal(binary, dir),
+      pgStarting,
+      startTemporal(dir, pgStarting, opts.temporalPriorityLater ? undefined : cfg.backgroundNice),
       bundle(WORKFLOWS_PATH),
     ]);
     if (pgR.status === 'fulfilled') undo.push(() => pgR.value.stop());
@@ -338,10 +378,10 @@ export async function startStack(
         }
       },
       lowerTemporalPriority() {
-        if (temporal.pid) lowerPriority(temporal.pid, cfg.backgroundNice);
+        for (const pid of Object.values(temporal.pids())) if (pid) lowerPriority(pid, cfg.backgroundNice);
       },
       pids() {
-        return { bench: process.pid, api: stack.api.pid, worker: stack.worker?.pid, temporal: temporal.pid, postgres: stack.postgresPid() };
+        return { bench: process.pid, api: stack.api.pid, worker: stack.worker?.pid, ...temporal.pids(), postgres: stack.postgresPid() };
       },
       async stop() {
         stack.http.close();
@@ -354,7 +394,6 @@ export async function startStack(
       await stack.stopWorker();
       await stack.api.stop();
     });
-    if (!opts.temporalPriorityLater) stack.lowerTemporalPriority();
     if (opts.worker !== false) await stack.startWorker();
     stack.fx = await createFixtures(stack.http);
     return stack;

@@ -58,8 +58,17 @@ export function machine() {
     platform: `${os.type()} ${os.release()}`,
     load: loadAvg(),
     // What was measured: the commit and the files changed on top of it (the tree is shared).
-    git: { head: sh('git', ['rev-parse', '--short', 'HEAD']), changed: sh('git', ['status', '--short'])?.split('\n').filter(Boolean) ?? [] },
+    git: gitState(sh('git', ['rev-parse', '--short', 'HEAD']), sh('git', ['status', '--short', '--untracked-files=all'])),
   };
+}
+
+/**
+ * The commit and the files changed on top of it. Dirty when any file but the results themselves
+ * changed (bench/results/: a run's file must not make the next run's tree dirty).
+ */
+export function gitState(head: string | null, status: string | null): { head: string | null; dirty: boolean; changed: string[] } {
+  const changed = status?.split('\n').filter(Boolean) ?? [];
+  return { head, dirty: changed.some((l) => !/^\s*\S+\s+"?bench\/results\//.test(l)), changed };
 }
 
 /** Resident memory of one process, from /proc/<pid>/status (MiB); null once it is gone. */
@@ -140,6 +149,8 @@ export function cpuMeter(roots: () => Record<string, number | undefined>) {
         cur = byPid.get(cur.ppid);
       }
       if (label) ticks[label] = (ticks[label] ?? 0) + p.ticks;
+      // A part of several processes (temporal:history, temporal:frontend, … on the cluster) also counts in its whole.
+      if (label?.includes(':')) ticks[label.split(':')[0]] = (ticks[label.split(':')[0]] ?? 0) + p.ticks;
       // Processes that left in the window are missed; the windows here are seconds long.
     }
     return { at: Date.now(), ticks };

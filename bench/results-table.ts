@@ -1,0 +1,151 @@
+// npm run bench:table: renders the benchmark tables from the files under bench/results/ into
+// docs/benchmarks.md (every figure, side by side per Temporal shape) and README.md (the headline
+// figures), each between its markers, from the newest run of each benchmark on each shape. Nothing
+// in those tables is written by hand.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fmt } from './report';
+import { readResultFiles, type ResultFile } from './results-file';
+
+/** Columns, in this order when present: the dev server on each store, then the cluster. */
+const SHAPES = ['dev/sqlite-memory', 'dev/sqlite-file-defaults', 'dev/sqlite-file', 'cluster/postgres'];
+const SHAPE_LABEL: Record<string, string> = {
+  'dev/sqlite-memory': 'dev server, in-memory SQLite (the tests)',
+  'dev/sqlite-file-defaults': "dev server, SQLite file, SQLite's defaults",
+  'dev/sqlite-file': 'dev server, SQLite file as `npm start` runs it (WAL)',
+  'cluster/postgres': 'cluster on Postgres (`npm run start:cluster`)',
+};
+/** The order of the benchmarks (bench/run.ts) and the settings that size each. */
+const BENCHES: Array<[string, string[]]> = [
+  ['on-time', ['tickets', 'onTimeWindowS']],
+  ['same-instant', ['instantCount', 'instantTargetS']],
+  ['bare-sleep', ['instantCount']],
+  ['on-time-burst', ['tickets']],
+  ['intake', ['concurrency', 'intakeS', 'openLoopS']],
+  ['held-open', ['tickets']],
+  ['recovery', ['tickets', 'downS']],
+  ['reports', []],
+];
+/** The README's short table: one or two figures per benchmark. */
+export const HEADLINE = ['ontime.late.p99', 'ontime.late.max', 'sameinstant.allRecorded', 'sameinstant.late.p99', 'baresleep.allDone', 'baresleep.late.p99'];
+
+export const MARKERS = {
+  full: ['<!-- bench-table:start (npm run bench:table writes this part) -->', '<!-- bench-table:end -->'],
+  headline: ['<!-- bench-headline:start (npm run bench:table writes this part) -->', '<!-- bench-headline:end -->'],
+} as const;
+
+const shapeOf = (f: ResultFile) => `${f.topology}/${f.store}`;
+const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** The newest run of each benchmark on each shape. */
+export function newest(files: ResultFile[]): Map<string, Map<string, ResultFile>> {
+  const by = new Map<string, Map<string, ResultFile>>();
+  for (const f of files) {
+    const shapes = by.get(f.benchmark) ?? new Map<string, ResultFile>();
+    by.set(f.benchmark, shapes);
+    const cur = shapes.get(shapeOf(f));
+    if (!cur || f.startedAt > cur.startedAt) shapes.set(shapeOf(f), f);
+  }
+  return by;
+}
+
+function columns(files: ResultFile[]): string[] {
+  const present = new Set(files.map(shapeOf));
+  return [...SHAPES.filter((s) => present.has(s)), ...[...present].filter((s) => !SHAPES.includes(s)).sort()];
+}
+
+function cell(f: ResultFile | undefined, key: string): string {
+  if (!f) return '';
+  const x = f.figures.find((g) => g.key === key);
+  if (!x) return f.ok ? '' : 'failed';
+  const v = x.value === null || x.value === undefined ? NaN : x.value;
+  const mark = x.pass === undefined ? '' : x.pass ? ' ✓' : ' ✗';
+  // Ten seconds and more read as seconds.
+  const shown = x.unit === 'ms' && Math.abs(v) >= 10_000 ? fmt(v / 1000, 's') : fmt(v, x.unit);
+  return esc(`${shown}${mark}`);
+}
+
+function runLine(f: ResultFile, sizeKeys: string[]): string {
+  const l = f.load;
+  const sizes = sizeKeys.map((k) => `${k} ${String(f.settings[k])}`).join(', ');
+  return esc(
+    `${f.startedAt.slice(0, 16).replace('T', ' ')} UTC, \`${f.commit ?? '?'}\`${f.dirty ? ' + uncommitted changes' : ''}, ` +
+      `${sizes ? `${sizes}, ` : ''}load ${l.before.load1} → ${l.after?.load1 ?? '?'}${l.during ? ` (during: mean ${l.during.mean}, max ${l.during.max})` : ''}, ${f.machine.nproc} × ${f.machine.cpuModel ?? '?'}` +
+      `${f.ok ? '' : `; **failed**: ${(f.error ?? '').split('\n')[0].slice(0, 120)}`}`,
+  );
+}
+
+/** Every figure of every benchmark, a column per shape; then which run each column shows. */
+export function renderFull(files: ResultFile[]): string {
+  if (!files.length) return '_No results yet: `npm run bench` writes them to bench/results/._';
+  const by = newest(files);
+  const order = [...BENCHES.map(([b]) => b).filter((b) => by.has(b)), ...[...by.keys()].filter((b) => !BENCHES.some(([x]) => x === b)).sort()];
+  const out: string[] = [];
+  for (const bench of order) {
+    const shapes = by.get(bench)!;
+    const cols = columns([...shapes.values()]);
+    const runs = cols.map((c) => shapes.get(c));
+    const keys: string[] = [];
+    const label = new Map<string, { label: string; goal?: string }>();
+    for (const f of runs) for (const g of f?.figures ?? []) if (!label.has(g.key)) keys.push(g.key), label.set(g.key, { label: g.label, goal: g.goal });
+    // A figure's words as the newest run puts them.
+    for (const f of [...runs].filter(Boolean).sort((a, b) => a!.startedAt.localeCompare(b!.startedAt))) for (const g of f!.figures) label.set(g.key, { label: g.label, goal: g.goal });
+    out.push(`### ${bench}`, '');
+    out.push(`| figure | goal | ${cols.map((c) => SHAPE_LABEL[c] ?? c).join(' | ')} |`);
+    out.push(`|---|---|${cols.map(() => '---|').join('')}`);
+    for (const k of keys) out.push(`| ${esc(label.get(k)!.label)} | ${esc(label.get(k)!.goal ?? '')} | ${runs.map((f) => cell(f, k)).join(' | ')} |`);
+    if (!keys.length) out.push(`| (no figures) | | ${runs.map((f) => (f && !f.ok ? 'failed' : '')).join(' | ')} |`);
+    out.push('');
+    const sizeKeys = BENCHES.find(([b]) => b === bench)?.[1] ?? [];
+    for (const [i, c] of cols.entries()) out.push(`- ${SHAPE_LABEL[c] ?? c}: ${runLine(runs[i]!, sizeKeys)}`);
+    out.push('');
+  }
+  return out.join('\n').trimEnd();
+}
+
+/** The headline figures only, a column per shape (README.md). */
+export function renderHeadline(files: ResultFile[]): string {
+  if (!files.length) return '_No results yet._';
+  const by = newest(files);
+  const cols = columns(files.filter((f) => f.figures.some((g) => HEADLINE.includes(g.key))));
+  const out = [`| figure | goal | ${cols.map((c) => SHAPE_LABEL[c] ?? c).join(' | ')} |`, `|---|---|${cols.map(() => '---|').join('')}`];
+  for (const key of HEADLINE) {
+    const runs = [...by.values()].find((shapes) => [...shapes.values()].some((f) => f.figures.some((g) => g.key === key)));
+    if (!runs) continue;
+    const any = [...runs.values()].flatMap((f) => f.figures).find((g) => g.key === key)!;
+    const bench = [...runs.values()][0].benchmark;
+    out.push(`| ${esc(`${bench}: ${any.label}`)} | ${esc(any.goal ?? '')} | ${cols.map((c) => cell(runs.get(c), key)).join(' | ')} |`);
+  }
+  // Which runs these are: the machine is shared, and its load says how far to trust a figure.
+  const shown = (c: string) =>
+    [...by.values()]
+      .map((shapes) => shapes.get(c))
+      .filter((f): f is ResultFile => Boolean(f && f.figures.some((g) => HEADLINE.includes(g.key))))
+      .map((f) => `${f.benchmark} \`${f.commit ?? '?'}\`${f.dirty ? '+' : ''} ${f.startedAt.slice(0, 10)}, load ${f.load.before.load1} → ${f.load.after?.load1 ?? '?'}${f.load.during ? ` (max ${f.load.during.max})` : ''}`)
+      .join('; ');
+  out.push(`| runs (commit, date, load average before → after, max during) | | ${cols.map((c) => esc(shown(c))).join(' | ')} |`);
+  return out.join('\n');
+}
+
+/** `doc` with the text between `markers` replaced by `body`; throws when the markers are missing. */
+export function between(doc: string, markers: readonly [string, string], body: string): string {
+  const a = doc.indexOf(markers[0]);
+  const b = doc.indexOf(markers[1]);
+  if (a < 0 || b < a) throw new Error(`markers not found: ${markers[0]} … ${markers[1]}`);
+  return `${doc.slice(0, a + markers[0].length)}\n${body}\n${doc.slice(b)}`;
+}
+
+function main() {
+  const root = path.join(__dirname, '..');
+  const files = readResultFiles();
+  for (const [file, markers, body] of [
+    ['docs/benchmarks.md', MARKERS.full, renderFull(files)],
+    ['README.md', MARKERS.headline, renderHeadline(files)],
+  ] as const) {
+    const p = path.join(root, file);
+    writeFileSync(p, between(readFileSync(p, 'utf8'), markers, body));
+    process.stdout.write(`${file}: ${files.length} result files\n`);
+  }
+}
+
+if (require.main === module) main();

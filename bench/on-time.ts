@@ -6,7 +6,7 @@
 import { cacheSetting, cfg } from './config';
 import { fig, type BenchResult } from './report';
 import { createStaggeredTickets, createTickets, pacedResponseTarget, probeRate, staggerResponseTargets, startSlaStack, waitCount, waitFor, waitSettled, type Stack } from './stack';
-import { alarmTimeline, readHistories, taskTimeouts } from './task-timeouts';
+import { lateBreachHistories } from './task-timeouts';
 import { cpuMeter, machineCpu, round, rssSampler, sleep, summarize } from './stats';
 
 /** Lateness of each ticket's response breach in [lo, hi], and how many breaches each ticket got. */
@@ -144,21 +144,7 @@ async function measureOnTime(r: BenchResult, mode: 'paced' | 'burst'): Promise<v
     const dbMiB = Object.values(sizes).reduce((a, b) => a + b, 0);
 
     // The 50 latest breaches and 50 others: what held them up, from their histories.
-    const byLate = [...b.rows].sort((x, y) => y.late_ms - x.late_ms);
-    const sample = [...byLate.slice(0, 50), ...byLate.slice(50).filter((_, i, a) => i % Math.max(1, Math.floor(a.length / 50)) === 0).slice(0, 50)];
-    const workflowIds = new Map<string, string>(
-      (await stack.db.query('SELECT number, workflow_id FROM tickets WHERE number = ANY($1::bigint[])', [sample.map((x) => x.number)])).rows.map((x: { number: string; workflow_id: string }) => [String(x.number), x.workflow_id]),
-    );
-    const histories = await readHistories(stack, [...workflowIds.values()]).catch((err: unknown) => ({ error: String(err) }));
-    const timeouts = histories instanceof Map ? taskTimeouts(histories.values()) : histories;
-    // The three latest breaches (the first of the sample), event by event after their deadlines.
-    const timelines =
-      histories instanceof Map
-        ? byLate.slice(0, 3).map((x) => {
-            const workflowId = workflowIds.get(String(x.number))!;
-            return { workflowId, events: alarmTimeline(histories.get(workflowId)!, Number(x.due_ms)) };
-          })
-        : [{ workflowId: 'error', events: [histories.error] }];
+    const { timeouts, timelines } = await lateBreachHistories(stack, b.rows);
     const late = summarize(b.rows.map((x) => x.late_ms));
     const rec = summarize(b.rows.map((x) => x.recorded_late_ms));
     const mail = summarize(mails);

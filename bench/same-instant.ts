@@ -11,7 +11,7 @@ import { cacheSetting, cfg } from './config';
 import { fig, type BenchResult } from './report';
 import { breachMails, responseBreaches } from './on-time';
 import { createTickets, editPolicy, probeRate, startSlaStack, waitCount, waitFor, waitSettled } from './stack';
-import { alarmTimeline, readHistories, taskTimeouts } from './task-timeouts';
+import { lateBreachHistories } from './task-timeouts';
 import { cpuMeter, machineCpu, round, rssSampler, sleep, summarize } from './stats';
 
 export const SAME_INSTANT_GOAL_S = 30;
@@ -83,20 +83,7 @@ export async function sameInstantBench(r: BenchResult): Promise<void> {
     const rss = worker.stop();
     const serverRss = server.stop();
 
-    const byLate = [...b.rows].sort((x, y) => y.late_ms - x.late_ms);
-    const sample = [...byLate.slice(0, 50), ...byLate.slice(50).filter((_, i, a) => i % Math.max(1, Math.floor(a.length / 50)) === 0).slice(0, 50)];
-    const workflowIds = new Map<string, string>(
-      (await stack.db.query('SELECT number, workflow_id FROM tickets WHERE number = ANY($1::bigint[])', [sample.map((x) => x.number)])).rows.map((x: { number: string; workflow_id: string }) => [String(x.number), x.workflow_id]),
-    );
-    const histories = await readHistories(stack, [...workflowIds.values()]).catch((err: unknown) => ({ error: String(err) }));
-    const timeouts = histories instanceof Map ? taskTimeouts(histories.values()) : histories;
-    const timelines =
-      histories instanceof Map
-        ? byLate.slice(0, 3).map((x) => {
-            const workflowId = workflowIds.get(String(x.number))!;
-            return { workflowId, events: alarmTimeline(histories.get(workflowId)!, Number(x.due_ms)) };
-          })
-        : [{ workflowId: 'error', events: [histories.error] }];
+    const { timeouts, timelines } = await lateBreachHistories(stack, b.rows);
 
     const late = summarize(b.rows.map((x) => x.late_ms));
     const rec = summarize(b.rows.map((x) => x.recorded_late_ms));

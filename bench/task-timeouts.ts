@@ -58,3 +58,25 @@ export function alarmTimeline(history: History, dueMs: number): string[] {
     .slice(0, 16)
     .map((e) => `${String(EventType[e.eventType ?? 0]).replace('EVENT_TYPE_', '')} +${tsToMs(e.eventTime) - dueMs}`);
 }
+
+/**
+ * What held the breaches up, read from a sample of their histories: the 50 latest and 50 spread
+ * over the rest (their task timeouts), and the three latest event by event after their deadlines.
+ */
+export async function lateBreachHistories(stack: Stack, rows: Array<{ number: string | number; late_ms: number; due_ms: number | string }>) {
+  const byLate = [...rows].sort((x, y) => y.late_ms - x.late_ms);
+  const sample = [...byLate.slice(0, 50), ...byLate.slice(50).filter((_, i, a) => i % Math.max(1, Math.floor(a.length / 50)) === 0).slice(0, 50)];
+  const workflowIds = new Map<string, string>(
+    (await stack.db.query('SELECT number, workflow_id FROM tickets WHERE number = ANY($1::bigint[])', [sample.map((x) => x.number)])).rows.map((x: { number: string; workflow_id: string }) => [String(x.number), x.workflow_id]),
+  );
+  const histories = await readHistories(stack, [...workflowIds.values()]).catch((err: unknown) => ({ error: String(err) }));
+  const timeouts = histories instanceof Map ? taskTimeouts(histories.values()) : histories;
+  const timelines =
+    histories instanceof Map
+      ? byLate.slice(0, 3).map((x) => {
+          const workflowId = workflowIds.get(String(x.number))!;
+          return { workflowId, events: alarmTimeline(histories.get(workflowId)!, Number(x.due_ms)) };
+        })
+      : [{ workflowId: 'error', events: [histories.error] }];
+  return { timeouts, timelines };
+}

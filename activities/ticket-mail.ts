@@ -6,6 +6,7 @@ import type { Mailer } from '../mail/mailer';
 import { renderNotification } from '../mail/templates';
 import { leadRecipients, managerRecipients, type Mailboxes } from './recipients';
 import { sendOnce } from '../mail/send-log';
+import { withTexts } from '../services/ticket-texts';
 
 export interface TicketMailDeps {
   mailer: Mailer;
@@ -34,6 +35,8 @@ export function createTicketMail(deps: TicketMailDeps) {
             ? await leadRecipients(deps.boxes)
             : managerRecipients(deps.boxes);
     const number = Number(row.number);
+    // The event refers to what was written (a technician's answer, the customer's e-mail): the mail quotes it.
+    const [event] = await withTexts([n.event]);
     const mail = renderNotification(
       n.kind,
       {
@@ -47,7 +50,7 @@ export function createTicketMail(deps: TicketMailDeps) {
         assignee: row.assignee?.email ?? null,
         ticketUrl: deps.ticketUrl?.(row.id),
       },
-      n.event,
+      event,
     );
     // A stable Message-ID lets replies thread back to the ticket.
     const messageId = `<ticket-${number}.${n.event.seq}.${n.kind}@${deps.mailDomain}>`;

@@ -16,6 +16,7 @@ import * as m011 from './migrations/011-limits-and-session-generations';
 import * as m012 from './migrations/012-stuck-records';
 import * as m013 from './migrations/013-sweep-claims';
 import * as m014 from './migrations/014-prepared-mail';
+import * as m015 from './migrations/015-ticket-texts';
 
 // Listed explicitly so the same code runs from TypeScript sources and from the compiled dist/.
 const MIGRATIONS = [
@@ -33,6 +34,7 @@ const MIGRATIONS = [
   { name: '012-stuck-records', module: m012 },
   { name: '013-sweep-claims', module: m013 },
   { name: '014-prepared-mail', module: m014 },
+  { name: '015-ticket-texts', module: m015 },
 ];
 
 export function migrator(sequelize: Sequelize, logger?: { info: (msg: string) => void }) {

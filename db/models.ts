@@ -78,6 +78,14 @@ export class TicketEventRow extends Model<InferAttributes<TicketEventRow>, Infer
   declare recordedAt: CreationOptional<Date>;
 }
 
+/** A text written on a ticket, referred to by id from its events (see domain/ticket-texts.ts). */
+export class TicketText extends Model<InferAttributes<TicketText>, InferCreationAttributes<TicketText>> {
+  declare id: CreationOptional<string>;
+  declare ticketId: string;
+  declare body: string;
+  declare createdAt: CreationOptional<Date>;
+}
+
 export class NotificationRow extends Model<InferAttributes<NotificationRow>, InferCreationAttributes<NotificationRow>> {
   declare key: string;
   declare ticketId: string | null;
@@ -332,6 +340,15 @@ export function initModels(sequelize: Sequelize) {
       recordedAt: { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW },
     },
     { ...common, tableName: 'ticket_events', timestamps: false },
+  );
+  TicketText.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+      ticketId: { type: DataTypes.UUID, allowNull: false },
+      body: { type: DataTypes.TEXT, allowNull: false },
+      createdAt: { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW },
+    },
+    { ...common, tableName: 'ticket_texts', timestamps: false },
   );
   NotificationRow.init(
     {

@@ -31,7 +31,7 @@ export interface SessionTimings {
   followUpEvery: string;
   /** Follow-ups (brand) or proposals (sessions) before the support lead is told the session is stuck. */
   maxAttempts: number;
-  /** How often a request with nobody to serve it looks again (adding a specialist wakes it at once). */
+  /** Safety net: how often a request with nobody to serve it looks again. Adding or enabling a specialist, or a brand contact, wakes it at once (a signal); this only catches a wake-up that was lost. */
   retryEvery: string;
   /** Name of a calendar in `calendars`: sessions are proposed only in its working hours. */
   calendar?: string;
@@ -111,7 +111,7 @@ export const DEFAULT_SLA_POLICY: SlaPolicy = {
     duration: 'PT1H',
     followUpEvery: 'PT4H',
     maxAttempts: 3,
-    retryEvery: 'PT30M',
+    retryEvery: 'P1D',
   },
   autoBrandMeeting: { plans: ['advanced'], impacts: ['A'], on: ['response'] },
 };

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { STEP_RESPONSE_VIAS, type ResponseVia } from './plans';
 import { unstorableIssues } from './storable-text';
+import { textRef } from './ticket-texts';
 import type { Person, Step, StepKind } from './ticket-lifecycle';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -127,14 +128,15 @@ const person = z.object({ name: z.string().max(200).nullish(), email }).strict()
 
 /**
  * The argument of each step Update. The API sends exactly this; a caller going straight to the
- * workflow (the Temporal CLI or UI) is held to it by the Update's validator.
+ * workflow (the Temporal CLI or UI) is held to it by the Update's validator. Long texts travel as
+ * references to what the API stored (domain/ticket-texts.ts), never in the workflow's history.
  */
 export const stepUpdatePayloads = {
   assign: z.object({ ...updateActor, assignee: person }).strict(),
-  respond: stepBodies.respond.extend(updateActor),
-  'wait-for-customer': stepBodies['wait-for-customer'].extend(updateActor),
-  'customer-replied': stepBodies['customer-replied'].extend(updateActor),
-  resolve: stepBodies.resolve.extend(updateActor),
+  respond: z.object({ ...updateActor, via: z.enum(STEP_RESPONSE_VIAS), message: textRef(20_000) }).strict(),
+  'wait-for-customer': z.object({ ...updateActor, message: textRef(20_000).optional() }).strict(),
+  'customer-replied': z.object({ ...updateActor, message: textRef(20_000).optional() }).strict(),
+  resolve: z.object({ ...updateActor, resolution: textRef(20_000) }).strict(),
   reopen: stepBodies.reopen.extend(updateActor),
   close: stepBodies.close.extend(updateActor),
 } as const;

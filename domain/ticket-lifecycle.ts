@@ -7,6 +7,7 @@ import type { ClockState, ClockView } from './sla-clock';
 import type { Impact, Plan, ResponseVia } from './plans';
 import { escalationChain, type EscalationAudience, type EscalationLevel } from './escalation';
 import type { TicketTargets } from './sla-policy';
+import type { TextRef, TicketText } from './ticket-texts';
 import { isFinalSession, sessionAllowed, SESSION_LABELS, type SessionEvent, type SessionKind, type SessionSummary } from './sessions';
 
 export const TICKET_STATUSES = ['open', 'in_progress', 'waiting_on_customer', 'resolved', 'closed'] as const;
@@ -21,10 +22,10 @@ export interface Person {
 
 export type Step =
   | { kind: 'assign'; assignee: Person }
-  | { kind: 'respond'; via: ResponseVia; message: string }
-  | { kind: 'wait-for-customer'; message?: string }
-  | { kind: 'customer-replied'; message?: string }
-  | { kind: 'resolve'; resolution: string }
+  | { kind: 'respond'; via: ResponseVia; message: TicketText }
+  | { kind: 'wait-for-customer'; message?: TicketText }
+  | { kind: 'customer-replied'; message?: TicketText }
+  | { kind: 'resolve'; resolution: TicketText }
   | { kind: 'reopen'; reason?: string }
   | { kind: 'close'; reason?: string };
 
@@ -304,7 +305,8 @@ export function applyRecordResumed(state: TicketState, resumed: { stuckSince: nu
 /** What the customer wrote to a ticket (an e-mail reply): recorded by the ticket, not a technician step. */
 export interface CustomerMessage {
   via: 'email' | 'web';
-  message: string;
+  /** What the customer wrote, kept in Postgres (ticket_texts). */
+  message: TextRef;
   subject?: string | null;
   /** The e-mail's Message-ID, so the history points at the message itself. */
   messageId?: string | null;

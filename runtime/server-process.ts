@@ -55,6 +55,7 @@ export async function runServerProcess(role: 'api' | 'worker'): Promise<void> {
     temporalMetricsAddress: config.metrics.temporalAddress,
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
     isolateTimeoutMs: config.workerIsolateTimeoutMs,
+    workflowHistoryLimit: config.workflowHistoryLimit,
     stackTraces: config.workerStackTraces,
     rateLimits: config.rateLimits,
     trustProxy: config.trustProxy,

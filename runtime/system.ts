@@ -53,6 +53,8 @@ export interface SystemOptions {
   api?: boolean;
   sweepIntervalMs?: number;
   stepTimeoutMs?: number;
+  /** Ticket and session workflows continue as new past this many history events (default: when the server suggests it). */
+  workflowHistoryLimit?: number;
   /** Size of the Sequelize connection pool (default: connectDatabase's). */
   dbPoolMax?: number;
   /** The worker's workflow cache size (default: worker/worker.ts's). */
@@ -124,6 +126,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
     namespace: o.namespace,
     log: o.log,
     stepTimeoutMs: o.stepTimeoutMs,
+    historyLimit: o.workflowHistoryLimit,
     limits,
   });
   // Where links in e-mails and pages point: PUBLIC_URL, never a request's Host header.

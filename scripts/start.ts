@@ -100,6 +100,7 @@ async function main() {
     temporalMetricsAddress,
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
     isolateTimeoutMs: config.workerIsolateTimeoutMs,
+    workflowHistoryLimit: config.workflowHistoryLimit,
     stackTraces: config.workerStackTraces,
     workflowBundle: config.workflowBundlePath ? { codePath: config.workflowBundlePath } : undefined,
     rateLimits: config.rateLimits,

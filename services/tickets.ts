@@ -28,6 +28,7 @@ import { NOT_IN_PLAN, RECORD_STILL_FAILING, STEP_NOT_ALLOWED, STEP_UPDATES, cust
 import type { UpdateDefinition } from '@temporalio/common';
 import { currentPolicy } from './sla-policy';
 import { createWorkflowStarter, type WorkflowStarter } from './workflow-starter';
+import { storeText, storeTexts, withTexts } from './ticket-texts';
 import { describeAssignee, findAssignee } from './assignees';
 import type { AssigneeRef } from '../domain/step-bodies';
 import { ticketsReceived } from '../observability/metrics';
@@ -43,10 +44,17 @@ export interface TicketServiceDeps {
   log: Logger;
   /** How long a technician step may wait for the ticket's workflow before the API gives up. */
   stepTimeoutMs?: number;
+  /** Ticket workflows started here continue as new past this many history events (see workflows/run-boundary.ts). */
+  historyLimit?: number;
   /** Starts the workflows of accepted tickets (default: one of this service's own). */
   starter?: WorkflowStarter;
   /** The intake's flood limits, shared by every door (API, pages, phone console, inbound mail); none: unlimited. */
   limits?: Pick<RateLimits, 'intake'>;
+}
+
+/** A customer's e-mail on a ticket, as the inbound path read it: the text itself, stored here. */
+export interface IncomingCustomerMessage extends Omit<CustomerMessage, 'message'> {
+  message: string;
 }
 
 /** A ticket as the intake takes it, from any door (the API's createTicketBody validates it from JSON). */
@@ -95,7 +103,7 @@ function hashRequest(body: NewTicket, requesterId: string): string {
 }
 
 export function createTicketService(deps: TicketServiceDeps) {
-  const starter = deps.starter ?? createWorkflowStarter({ client: deps.temporal, sequelize: deps.sequelize, taskQueue: deps.taskQueue, log: deps.log });
+  const starter = deps.starter ?? createWorkflowStarter({ client: deps.temporal, sequelize: deps.sequelize, taskQueue: deps.taskQueue, log: deps.log, historyLimit: deps.historyLimit });
   const uiLink = (workflowId: string) =>
     `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 
@@ -291,7 +299,7 @@ export function createTicketService(deps: TicketServiceDeps) {
       TicketEventRow.findAll({ where: { ticketId: ticket.id }, order: [['seq', 'ASC']] }),
       SessionRow.findAll({ where: { ticketId: ticket.id }, order: [['createdAt', 'ASC']] }),
     ]);
-    const events = rows.map((e) => ({ seq: e.seq, type: e.type, at: e.at.toISOString(), actor: e.actor, data: e.data }));
+    const events = await withTexts(rows.map((e) => ({ seq: e.seq, type: e.type, at: e.at.toISOString(), actor: e.actor, data: e.data })));
     const view = { ...toView(ticket), complex: rows.some((e) => e.type === 'flagged_complex') };
     if (p.role === 'requester') {
       // The customer's view: their events and fields only, and no link into the engine's insides.
@@ -339,7 +347,8 @@ export function createTicketService(deps: TicketServiceDeps) {
   async function step(idOrNumber: string, kind: StepKind, body: Record<string, unknown>, p: Principal, idempotencyKey?: string) {
     const ticket = await findTicket(idOrNumber, p);
     const log = ticketLog(deps.log, ticket);
-    const args = kind === 'assign' ? { assignee: await assignee(body as AssigneeRef) } : body;
+    // The texts go to Postgres first; the workflow's history holds only their references.
+    const args = kind === 'assign' ? { assignee: await assignee(body as AssigneeRef) } : await storeTexts(ticket.id, body);
     let version: number;
     try {
       version = (await runUpdate(ticket, ticket.workflowId, STEP_UPDATES[kind] as (typeof STEP_UPDATES)['close'], { ...args, actor: p.label } as { actor: string }, kind, idempotencyKey)).version;
@@ -371,8 +380,9 @@ export function createTicketService(deps: TicketServiceDeps) {
    * The customer wrote to the ticket (an inbound e-mail). Not a technician step and not reachable
    * from the API: the caller has already matched the sender to the ticket; the actor is the sender.
    */
-  async function customerMessage(ticket: Ticket, msg: CustomerMessage, actor: string, idempotencyKey?: string) {
-    const result = await runUpdate(ticket, ticket.workflowId, customerMessageUpdate, { ...msg, actor }, 'customer-message', idempotencyKey);
+  async function customerMessage(ticket: Ticket, msg: IncomingCustomerMessage, actor: string, idempotencyKey?: string) {
+    const message = await storeText(ticket.id, msg.message);
+    const result = await runUpdate(ticket, ticket.workflowId, customerMessageUpdate, { ...msg, message, actor }, 'customer-message', idempotencyKey);
     return { ...toView(await ticket.reload()), workflowVersion: result.version };
   }
 

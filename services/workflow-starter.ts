@@ -24,7 +24,7 @@ export interface KnownAtStart {
 }
 
 /** Start the ticket's workflow unless it has one already; the row is not touched (see markStarted). */
-export async function startTicketWorkflow(client: Client, taskQueue: string, ticket: Ticket, known?: KnownAtStart): Promise<void> {
+export async function startTicketWorkflow(client: Client, taskQueue: string, ticket: Ticket, known?: KnownAtStart, historyLimit?: number): Promise<void> {
   const customerName = known ? known.customerName : ((await Customer.findByPk(ticket.customerId))?.name ?? ticket.customerId);
   const product = known ? known.product : ticket.productId ? await Product.findByPk(ticket.productId) : null;
   const number = Number(ticket.number);
@@ -48,6 +48,7 @@ export async function startTicketWorkflow(client: Client, taskQueue: string, tic
     product: product ? { brand: product.brand, technology: product.technology } : null,
     // For a brand meeting the ticket starts by itself on breach; requests through the API read the policy then.
     sessionTimings: sessionTimingsMs(known ? known.policy : (await currentPolicy()).policy),
+    ...(historyLimit !== undefined ? { historyLimit } : {}),
   };
   try {
     // Bounded: with Temporal unreachable the caller must not hang; the outbox sweep retries.
@@ -116,6 +117,8 @@ export interface WorkflowStarterOptions {
   sequelize: Sequelize;
   taskQueue: string;
   log: Logger;
+  /** Passed to each ticket's workflow: continue as new past this many history events. */
+  historyLimit?: number;
   maxInFlight?: number;
   /** How long after a failed start intake stops waiting for a free slot. */
   failureHoldMs?: number;
@@ -184,7 +187,7 @@ export function createWorkflowStarter(o: WorkflowStarterOptions): WorkflowStarte
   function launch(ticket: Ticket, known?: KnownAtStart): Promise<void> {
     const existing = inFlight.get(ticket.id);
     if (existing) return existing;
-    const run = startTicketWorkflow(o.client, o.taskQueue, ticket, known)
+    const run = startTicketWorkflow(o.client, o.taskQueue, ticket, known, o.historyLimit)
       .then(
         () => {
           ticket.set({ workflowStartedAt: new Date() });

@@ -5,7 +5,9 @@ import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import type { Channel, Impact, Plan, ResponseVia, TicketType } from '../domain/plans';
 import type { SessionTimingsMs, TicketTargets } from '../domain/sla-policy';
 import type { SessionAction, SessionEvent, SessionKind, SessionOutcome, SessionParty, SessionStatus, SessionSummary } from '../domain/sessions';
-import type { CustomerMessage, Person, SlaView, StepKind, TicketStatus } from '../domain/ticket-lifecycle';
+import type { CustomerMessage, Person, SlaView, StepKind, TicketState, TicketStatus } from '../domain/ticket-lifecycle';
+import type { CarriedRun } from './run-boundary';
+import type { TextRef } from '../domain/ticket-texts';
 
 export const TICKET_TASK_QUEUE = 'tickets';
 
@@ -31,6 +33,15 @@ export interface TicketWorkflowInput {
   endUser: SessionParty | null;
   product: { brand: string; technology: string } | null;
   sessionTimings: SessionTimingsMs;
+  /** Continue as new past this many history events (the server's own suggestion counts too); unset: only when suggested. */
+  historyLimit?: number;
+  /** Set by the run before (continue-as-new): the ticket as decided so far. */
+  carried?: CarriedTicket;
+}
+
+/** What a ticket's run hands to the next: everything it decided (clocks, levels, sessions, assignee, version). */
+export interface CarriedTicket extends CarriedRun {
+  state: TicketState;
 }
 
 export interface StepResult {
@@ -66,10 +77,11 @@ export interface Actor {
 }
 
 export const assignUpdate = defineUpdate<StepResult, [Actor & { assignee: Person }]>('assign');
-export const respondUpdate = defineUpdate<StepResult, [Actor & { via: ResponseVia; message: string }]>('respond');
-export const waitForCustomerUpdate = defineUpdate<StepResult, [Actor & { message?: string }]>('waitForCustomer');
-export const customerRepliedUpdate = defineUpdate<StepResult, [Actor & { message?: string }]>('customerReplied');
-export const resolveUpdate = defineUpdate<StepResult, [Actor & { resolution: string }]>('resolve');
+// Long texts arrive as references to what the API stored (domain/ticket-texts.ts), never as text.
+export const respondUpdate = defineUpdate<StepResult, [Actor & { via: ResponseVia; message: TextRef }]>('respond');
+export const waitForCustomerUpdate = defineUpdate<StepResult, [Actor & { message?: TextRef }]>('waitForCustomer');
+export const customerRepliedUpdate = defineUpdate<StepResult, [Actor & { message?: TextRef }]>('customerReplied');
+export const resolveUpdate = defineUpdate<StepResult, [Actor & { resolution: TextRef }]>('resolve');
 export const reopenUpdate = defineUpdate<StepResult, [Actor & { reason?: string }]>('reopen');
 export const closeUpdate = defineUpdate<StepResult, [Actor & { reason?: string }]>('close');
 
@@ -174,6 +186,24 @@ export interface SessionWorkflowInput extends Omit<SessionRequestArgs, 'actor'> 
   impact: Impact;
   requestedBy: string;
   assignee: SessionParty | null;
+  /** As the ticket's: continue as new past this many history events. */
+  historyLimit?: number;
+  /** Set by the run before (continue-as-new): a session that waits for someone to serve it. */
+  carried?: CarriedSession;
+}
+
+/** A waiting session's progress, handed to its next run (see workflows/session.ts). */
+export interface CarriedSession extends CarriedRun {
+  attempt: number;
+  /** Specialists who declined or let a proposal lapse: asked last. */
+  excluded: string[];
+  preferredStartsAt: number | null;
+  keepHost: boolean;
+  host: SessionParty | null;
+  failures: number;
+  mailSeq: number;
+  /** The lead was told nobody can serve it (once per wait). */
+  told: boolean;
 }
 
 export interface SessionView {

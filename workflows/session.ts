@@ -3,12 +3,15 @@
 // ticket in the Temporal UI. It finds who serves it (waiting, not failing, while nobody can), proposes
 // a time with a calendar invitation, follows up or re-proposes until someone confirms, reminds
 // everyone before it starts, and records the outcome. Every step is reported to the ticket, which
-// keeps the one history. All I/O happens in activities.
+// keeps the one history. All I/O happens in activities. A request nobody can serve may wait weeks:
+// it waits for the signal that someone joined (a long safety timer besides), and hands over to a new
+// run (continue-as-new, same id) when its history grows long.
 import {
   ApplicationFailure,
   CancellationScope,
   allHandlersFinished,
   condition,
+  continueAsNew,
   getExternalWorkflowHandle,
   isCancellation,
   log,
@@ -22,6 +25,7 @@ import { SESSION_ACTIONS_BY_STATUS, SESSION_LABELS, proposedStart, type SessionA
 import { SA } from '../temporal/search-attributes';
 import { refuseUnstorable } from './payload-checks';
 import { LOOKUP, MAIL, WRITE, failedForGood } from './activity-options';
+import { createRunBoundary } from './run-boundary';
 import {
   STEP_NOT_ALLOWED,
   confirmSessionUpdate,
@@ -63,20 +67,22 @@ export const remoteSessionWorkflow = (input: SessionWorkflowInput) => runSession
 export const brandMeetingWorkflow = (input: SessionWorkflowInput) => runSession(input);
 
 async function runSession(input: SessionWorkflowInput): Promise<SessionResult> {
+  const { carried, ...sessionInput } = input;
+  const boundary = createRunBoundary(carried, input.historyLimit);
   const t = input.timings;
   const label = SESSION_LABELS[input.kind];
   let status: SessionStatus = 'waiting';
-  let attempt = 0;
-  let host: SessionParty | null = input.kind === 'remote' ? (input.host ?? null) : null;
+  let attempt = carried?.attempt ?? 0;
+  let host: SessionParty | null = carried ? carried.host : input.kind === 'remote' ? (input.host ?? null) : null;
   let engineers: SessionParty[] = [];
   let startsAt: number | null = null;
   let notes: string | null = null;
-  let preferred = input.preferredStartsAt ?? null;
+  let preferred = carried ? carried.preferredStartsAt : (input.preferredStartsAt ?? null);
   // Specialists who declined or let a proposal lapse are asked last.
-  const excluded: string[] = [];
+  const excluded: string[] = [...(carried?.excluded ?? [])];
   let pending: Command | null = null;
   let wake = false;
-  let mailSeq = 0;
+  let mailSeq = carried?.mailSeq ?? 0;
   const mails: Promise<unknown>[] = [];
 
   const attendees = (): SessionParty[] => {
@@ -231,12 +237,9 @@ async function runSession(input: SessionWorkflowInput): Promise<SessionResult> {
     };
   }
 
-  setHandler(confirmSessionUpdate, (a) => accept('confirm', { type: 'confirm', actor: a.actor }).handler(), {
-    validator: (a) => accept('confirm', { type: 'confirm', actor: a.actor }).validate(a),
-  });
-  setHandler(declineSessionUpdate, (a) => accept('decline', { type: 'decline', actor: a.actor, reason: a.reason }).handler(), {
-    validator: (a) => accept('decline', { type: 'decline', actor: a.actor }).validate(a),
-  });
+  // A retry of an update applied before the run handed over is answered, not refused (run-boundary.ts).
+  boundary.setUpdate(confirmSessionUpdate, (a) => accept('confirm', { type: 'confirm', actor: a.actor }).handler(), (a) => accept('confirm', { type: 'confirm', actor: a.actor }).validate(a), view);
+  boundary.setUpdate(declineSessionUpdate, (a) => accept('decline', { type: 'decline', actor: a.actor, reason: a.reason }).handler(), (a) => accept('decline', { type: 'decline', actor: a.actor }).validate(a), view);
   const outcomeCheck = (a: { outcome: SessionOutcome; notes?: string }) => () => {
     if (a.outcome !== 'rescheduled' && status !== 'confirmed') {
       throw ApplicationFailure.create({
@@ -250,17 +253,22 @@ async function runSession(input: SessionWorkflowInput): Promise<SessionResult> {
       throw ApplicationFailure.create({ type: 'VALIDATION_FAILED', message: 'a held brand-engineer meeting needs its minutes (notes)', nonRetryable: true, details: [{ path: 'notes', message: 'required when a brand meeting was held' }] });
     }
   };
-  setHandler(sessionOutcomeUpdate, (a) => accept('outcome', { type: 'outcome', ...a }).handler(), {
-    validator: (a) => accept('outcome', { type: 'outcome', ...a }, outcomeCheck(a)).validate(a),
-  });
+  boundary.setUpdate(sessionOutcomeUpdate, (a) => accept('outcome', { type: 'outcome', ...a }).handler(), (a) => accept('outcome', { type: 'outcome', ...a }, outcomeCheck(a)).validate(a), view);
   setHandler(participantsAvailableSignal, () => {
     wake = true;
   });
   setHandler(sessionStateQuery, view);
 
-  /** Find who serves the session; while nobody can, tell the lead once and wait (a new specialist or contact wakes us). */
-  async function findParticipants(keepHost: boolean): Promise<void> {
-    let told = false;
+  // The lead was told in an earlier run of this wait.
+  let toldBefore = carried?.told ?? false;
+
+  /**
+   * Find who serves the session; while nobody can, tell the lead once and wait: a new specialist or
+   * contact signals us; the policy's retryEvery is only the safety net for a signal that never came.
+   */
+  async function findParticipants(keepHost: boolean, failures: number): Promise<void> {
+    let told = toldBefore;
+    toldBefore = false;
     for (;;) {
       // Cleared before looking, so a newcomer added while we look still wakes the wait below.
       wake = false;
@@ -287,16 +295,25 @@ async function runSession(input: SessionWorkflowInput): Promise<SessionResult> {
         send('lead_waiting', [], { lead: true });
         told = true;
       }
+      // Nothing in flight (an update waits for the loop to take it): hand the wait over to a new run.
+      if (pending === null && allHandlersFinished() && boundary.due()) {
+        await Promise.all(mails);
+        const next = await boundary.handOver();
+        await continueAsNew<typeof runSession>({
+          ...sessionInput,
+          carried: { ...next, attempt, excluded, preferredStartsAt: preferred, keepHost, host, failures, mailSeq, told },
+        });
+      }
       await condition(() => wake, t.retryEveryMs);
     }
   }
 
   try {
-    await record('requested');
-    let keepHost = false;
-    let failures = 0;
+    if (!carried) await record('requested');
+    let keepHost = carried?.keepHost ?? false;
+    let failures = carried?.failures ?? 0;
     arrange: for (;;) {
-      await findParticipants(keepHost);
+      await findParticipants(keepHost, failures);
       keepHost = false;
 
       attempt++;

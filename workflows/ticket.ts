@@ -4,7 +4,9 @@
 // ticket's life from its receipt to its end; each concern it wires has a file in ticket/: the
 // technician and customer steps (steps.ts), ops from the Temporal UI (ops.ts), sessions as child
 // workflows (sessions.ts), the record and a stuck one (record.ts), what ops see (visibility.ts).
-import { allHandlersFinished, condition, setHandler, workflowInfo } from '@temporalio/workflow';
+// A ticket can stay open for months: its run hands over to a new one (continue-as-new, same id)
+// when its history grows long, carrying the ticket as decided (run-boundary.ts).
+import { allHandlersFinished, condition, continueAsNew, setHandler } from '@temporalio/workflow';
 import { notificationsFor } from '../domain/notifications';
 import {
   allowedSteps,
@@ -20,6 +22,7 @@ import {
   type Transition,
 } from '../domain/ticket-lifecycle';
 import { slaStateQuery, type StepResult, type TicketSnapshotView, type TicketWorkflowInput } from './definitions';
+import { createRunBoundary } from './run-boundary';
 import type { TicketContext } from './ticket/context';
 import { createOps } from './ticket/ops';
 import { createRecorder, registerRecordRetry } from './ticket/record';
@@ -36,8 +39,11 @@ export interface TicketOutcome {
 }
 
 export async function ticketWorkflow(input: TicketWorkflowInput): Promise<TicketOutcome> {
-  let state = openTicket(input);
-  let received = false;
+  const { carried, ...ticketInput } = input;
+  let state = carried?.state ?? openTicket(input);
+  // A continued run took over a ticket whose "received" was decided long ago.
+  let received = carried !== undefined;
+  const boundary = createRunBoundary(carried, input.historyLimit);
 
   const ticket: TicketContext = {
     input,
@@ -49,8 +55,9 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     async receivedFirst() {
       if (!received) await condition(() => received);
     },
+    setUpdate: boundary.setUpdate,
   };
-  const visibility = createVisibility(ticket, () => recorder.stuck());
+  const visibility = createVisibility(ticket, () => recorder.stuck(), carried !== undefined);
   const recorder = createRecorder(ticket, visibility);
 
   // Record the transition, tell the people concerned, and refresh what ops see in the UI.
@@ -77,7 +84,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
       notifications: notificationsFor(state.ticketId, t.events),
       // A local record runs before its workflow task is committed; if that task is lost, its retry
       // may decide otherwise under the same event numbers, and its record must win (migration 009).
-      decidedIn: workflowInfo().historyLength,
+      decidedIn: boundary.decidedIn(),
     });
   }
 
@@ -102,10 +109,14 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     };
   });
 
-  // "received" is decided before any step that raced the first task: see receivedFirst.
-  const receiving = commit(receivedEvent(state, input.receivedAt, input.actor, { subject: input.subject, customerName: input.customerName }));
-  received = true;
-  await receiving;
+  if (!carried) {
+    // "received" is decided before any step that raced the first task: see receivedFirst.
+    const receiving = commit(receivedEvent(state, input.receivedAt, input.actor, { subject: input.subject, customerName: input.customerName }));
+    received = true;
+    await receiving;
+  } else {
+    visibility.refresh();
+  }
 
   for (;;) {
     // Alarms first: a workflow started late (worker or server was down) catches up at once.
@@ -116,12 +127,19 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     await commit(applyCustomerReminder(state, Date.now()));
     if (state.status === 'resolved' || state.status === 'closed') sessions.cancel();
     if (state.status === 'closed') break;
+    // A stuck ticket keeps what it owes in this run; it hands over once a lead's retry wrote it.
+    if (boundary.due() && !recorder.stuck()) {
+      const next = await boundary.handOver();
+      // Handlers that finished meanwhile may have moved the ticket: the next run decides from here.
+      return continueAsNew<typeof ticketWorkflow>({ ...ticketInput, carried: { ...next, state } });
+    }
     const wakeAt = nextWakeUp(state, true);
     const seen = state.version;
+    const handOver = () => boundary.due() && !recorder.stuck();
     if (wakeAt === null) {
-      await condition(() => state.version !== seen);
+      await condition(() => state.version !== seen || handOver());
     } else if (wakeAt > Date.now()) {
-      await condition(() => state.version !== seen, wakeAt - Date.now(), { summary: timerSummary(state, wakeAt) });
+      await condition(() => state.version !== seen || handOver(), wakeAt - Date.now(), { summary: timerSummary(state, wakeAt) });
     }
   }
 

@@ -3,6 +3,7 @@
 // the same record as the API, a refused one leaves a step_refused event and nothing else, ops
 // updates are refused like the API's steps, activities carry summaries, and the search attributes
 // are set.
+import { withTexts } from '../../services/ticket-texts';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
@@ -40,7 +41,8 @@ describe('the Temporal UI as the ops console', function () {
   });
   after(async () => t?.stop());
 
-  const events = async (ticketId: string) => (await TicketEventRow.findAll({ where: { ticketId }, order: [['seq', 'ASC']] })).map((e) => e.get({ plain: true }));
+  // As readers see them: the API's texts are stored and referred to, an ops step's text is inline.
+  const events = async (ticketId: string) => withTexts((await TicketEventRow.findAll({ where: { ticketId }, order: [['seq', 'ASC']] })).map((e) => e.get({ plain: true })));
   const row = async (ticketId: string) => (await Ticket.findByPk(ticketId))!;
 
   describe('ready-made filters', function () {

@@ -16,6 +16,7 @@ import { eventually, secondsPolicy, sleep, startTestSystem, type TestSystem } fr
 import { Ticket } from '../../db/models';
 import { OPS_STEP_SIGNALS, OPS_STEP_UPDATES, opsRetryRecordSignal, slaStateQuery } from '../../workflows/definitions';
 import * as workflows from '../../workflows';
+import { PAYLOAD_LIMIT_BYTES, largestPayload } from '../support/payloads';
 
 const HISTORIES = path.join(__dirname, '..', 'histories');
 
@@ -279,6 +280,11 @@ describe('workflow replay', function () {
     for await (const r of Worker.runReplayHistories({ workflowBundle }, histories())) results.push(r);
     return results;
   }
+
+  it(`no recorded history holds a payload over ${PAYLOAD_LIMIT_BYTES / 1024} KB (texts live in Postgres)`, () => {
+    const largest = largestPayload(histories().map((h) => h.history));
+    expect(largest.bytes, `${largest.where}`).to.be.at.most(PAYLOAD_LIMIT_BYTES);
+  });
 
   it('every recorded ticket history replays against the current workflow code', async () => {
     expect(files().length, 'no recorded histories in test/histories').to.be.at.least(2);

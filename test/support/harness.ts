@@ -97,6 +97,8 @@ export interface TestSystemOptions {
   rateLimits?: Partial<RateLimitSettings>;
   trustProxy?: TrustProxy;
   publicUrl?: string;
+  /** Ticket and session workflows continue as new past this many events (the long-lived tests' small limit). */
+  workflowHistoryLimit?: number;
   /** How often this system sweeps the intake outbox (default 500 ms); the cluster tests leave it to the API processes. */
   sweepIntervalMs?: number;
   /** Other workflow code than the engine's (the deadlock guard's test adds a looping workflow to it). */
@@ -145,6 +147,7 @@ export async function startTestSystem(opts: TestSystemOptions): Promise<TestSyst
     rateLimits: { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits },
     trustProxy: opts.trustProxy,
     publicUrl: opts.publicUrl,
+    workflowHistoryLimit: opts.workflowHistoryLimit,
   };
   const sys = await startSystem(options);
   // All test files share one Temporal namespace; distinct ticket numbers keep workflow ids apart.

@@ -42,7 +42,11 @@ describe('step payloads shared by the API and ops signals (unit)', () => {
   });
 
   it('holds a step Update to what the API sends', () => {
-    expect(stepUpdateIssues('respond', { actor: 'tech@lastcall.example', via: 'email', message: 'On it' })).to.equal(null);
+    // The texts are stored by the API and referred to (domain/ticket-texts.ts): a text itself is refused.
+    const ref = { textId: '6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f', chars: 5 };
+    expect(stepUpdateIssues('respond', { actor: 'tech@lastcall.example', via: 'email', message: ref })).to.equal(null);
+    expect(stepUpdateIssues('respond', { actor: 'tech@lastcall.example', via: 'email', message: 'On it' })).to.be.an('array').that.is.not.empty;
+    expect(stepUpdateIssues('resolve', { actor: 'tech@lastcall.example', resolution: { ...ref, chars: 20_001 } })).to.be.an('array').that.is.not.empty;
     expect(stepUpdateIssues('assign', { actor: 'tech@lastcall.example', assignee: { name: 'Tom', email: 'tom@lastcall.example' } })).to.equal(null);
     expect(stepUpdateIssues('respond', { actor: 'tech@lastcall.example', via: 'email' })).to.be.an('array').that.is.not.empty;
     expect(stepUpdateIssues('assign', { actor: 'tech@lastcall.example', assignee: { email: 'not an e-mail' } })).to.be.an('array').that.is.not.empty;

@@ -2,6 +2,7 @@
 // one way to change it. Each part (steps, ops, sessions, the record) gets this and nothing more.
 import type { TicketState, Transition } from '../../domain/ticket-lifecycle';
 import type { StepResult, TicketWorkflowInput } from '../definitions';
+import type { RunBoundary } from '../run-boundary';
 
 export interface TicketContext {
   readonly input: TicketWorkflowInput;
@@ -16,4 +17,6 @@ export interface TicketContext {
    * (a busy server) is handled before the workflow body; it must still come after "received".
    */
   receivedFirst(): Promise<void>;
+  /** Every update registers here: a retry of one applied in an earlier run is answered, not applied again. */
+  setUpdate: RunBoundary['setUpdate'];
 }

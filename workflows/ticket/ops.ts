@@ -138,20 +138,19 @@ export function createOps(ticket: TicketContext, recorder: Recorder, visibility:
         // The Update of the same name answers its caller, like the API: refused before it is accepted
         // when the payload or the state says no, so nothing is recorded then; refused after it, with
         // nothing recorded either, when the directory does not know the sender.
-        setHandler(
+        ticket.setUpdate(
           OPS_STEP_UPDATES[kind],
           async (payload) => {
             const outcome = await opsStep(kind, payload);
             if (outcome.ok) return outcome.result;
             throw refusedUpdate(kind, outcome);
           },
-          {
-            validator: (payload) => {
-              const parsed = stepChecks().parseOpsStep(kind, payload);
-              if (!parsed.ok) throw invalidPayload(kind, parsed.issues);
-              refuse(() => checkStep(ticket.state, parsed.step));
-            },
+          (payload) => {
+            const parsed = stepChecks().parseOpsStep(kind, payload);
+            if (!parsed.ok) throw invalidPayload(kind, parsed.issues);
+            refuse(() => checkStep(ticket.state, parsed.step));
           },
+          () => ticket.view(),
         );
       }
     },
@@ -163,19 +162,18 @@ export function createOps(ticket: TicketContext, recorder: Recorder, visibility:
         // Still failing is already on the mark and in the details; a refusal to record would only wait behind it.
         if (!outcome.ok && outcome.type !== RECORD_STILL_FAILING) await refusedSignal('retry-record', OPS_RETRY_RECORD, outcome);
       });
-      setHandler(
+      ticket.setUpdate(
         opsRetryRecordUpdate,
         async (payload) => {
           const outcome = await opsRetry(payload);
           if (outcome.ok) return { ...ticket.view(), written: outcome.result };
           throw refusedUpdate('retry-record', outcome);
         },
-        {
-          validator: (payload) => {
-            const parsed = stepChecks().parseOpsRetryRecord(payload);
-            if (!parsed.ok) throw invalidPayload('retry-record', parsed.issues);
-          },
+        (payload) => {
+          const parsed = stepChecks().parseOpsRetryRecord(payload);
+          if (!parsed.ok) throw invalidPayload('retry-record', parsed.issues);
         },
+        (earlier) => ({ ...ticket.view(), written: earlier.result?.written ?? 0 }),
       );
     },
   };

@@ -4,7 +4,7 @@
 // (its clocks fire, steps apply), keeps every record it could not write in order, says so where the
 // ticket's own rows are not needed (a mark of its own, the lead's e-mail, a search attribute, its
 // details), and writes them all once a lead retries.
-import { ApplicationFailure, log, proxyActivities, proxyLocalActivities, setHandler, type TemporalFailure } from '@temporalio/workflow';
+import { ApplicationFailure, log, proxyActivities, proxyLocalActivities, type TemporalFailure } from '@temporalio/workflow';
 import type { TicketActivities } from '../../activities';
 import type { RecordInput } from '../../activities/types';
 import { stuckRecordNotice, type Notification } from '../../domain/notifications';
@@ -171,10 +171,13 @@ export function createRecorder(ticket: TicketContext, visibility: Visibility): R
 
 /** The API's retry (a lead's button in the console; the caller was authenticated there). Ops from the Temporal UI or CLI: ops.ts. */
 export function registerRecordRetry(ticket: TicketContext, recorder: Recorder): void {
-  setHandler(retryRecordUpdate, async ({ actor }) => ({ ...ticket.view(), written: await recorder.retry(actor) }), {
-    validator: (args) => {
+  ticket.setUpdate(
+    retryRecordUpdate,
+    async ({ actor }) => ({ ...ticket.view(), written: await recorder.retry(actor) }),
+    (args) => {
       const issues = stepChecks().retryRecordIssues(args);
       if (issues) throw invalidPayload('retry-record', issues);
     },
-  });
+    (earlier) => ({ ...ticket.view(), written: earlier.result?.written ?? 0 }),
+  );
 }

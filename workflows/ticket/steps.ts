@@ -3,7 +3,6 @@
 // or UI has not, so the validators check it again. Validators do not run on replay, so they refuse
 // nothing a running ticket already took.
 import type { UpdateDefinition } from '@temporalio/common';
-import { setHandler } from '@temporalio/workflow';
 import { applyCustomerMessage, applyStep, checkCustomerMessage, checkStep, type Step, type StepKind } from '../../domain/ticket-lifecycle';
 import { STEP_UPDATES, customerMessageUpdate, type Actor, type StepResult } from '../definitions';
 import { refuseUnstorable } from '../payload-checks';
@@ -12,21 +11,20 @@ import { invalidPayload, refuse, stepChecks } from './refusals';
 
 export function registerSteps(ticket: TicketContext): void {
   function registerStep<A extends Actor>(def: UpdateDefinition<StepResult, [A]>, toStep: (args: NoInfer<A>) => Step): void {
-    setHandler(
+    ticket.setUpdate(
       def,
       async (args: A) => {
         await ticket.receivedFirst();
         await ticket.commit(applyStep(ticket.state, toStep(args), Date.now(), args.actor));
         return ticket.view();
       },
-      {
-        validator: (args: A) => {
-          const kind = (Object.keys(STEP_UPDATES) as StepKind[]).find((k) => STEP_UPDATES[k].name === def.name)!;
-          const issues = stepChecks().stepUpdateIssues(kind, args);
-          if (issues) throw invalidPayload(kind, issues);
-          refuse(() => checkStep(ticket.state, toStep(args)));
-        },
+      (args: A) => {
+        const kind = (Object.keys(STEP_UPDATES) as StepKind[]).find((k) => STEP_UPDATES[k].name === def.name)!;
+        const issues = stepChecks().stepUpdateIssues(kind, args);
+        if (issues) throw invalidPayload(kind, issues);
+        refuse(() => checkStep(ticket.state, toStep(args)));
       },
+      () => ticket.view(),
     );
   }
 
@@ -38,18 +36,17 @@ export function registerSteps(ticket: TicketContext): void {
   registerStep(STEP_UPDATES.reopen, (a) => ({ kind: 'reopen', reason: a.reason }));
   registerStep(STEP_UPDATES.close, (a) => ({ kind: 'close', reason: a.reason }));
 
-  setHandler(
+  ticket.setUpdate(
     customerMessageUpdate,
     async ({ actor, ...msg }) => {
       await ticket.receivedFirst();
       await ticket.commit(applyCustomerMessage(ticket.state, msg, Date.now(), actor));
       return ticket.view();
     },
-    {
-      validator: (args) => {
-        refuseUnstorable(args);
-        refuse(() => checkCustomerMessage(ticket.state));
-      },
+    (args) => {
+      refuseUnstorable(args);
+      refuse(() => checkCustomerMessage(ticket.state));
     },
+    () => ticket.view(),
   );
 }

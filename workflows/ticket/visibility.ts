@@ -27,17 +27,22 @@ export interface Visibility {
   publishStuck(stuck: boolean): void;
 }
 
-export function createVisibility(ticket: { readonly state: TicketState }, stuck: () => StuckDetails | null): Visibility {
+export function createVisibility(ticket: { readonly state: TicketState }, stuck: () => StuckDetails | null, continued = false): Visibility {
   let lastRefusal: string | null = null;
 
   // The search attributes as last upserted, to compare against (Dates as epoch ms). The start
   // (services/workflow-starter.ts) sets the ticket's fixed attributes, its status and breached
   // flag: the first publish upserts only what the start could not know (the due times, an assignee).
-  const published = new Map<string, unknown>([
-    [SA.status.name, STARTED_TICKET_STATE.status],
-    [SA.breached.name, STARTED_TICKET_STATE.breached],
-    [SA.assignee.name, STARTED_TICKET_STATE.assignee],
-  ]);
+  // A continued run inherits its attributes from the run before, which published them for its state.
+  const published = new Map<string, unknown>(
+    continued
+      ? attributesOf(ticket.state).map(({ key, value }) => [key.name, comparable(value)])
+      : [
+          [SA.status.name, STARTED_TICKET_STATE.status],
+          [SA.breached.name, STARTED_TICKET_STATE.breached],
+          [SA.assignee.name, STARTED_TICKET_STATE.assignee],
+        ],
+  );
 
   const refresh = () => setCurrentDetails(currentDetails(ticket.state, lastRefusal, stuck()));
 
@@ -46,17 +51,7 @@ export function createVisibility(ticket: { readonly state: TicketState }, stuck:
     // upserted, and nothing when nothing did (each upsert is a history event and a write to the
     // visibility store).
     publish() {
-      const state = ticket.state;
-      const responseDue = state.response.runningSince !== null ? dueAt(state.response) : null;
-      const resolutionDue = state.resolution.runningSince !== null ? dueAt(state.resolution) : null;
-      const attributes = [
-        { key: SA.status, value: state.status },
-        { key: SA.breached, value: isBreached(state) },
-        { key: SA.assignee, value: state.assignee ? state.assignee.email : null },
-        { key: SA.responseDueAt, value: responseDue !== null ? new Date(responseDue) : null },
-        { key: SA.resolutionDueAt, value: resolutionDue !== null ? new Date(resolutionDue) : null },
-      ];
-      const comparable = (v: unknown) => (v instanceof Date ? v.getTime() : v);
+      const attributes = attributesOf(ticket.state);
       const changed = attributes.filter(({ key, value }) => !published.has(key.name) || published.get(key.name) !== comparable(value));
       for (const { key, value } of attributes) published.set(key.name, comparable(value));
       if (changed.length > 0) upsertSearchAttributes(changed);
@@ -71,6 +66,21 @@ export function createVisibility(ticket: { readonly state: TicketState }, stuck:
     },
   };
 }
+
+/** The attributes of the ticket's state that move (the fixed ones are set by its start). */
+function attributesOf(state: TicketState) {
+  const responseDue = state.response.runningSince !== null ? dueAt(state.response) : null;
+  const resolutionDue = state.resolution.runningSince !== null ? dueAt(state.resolution) : null;
+  return [
+    { key: SA.status, value: state.status },
+    { key: SA.breached, value: isBreached(state) },
+    { key: SA.assignee, value: state.assignee ? state.assignee.email : null },
+    { key: SA.responseDueAt, value: responseDue !== null ? new Date(responseDue) : null },
+    { key: SA.resolutionDueAt, value: resolutionDue !== null ? new Date(resolutionDue) : null },
+  ];
+}
+
+const comparable = (v: unknown) => (v instanceof Date ? v.getTime() : v);
 
 /** What ops read on the workflow's page: its state, who has it, what falls due next, a stuck record. */
 export function currentDetails(state: TicketState, lastRefusal: string | null, stuck: StuckDetails | null): string {

@@ -233,6 +233,44 @@ describe('workflow replay', function () {
     });
   }
 
+  if (process.env.RECORD_HISTORIES) {
+    it('records histories that end in a continue-as-new (a long-lived ticket, a session waiting for a specialist)', async () => {
+      const names = ['continued-ticket', 'continued-ticket-last', 'continued-session'];
+      if (names.every((n) => existsSync(path.join(HISTORIES, `${n}.json`)))) return;
+      const policy = secondsPolicy({ A: { response: 'PT30S', resolution: 'PT60S' } }, { sessions: { leadTime: 'PT6S', confirmWithin: 'PT4S', reminderBefore: 'PT3S', duration: 'PT2S', followUpEvery: 'PT2S', maxAttempts: 2, retryEvery: 'PT0.2S' } });
+      const t = await startTestSystem({ label: 'record-continued', policy, workflowHistoryLimit: 40 });
+      try {
+        const c = await t.createCustomerFixture('advanced');
+        const ticket = await t.createTicket(c.id, { impact: 'B' });
+        const step = async (s: string, body: object) => {
+          expect((await t.api('POST', `/api/tickets/${ticket.id}/${s}`, body)).status).to.equal(200);
+        };
+        const session = await t.api('POST', `/api/tickets/${ticket.id}/specialist-session`, { technology: `rare${Date.now()}` });
+        expect(session.status).to.equal(202);
+        // The session wakes every 0.2 s and finds nobody: it hands over after a few wake-ups.
+        const runsOf = async (workflowId: string) => {
+          const runs = [];
+          for await (const r of t.sys.temporal.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(r);
+          return runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+        };
+        await eventually(async () => (await runsOf(session.body.id)).length >= 2, 60_000, 'the session handed over');
+        // The ticket's life; resolving it withdraws the session its first run started.
+        await workFullLife(t, step);
+        await t.sys.temporal.workflow.getHandle(ticket.workflowId).result();
+        const ticketRuns = await runsOf(ticket.workflowId);
+        const sessionRuns = await runsOf(session.body.id);
+        expect(ticketRuns.length).to.be.at.least(2);
+        const write = async (name: string, workflowId: string, runId: string) =>
+          writeFileSync(path.join(HISTORIES, `${name}.json`), historyToJSON(await t.sys.temporal.workflow.getHandle(workflowId, runId).fetchHistory()));
+        await write('continued-ticket', ticket.workflowId, ticketRuns[0].runId);
+        await write('continued-ticket-last', ticket.workflowId, ticketRuns.at(-1)!.runId);
+        await write('continued-session', session.body.id, sessionRuns[0].runId);
+      } finally {
+        await t.stop();
+      }
+    });
+  }
+
   /** A full life: assign, respond, wait, reply, resolve, reopen, resolve, close. */
   async function workFullLife(t: TestSystem, step: (s: string, body: object) => Promise<void>): Promise<void> {
     await step('assign', { assigneeId: t.techId });

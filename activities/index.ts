@@ -12,6 +12,9 @@ import { writeTicketRecord } from './ticket-record';
 import { findActor, findAssignee } from '../services/assignees';
 import { clearStuck, markStuck, type StuckMark } from '../services/stuck-records';
 import { withFailureTypes } from './failures';
+import { windowsFor, type BusinessCalendar } from '../domain/business-calendar';
+import { proposedStart } from '../domain/sessions';
+import type { WindowsNeeded } from '../domain/ticket-lifecycle';
 
 export interface ActivityDeps {
   sequelize: Sequelize;
@@ -86,6 +89,15 @@ export function createActivities(deps: ActivityDeps) {
     recordTicket,
     markRecordStuck,
     clearRecordStuck,
+    // The calendar's working time a ticket's clocks record (domain/working-windows.ts): computed here,
+    // with this Node's time-zone rules, once; a replay reads the answer from the history.
+    async workingWindows({ calendar, from, workingMs, until }: WindowsNeeded) {
+      return windowsFor(calendar, from, workingMs, until);
+    },
+    // When a session is proposed on a calendar: its next opening, decided once, likewise.
+    async proposedStart({ now, leadTimeMs, preferred, calendar }: { now: number; leadTimeMs: number; preferred: number | null; calendar: BusinessCalendar }) {
+      return proposedStart(now, leadTimeMs, preferred, calendar);
+    },
     // An ops signal names its assignee; the directory decides, as it does for the API's assign step.
     findAssignee,
     // And whoever sends it must be a member of staff allowed to do it.

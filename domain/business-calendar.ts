@@ -6,6 +6,7 @@ import { Info, type Zone } from 'luxon';
 import { epochDay, minuteOfDay, WEEKDAYS, type BusinessCalendar } from './calendar-notation';
 
 // The calendar's shape is written in calendar-notation.ts (the schema reads it too); its users take it from here.
+import type { WorkingWindows } from './working-windows';
 export { WEEKDAYS, type BusinessCalendar, type Weekday } from './calendar-notation';
 
 const MINUTE = 60_000;
@@ -198,6 +199,32 @@ export function addWorkingMs(cal: BusinessCalendar, fromMs: number, ms: number):
   throw new Error(
     `Cannot add ${ms} ms of working time from ${new Date(fromMs).toISOString()}: the calendar (${cal.timezone}) has too little working time in the next 20 years (holidays covering every working day?)`,
   );
+}
+
+/** The working intervals within [fromMs, toMs), flat (start0, end0, …) and clipped: what working-windows.ts carries. */
+export function workingIntervals(cal: BusinessCalendar, fromMs: number, toMs: number): number[] {
+  assertInstant('fromMs', fromMs);
+  assertInstant('toMs', toMs);
+  const c = compile(cal);
+  const open: number[] = [];
+  for (let day = firstDayAround(fromMs); day <= Math.floor(toMs / DAY) + 1; day++) {
+    const iv = dayIntervals(c, day);
+    for (let i = 0; i < iv.length; i += 2) {
+      const start = Math.max(iv[i], fromMs);
+      const end = Math.min(iv[i + 1], toMs);
+      if (end > start) open.push(start, end);
+    }
+  }
+  return open;
+}
+
+/**
+ * The windows a clock records (domain/working-windows.ts): from `from` through `workingMs` of
+ * working time and at least until `until`. Run by an activity, never by a workflow's replay.
+ */
+export function windowsFor(cal: BusinessCalendar, from: number, workingMs: number, until: number): WorkingWindows {
+  const to = Math.max(addWorkingMs(cal, from, workingMs), until);
+  return { from, to, open: workingIntervals(cal, from, to) };
 }
 
 /** Whether the instant falls inside working time. */

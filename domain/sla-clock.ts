@@ -2,6 +2,7 @@
 // two of these; the API turns the same data into the view a person reads. All times are epoch ms.
 // A clock with a business calendar counts only working time; without one it runs 24×7.
 import { addWorkingMs, workingMsBetween, type BusinessCalendar } from './business-calendar';
+import { windowsAddMs, windowsMsBetween, type WorkingWindows } from './working-windows';
 
 export type ClockStatus = 'running' | 'paused' | 'met' | 'breached';
 
@@ -24,6 +25,11 @@ export interface ClockState {
   /** The moment the target fell due unmet. Sticky: a breach is never undone. */
   breachedAt: number | null;
   calendar?: BusinessCalendar | null;
+  /**
+   * The calendar's working time over a stretch, computed once by an activity and recorded: within
+   * it the clock never asks the calendar again (a replay decides exactly as the first run did).
+   */
+  windows?: WorkingWindows;
 }
 
 export interface ClockView {
@@ -54,14 +60,16 @@ export function startClock(targetMs: number, at: number, calendar: BusinessCalen
   };
 }
 
-/** Clock time between two instants: working time with a calendar, wall time without. */
+/** Clock time between two instants: working time with a calendar (its recorded windows first), wall time without. */
 function span(c: ClockState, from: number, to: number): number {
-  return c.calendar ? workingMsBetween(c.calendar, from, to) : Math.max(0, to - from);
+  if (!c.calendar) return Math.max(0, to - from);
+  return (c.windows && windowsMsBetween(c.windows, from, to)) ?? workingMsBetween(c.calendar, from, to);
 }
 
 /** The instant `ms` of clock time after `from`. */
 function after(c: ClockState, from: number, ms: number): number {
-  return c.calendar ? addWorkingMs(c.calendar, from, ms) : from + ms;
+  if (!c.calendar) return from + ms;
+  return (c.windows && windowsAddMs(c.windows, from, ms)) ?? addWorkingMs(c.calendar, from, ms);
 }
 
 export function elapsed(c: ClockState, now: number): number {

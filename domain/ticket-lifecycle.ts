@@ -8,6 +8,8 @@ import type { Impact, Plan, ResponseVia } from './plans';
 import { escalationChain, type EscalationAudience, type EscalationLevel } from './escalation';
 import type { TicketTargets } from './sla-policy';
 import type { TextRef, TicketText } from './ticket-texts';
+import type { BusinessCalendar } from './business-calendar';
+import { windowsMsBetween, type WorkingWindows } from './working-windows';
 import { isFinalSession, sessionAllowed, SESSION_LABELS, type SessionEvent, type SessionKind, type SessionSummary } from './sessions';
 
 export const TICKET_STATUSES = ['open', 'in_progress', 'waiting_on_customer', 'resolved', 'closed'] as const;
@@ -545,4 +547,40 @@ export function autoBrandMeetingDue(state: TicketState, events: TicketEvent[]): 
   if (state.complex || !sessionAllowed(state.plan, 'brand') || state.status === 'resolved' || state.status === 'closed') return null;
   const hit = events.find((e) => e.type === 'sla_breached' && state.autoBrandMeetingOn.includes(e.data.clock as ClockName));
   return hit ? (hit.data.clock as ClockName) : null;
+}
+
+// ---- Working time recorded, not recomputed ---------------------------------------------------------
+
+/** What a ticket's calendar clocks need recorded (an activity computes it) before the workflow decides at `now`. */
+export interface WindowsNeeded {
+  calendar: BusinessCalendar;
+  /** The earliest instant a decision reads working time from: the start of a running stretch, or now. */
+  from: number;
+  /** Working time past `from` that the last level of the escalation chain can reach. */
+  workingMs: number;
+  until: number;
+}
+
+const WINDOW_MARGIN_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Null when the clocks' recorded windows cover every answer a decision at `now` needs (elapsed
+ * time, the due time of each level of the chain); else what to compute. Both clocks share the
+ * ticket's calendar, so they share its windows.
+ */
+export function windowsNeeded(state: TicketState, now: number): WindowsNeeded | null {
+  const clocks = [state.response, state.resolution].filter((c) => c.calendar);
+  if (clocks.length === 0) return null;
+  const from = Math.min(now, ...clocks.map((c) => c.runningSince ?? now));
+  const lastLevel = Math.max(1, ...state.escalation.map((l) => l.at));
+  const workingMs = Math.ceil(lastLevel * Math.max(...clocks.map((c) => c.targetMs)));
+  const w = clocks[0].windows;
+  if (w && w.from <= from && w.to >= now + 60_000 && (windowsMsBetween(w, from, w.to) ?? 0) >= workingMs) return null;
+  return { calendar: clocks[0].calendar!, from, workingMs, until: now + WINDOW_MARGIN_MS };
+}
+
+/** The ticket with its calendar clocks' windows recorded (no event: nothing happened to the ticket). */
+export function withWindows(state: TicketState, windows: WorkingWindows): TicketState {
+  const set = (c: clock.ClockState) => (c.calendar ? { ...c, windows } : c);
+  return { ...state, response: set(state.response), resolution: set(state.resolution) };
 }

@@ -27,6 +27,13 @@ export const LOOKUP: ActivityOptions = {
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
 };
 
+/** A computation with no I/O (a calendar's working time): a few quick attempts, then the workflow decides without it. */
+export const COMPUTE: LocalActivityOptions = {
+  startToCloseTimeout: '10 seconds',
+  scheduleToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
+};
+
 /**
  * E-mail, which never holds up a clock: the mail server may be down for hours. Every 2 s … 5 min for
  * a day (about 290 attempts); a message the server refuses for good (55x) stops at once.

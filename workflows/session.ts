@@ -16,6 +16,7 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -24,7 +25,8 @@ import type { SessionActivities, SessionMailType } from '../activities/sessions'
 import { SESSION_ACTIONS_BY_STATUS, SESSION_LABELS, proposedStart, type SessionAction, type SessionEventType, type SessionOutcome, type SessionParty, type SessionStatus } from '../domain/sessions';
 import { SA } from '../temporal/search-attributes';
 import { refuseUnstorable } from './payload-checks';
-import { LOOKUP, MAIL, WRITE, failedForGood } from './activity-options';
+import { COMPUTE, LOOKUP, MAIL, WRITE, failedForGood } from './activity-options';
+import type { TicketActivities } from '../activities';
 import { createRunBoundary } from './run-boundary';
 import {
   STEP_NOT_ALLOWED,
@@ -46,6 +48,10 @@ const directory = proxyActivities<SessionActivities>(LOOKUP);
 // The e-mails are rendered and queued for the outbox, which sends them (its retries while SMTP is
 // down); a queueing retried within MAIL's day never holds up the session's timers.
 const mail = proxyActivities<SessionActivities>(MAIL);
+
+// A proposal on a business calendar is decided once, by a local activity, and read from the history
+// on replay: a tzdata change cannot move a session already proposed (domain/working-windows.ts).
+const { proposedStart: proposedStartOnce } = proxyLocalActivities<TicketActivities>(COMPUTE);
 
 export interface SessionResult {
   sessionId: string;
@@ -201,6 +207,19 @@ async function runSession(input: SessionWorkflowInput): Promise<SessionResult> {
     mails.push(CancellationScope.nonCancellable(() => mail.sendSessionMail.executeWithOptions({ summary }, [m])).catch((err) => log.error('session e-mail failed for good', { key, err: String(err) })));
   }
 
+  /** The session's time: leadTime ahead on a quarter hour, at the calendar's next opening when there is one. */
+  async function proposeStart(preferredAt: number | null): Promise<number> {
+    const now = Date.now();
+    if (!t.calendar) return proposedStart(now, t.leadTimeMs, preferredAt, null);
+    try {
+      return await proposedStartOnce.executeWithOptions({ summary: `#${input.number} ${label}: next opening of calendar ${t.calendar.timezone}` }, [{ now, leadTimeMs: t.leadTimeMs, preferred: preferredAt, calendar: t.calendar }]);
+    } catch (err) {
+      if (!failedForGood(err)) throw err;
+      log.error('could not compute the proposal on the calendar; asking it here', { sessionId: input.sessionId, err: String(err) });
+      return proposedStart(now, t.leadTimeMs, preferredAt, t.calendar);
+    }
+  }
+
   function take(): Command {
     const cmd = pending!;
     pending = null;
@@ -317,7 +336,7 @@ async function runSession(input: SessionWorkflowInput): Promise<SessionResult> {
       keepHost = false;
 
       attempt++;
-      startsAt = proposedStart(Date.now(), t.leadTimeMs, preferred, t.calendar);
+      startsAt = await proposeStart(preferred);
       preferred = null;
       status = 'proposed';
       await report('proposed', 'system', { attendees: attendees().map((p) => p.email) });

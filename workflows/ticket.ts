@@ -6,7 +6,8 @@
 // workflows (sessions.ts), the record and a stuck one (record.ts), what ops see (visibility.ts).
 // A ticket can stay open for months: its run hands over to a new one (continue-as-new, same id)
 // when its history grows long, carrying the ticket as decided (run-boundary.ts).
-import { allHandlersFinished, condition, continueAsNew, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import type { TicketActivities } from '../activities';
 import { notificationsFor } from '../domain/notifications';
 import {
   allowedSteps,
@@ -18,9 +19,12 @@ import {
   openTicket,
   receivedEvent,
   slaView,
+  windowsNeeded,
+  withWindows,
   type TicketState,
   type Transition,
 } from '../domain/ticket-lifecycle';
+import { COMPUTE, failedForGood } from './activity-options';
 import { slaStateQuery, type StepResult, type TicketSnapshotView, type TicketWorkflowInput } from './definitions';
 import { createRunBoundary } from './run-boundary';
 import type { TicketContext } from './ticket/context';
@@ -38,6 +42,8 @@ export interface TicketOutcome {
   resolutionBreachedAt: number | null;
 }
 
+const { workingWindows } = proxyLocalActivities<TicketActivities>(COMPUTE);
+
 export async function ticketWorkflow(input: TicketWorkflowInput): Promise<TicketOutcome> {
   const { carried, ...ticketInput } = input;
   let state = carried?.state ?? openTicket(input);
@@ -52,13 +58,32 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     },
     commit,
     view: (): StepResult => ({ status: state.status, version: state.version, sla: slaView(state, Date.now()), allowedSteps: allowedSteps(state) }),
-    async receivedFirst() {
+    async ready() {
       if (!received) await condition(() => received);
+      await calendarRecorded();
     },
     setUpdate: boundary.setUpdate,
   };
   const visibility = createVisibility(ticket, () => recorder.stuck(), carried !== undefined);
   const recorder = createRecorder(ticket, visibility);
+
+  /**
+   * Working time is read from windows the clocks recorded (domain/working-windows.ts), so a replay
+   * or a tzdata change never decides otherwise; computed by a local activity when a decision now
+   * needs more of them (a clock started or resumed, a day went by).
+   */
+  async function calendarRecorded(): Promise<void> {
+    const need = windowsNeeded(state, Date.now());
+    if (!need) return;
+    try {
+      const windows = await workingWindows.executeWithOptions({ summary: `#${input.number} working time of calendar ${need.calendar.timezone} from ${new Date(need.from).toISOString()}` }, [need]);
+      state = withWindows(state, windows);
+    } catch (err) {
+      if (!failedForGood(err)) throw err;
+      // The clocks ask the calendar themselves meanwhile (as they do outside their windows).
+      log.error('could not record the working time of the ticket\'s calendar', { ticket: state.number, err: String(err) });
+    }
+  }
 
   // Record the transition, tell the people concerned, and refresh what ops see in the UI.
   // The e-mails are queued in the same statement as the events (the worker's mail outbox sends
@@ -110,7 +135,8 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   });
 
   if (!carried) {
-    // "received" is decided before any step that raced the first task: see receivedFirst.
+    await calendarRecorded();
+    // "received" is decided before any step that raced the first task: see ready.
     const receiving = commit(receivedEvent(state, input.receivedAt, input.actor, { subject: input.subject, customerName: input.customerName }));
     received = true;
     await receiving;
@@ -119,6 +145,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   }
 
   for (;;) {
+    await calendarRecorded();
     // Alarms first: a workflow started late (worker or server was down) catches up at once.
     const alarms = applyDueAlarms(state, Date.now());
     await commit(alarms);
@@ -133,6 +160,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
       // Handlers that finished meanwhile may have moved the ticket: the next run decides from here.
       return continueAsNew<typeof ticketWorkflow>({ ...ticketInput, carried: { ...next, state } });
     }
+    await calendarRecorded();
     const wakeAt = nextWakeUp(state, true);
     const seen = state.version;
     const handOver = () => boundary.due() && !recorder.stuck();

@@ -7,7 +7,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { Worker } from '@temporalio/worker';
+import { Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { NormalModuleReplacementPlugin } from 'webpack';
 import { bundleWorkflows } from '../../worker/workflow-bundle';
 import pino from 'pino';
 import { installTemporalRuntime } from '../../runtime/temporal-runtime';
@@ -271,6 +272,39 @@ describe('workflow replay', function () {
     });
   }
 
+  if (process.env.RECORD_HISTORIES) {
+    it('records the history of a ticket whose clocks count a business calendar\'s working time', async () => {
+      const file = path.join(HISTORIES, 'calendar-ticket.json');
+      if (existsSync(file)) return;
+      // Open every hour of every day in Santiago: working time runs with the wall clock, so the
+      // alarms fall within the test, and every one of them was decided from the calendar.
+      const allDay = [['00:00', '24:00']];
+      const calendar = { timezone: 'America/Santiago', hours: Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, allDay])), holidays: [] };
+      const base = secondsPolicy();
+      const policy = { ...base, calendars: { santiago: calendar }, targets: { ...base.targets, standard: { ...base.targets.standard, A: { response: 'PT2S', resolution: 'PT4S', calendar: 'santiago' } } } };
+      const t = await startTestSystem({ label: 'record-calendar', policy: policy as typeof base });
+      try {
+        const ticket = await t.createTicket(await t.createCustomer('standard'));
+        // Nobody answers: the response warns and breaches; then the answer, a wait, the reply, the end.
+        await eventually(async () => (await t.api('GET', `/api/tickets/${ticket.id}`)).body.events.some((e: any) => e.type === 'sla_breached'), 20_000, 'response breach');
+        const step = async (s: string, body: object) => {
+          expect((await t.api('POST', `/api/tickets/${ticket.id}/${s}`, body)).status).to.equal(200);
+        };
+        await step('respond', { via: 'email', message: 'Late, sorry' });
+        await step('wait-for-customer', { message: 'Logs?' });
+        await sleep(300);
+        await step('customer-replied', { message: 'Attached' });
+        await step('resolve', { resolution: 'Fixed' });
+        await step('close', {});
+        const handle = t.sys.temporal.workflow.getHandle(ticket.workflowId);
+        await handle.result();
+        writeFileSync(file, historyToJSON(await handle.fetchHistory()));
+      } finally {
+        await t.stop();
+      }
+    });
+  }
+
   /** A full life: assign, respond, wait, reply, resolve, reopen, resolve, close. */
   async function workFullLife(t: TestSystem, step: (s: string, body: object) => Promise<void>): Promise<void> {
     await step('assign', { assigneeId: t.techId });
@@ -329,6 +363,31 @@ describe('workflow replay', function () {
     const results = await replay({ codePath: process.env.TEST_WORKFLOW_BUNDLE! });
     expect(results).to.have.length(files().length);
     for (const r of results) expect(r.error, `${r.workflowId}: ${r.error?.message}`).to.equal(undefined);
+  });
+
+  /** The workflows bundled with some of their modules replaced (what a dependency upgrade could do). */
+  function bundleReplacing(replacements: Array<[RegExp, string]>) {
+    return bundleWorkflowCode({
+      workflowsPath: require.resolve('../../workflows'),
+      logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
+      webpackConfigHook: (config) => ({ ...config, plugins: [...(config.plugins ?? []), ...replacements.map(([re, file]) => new NormalModuleReplacementPlugin(re, file))] }),
+    });
+  }
+  const SHIFTED_CALENDAR: [RegExp, string] = [/[\\/]business-calendar(\.ts)?$/, require.resolve('../fixtures/shifted-business-calendar')];
+
+  it('replays every recorded history with a calendar module that answers otherwise (a tzdata change, a library upgrade)', async () => {
+    expect(files()).to.include('calendar-ticket.json');
+    const results = await replay(await bundleReplacing([SHIFTED_CALENDAR]));
+    expect(results).to.have.length(files().length);
+    for (const r of results) expect(r.error, `${r.workflowId}: ${r.error?.message}`).to.equal(undefined);
+  });
+
+  it('…which the recorded working windows are what protects: without them the calendar ticket no longer replays', async () => {
+    const bundle = await bundleReplacing([SHIFTED_CALENDAR, [/[\\/]working-windows(\.ts)?$/, require.resolve('../fixtures/forgotten-working-windows')]]);
+    const history = histories().find((h) => h.workflowId === 'calendar-ticket.json')!;
+    const results = [];
+    for await (const r of Worker.runReplayHistories({ workflowBundle: bundle }, [history])) results.push(r);
+    expect(results[0].error?.name, results[0].error?.message).to.match(/DeterminismViolationError/);
   });
 
   it('the recorded histories cover every workflow the worker runs', async () => {

@@ -16,7 +16,7 @@ const WORKFLOWS = path.join(__dirname, '..', '..', 'workflows');
 describe('nothing retries for ever (unit)', () => {
   it('every kind of activity has a bound on its retries, and stops at once on a failure no retry can mend', () => {
     const kinds = Object.entries(options).filter(([, v]) => typeof v === 'object');
-    expect(kinds.map(([k]) => k).sort()).to.deep.equal(['LOOKUP', 'MAIL', 'SCHEDULED', 'WRITE']);
+    expect(kinds.map(([k]) => k).sort()).to.deep.equal(['COMPUTE', 'LOOKUP', 'MAIL', 'SCHEDULED', 'WRITE']);
     for (const [name, o] of kinds as [string, { scheduleToCloseTimeout?: unknown; retry?: { nonRetryableErrorTypes?: string[]; maximumAttempts?: number } }][]) {
       expect(o.scheduleToCloseTimeout ?? o.retry?.maximumAttempts, name).to.not.equal(undefined);
       expect(o.retry?.nonRetryableErrorTypes, name).to.include.members(NON_RETRYABLE_TYPES);
@@ -33,7 +33,7 @@ describe('nothing retries for ever (unit)', () => {
       expect(src, f).to.not.match(/(?:startToClose|scheduleToClose)Timeout|maximumInterval|initialInterval/);
     }
     expect(proxies.length).to.be.at.least(6);
-    for (const p of proxies) expect(p).to.match(/: (WRITE|LOOKUP|MAIL|SCHEDULED|READ)$/);
+    for (const p of proxies) expect(p).to.match(/: (WRITE|LOOKUP|MAIL|SCHEDULED|READ|COMPUTE)$/);
   });
 
   const pg = (code: string) => new DatabaseError(Object.assign(new Error(`pg ${code}`), { code, sql: 'x', parameters: {} }) as never);

@@ -13,10 +13,11 @@ export interface TicketContext {
   /** What a step's caller gets back. */
   view(): StepResult;
   /**
-   * Resolves once "received" is decided. A step that reaches a workflow before its first task ran
-   * (a busy server) is handled before the workflow body; it must still come after "received".
+   * Resolves once "received" is decided and the calendar's working time is recorded as far as a
+   * decision now needs (domain/working-windows.ts). A step that reaches a workflow before its first
+   * task ran (a busy server) is handled before the workflow body; it must still come after "received".
    */
-  receivedFirst(): Promise<void>;
+  ready(): Promise<void>;
   /** Every update registers here: a retry of one applied in an earlier run is answered, not applied again. */
   setUpdate: RunBoundary['setUpdate'];
 }

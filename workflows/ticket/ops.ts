@@ -63,7 +63,7 @@ export function createOps(ticket: TicketContext, recorder: Recorder, visibility:
 
   /** The API's checkStep/applyStep, after the API's schema and the directory. */
   async function opsStep(kind: StepKind, payload: OpsStepPayload): Promise<OpsOutcome> {
-    await ticket.receivedFirst();
+    await ticket.ready();
     return serialised(async () => {
       const parsed = stepChecks().parseOpsStep(kind, payload);
       if (!parsed.ok) return { ok: false, type: VALIDATION_FAILED, actor: parsed.actor, reason: parsed.reason, issues: parsed.issues };
@@ -100,7 +100,7 @@ export function createOps(ticket: TicketContext, recorder: Recorder, visibility:
   }
 
   async function opsRetry(payload: OpsStepPayload): Promise<OpsOutcome<number>> {
-    await ticket.receivedFirst();
+    await ticket.ready();
     return serialised(async () => {
       const parsed = stepChecks().parseOpsRetryRecord(payload);
       if (!parsed.ok) return { ok: false, type: VALIDATION_FAILED, actor: parsed.actor, reason: parsed.reason, issues: parsed.issues };

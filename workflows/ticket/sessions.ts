@@ -88,7 +88,7 @@ export function registerSessions(ticket: TicketContext): TicketSessions {
   ticket.setUpdate(
     requestSessionUpdate,
     async (args) => {
-      await ticket.receivedFirst();
+      await ticket.ready();
       const sessionId = await start(args);
       return { ...ticket.view(), sessionId };
     },
@@ -107,6 +107,8 @@ export function registerSessions(ticket: TicketContext): TicketSessions {
       log.warn('session event refused: it carries text that cannot be stored', { ticket: ticket.state.number, sessionId: String(ev?.sessionId ?? '').slice(0, 100), paths: unstorable.map((i) => i.path) });
       return;
     }
+    // A session held is the first response: it stops the response clock, in working time.
+    await ticket.ready();
     await ticket.commit(applySessionEvent(ticket.state, ev));
   });
 

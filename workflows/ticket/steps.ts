@@ -14,7 +14,7 @@ export function registerSteps(ticket: TicketContext): void {
     ticket.setUpdate(
       def,
       async (args: A) => {
-        await ticket.receivedFirst();
+        await ticket.ready();
         await ticket.commit(applyStep(ticket.state, toStep(args), Date.now(), args.actor));
         return ticket.view();
       },
@@ -39,7 +39,7 @@ export function registerSteps(ticket: TicketContext): void {
   ticket.setUpdate(
     customerMessageUpdate,
     async ({ actor, ...msg }) => {
-      await ticket.receivedFirst();
+      await ticket.ready();
       await ticket.commit(applyCustomerMessage(ticket.state, msg, Date.now(), actor));
       return ticket.view();
     },

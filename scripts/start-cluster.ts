@@ -15,6 +15,7 @@ import { portLayout, startTemporalCluster, type PostgresServer } from '../runtim
 import { appProcess } from '../runtime/app-process';
 import type { ManagedProcess } from '../runtime/managed-process';
 import { localAdminToken } from '../runtime/admin-token';
+import { localCodecKeys } from '../runtime/codec-keys-file';
 import { bundleWorkflows } from '../worker/workflow-bundle';
 
 /** Where Temporal finds the server DATABASE_URL names (same host and credentials, its own databases). */
@@ -72,6 +73,7 @@ async function main() {
     onGiveUp: giveUp,
   });
 
+  const base = config.web.publicUrl ?? `http://localhost:${config.port}`;
   const settings = clusterSettings();
   const temporal = await startTemporalCluster({
     binaries,
@@ -109,11 +111,18 @@ async function main() {
     lines.push(`Admin token           ${local.file} (set ADMIN_TOKEN to choose your own)`);
   }
 
+  // Every app process encrypts with the same keys: TEMPORAL_CODEC_KEYS, else this data folder's.
+  let codecKeys = process.env.TEMPORAL_CODEC_KEYS;
+  if (!config.temporal.codecKeys) {
+    const local = localCodecKeys(config.dataDir);
+    codecKeys = local.text;
+    lines.push(`Payload codec key     ${local.file} (set TEMPORAL_CODEC_KEYS to choose your own)`);
+  }
+
   // Bundled once here instead of once per worker process: they start faster, and run the same code.
   const bundlePath = path.join(dir, 'workflow-bundle.js');
   writeFileSync(bundlePath, (await bundleWorkflows()).code);
 
-  const base = config.web.publicUrl ?? `http://localhost:${config.port}`;
   // What every app process shares; the rest of the environment (MAIL_FROM, RATE_LIMIT_*, …) as given.
   const shared: NodeJS.ProcessEnv = {
     ...process.env,
@@ -122,6 +131,7 @@ async function main() {
     TEMPORAL_UI_URL: uiUrl,
     SMTP_URL: smtpUrl,
     ADMIN_TOKEN: adminToken,
+    TEMPORAL_CODEC_KEYS: codecKeys,
     PUBLIC_URL: base,
     WORKFLOW_BUNDLE_PATH: bundlePath,
     // Nothing balances between the local APIs, so nothing needs time to move away from one.

@@ -12,6 +12,7 @@ import { ensureTemporalBinary } from '../runtime/temporal-binary';
 import { lowerPriority } from '../runtime/priority';
 import { prepareNamespace } from '../temporal/prepare-namespace';
 import { localAdminToken } from '../runtime/admin-token';
+import { localCodecKeys } from '../runtime/codec-keys-file';
 
 
 async function main() {
@@ -31,6 +32,7 @@ async function main() {
     lines.push(`Postgres              DATABASE_URL`);
   }
 
+  const base = config.web.publicUrl ?? `http://localhost:${config.port}`;
   let temporalAddress = config.temporal.address;
   let uiUrl = config.temporal.uiUrl;
   if (!temporalAddress) {
@@ -75,6 +77,16 @@ async function main() {
     lines.push(`Admin token           ${local.file} (set ADMIN_TOKEN to choose your own)`);
   }
 
+  // A serious default: what the engine hands Temporal is encrypted, with a key of this data folder's.
+  let codecKeys = config.temporal.codecKeys;
+  if (!codecKeys) {
+    const local = localCodecKeys(config.dataDir);
+    codecKeys = local.keys;
+    lines.push(`Payload codec key     ${local.file} (set TEMPORAL_CODEC_KEYS to choose your own)`);
+  } else {
+    lines.push(`Payload codec key     TEMPORAL_CODEC_KEYS (encrypting with ${codecKeys.current})`);
+  }
+
   // The worker's own metrics: its exporter listens on loopback only, /metrics appends them.
   const temporalMetricsAddress = config.metrics.temporalAddress ?? `127.0.0.1:${await freePort()}`;
 
@@ -104,8 +116,9 @@ async function main() {
     workflowBundle: config.workflowBundlePath ? { codePath: config.workflowBundlePath } : undefined,
     rateLimits: config.rateLimits,
     trustProxy: config.trustProxy,
+    codecKeys,
+    codecLimit: config.codecLimit,
   });
-  const base = config.web.publicUrl ?? `http://localhost:${config.port}`;
   lines.unshift(
     `API                   ${base}/api  (health: /healthz, /readyz)`,
     `Requesters' pages     ${base}/tickets  (sign in at ${base}/sign-in)`,

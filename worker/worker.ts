@@ -26,6 +26,8 @@ export interface TicketWorkerOptions {
    * WORKER_STACK_TRACES=on turns it back on while someone investigates a stuck ticket.
    */
   stackTraces?: boolean;
+  /** What the worker hands Temporal goes through it: the codec encrypts (temporal/data-converter.ts). */
+  dataConverter: WorkerOptions['dataConverter'];
 }
 
 /**
@@ -113,6 +115,7 @@ export async function createTicketWorker(o: TicketWorkerOptions): Promise<Worker
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue,
+    dataConverter: o.dataConverter,
     activities: createActivities(o.activityDeps),
     // Bundled here unless given (WORKFLOW_BUNDLE_PATH, the tests' shared bundle): the one way of bundling, quietly.
     workflowBundle: o.workflowBundle ?? (await bundleWorkflows(undefined, undefined, bundlerLog(Runtime.instance().logger))),

@@ -35,6 +35,7 @@ import type { CodecKeys } from '../temporal/codec-keys';
 import { AesGcmPayloadCodec } from '../temporal/payload-codec';
 import { engineDataConverter } from '../temporal/data-converter';
 import type { Limit } from '../domain/rate-limits';
+import { DEFAULT_CODEC_LIMIT } from '../config';
 
 export interface SystemOptions {
   databaseUrl: string;
@@ -249,6 +250,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       limits,
       trustProxy: o.trustProxy,
       https,
+      codec: { codec, uiOrigin: new URL(o.temporalUiUrl).origin, limit: o.codecLimit ?? DEFAULT_CODEC_LIMIT },
       web: {
         auth: createWebAuth(sequelize, o.adminToken),
         secret: webSecret(o),

@@ -83,6 +83,7 @@ async function main() {
     ports: portLayout(config.temporal.port, config.temporal.uiPort),
     namespace: config.temporal.namespace,
     nice: config.backgroundNice,
+    codecEndpoint: `${base}/codec`,
     keepRunning: { maxRestarts: 5, windowMs: 60_000, active: () => !shuttingDown, onRestart: (name) => log.warn({ process: name }, 'exited by itself; starting it again'), onGiveUp: giveUp },
   });
   stops.push(() => temporal.stop());
@@ -185,6 +186,7 @@ async function main() {
     ...apis.map((_, i) => row(`API ${i + 1}`, `http://localhost:${config.port + i}/api  (health: /healthz, /readyz; metrics: http://127.0.0.1:${metricsPort(i)}/metrics${i === 0 ? `; inbound e-mail: smtp://localhost:${config.inbound.port}` : ''})`)),
     `Requesters' pages     ${base}/tickets  (sign in at ${base}/sign-in)`,
     `Technicians' console  ${base}/console`,
+    `Codec server          ${base}/codec  (staff read ticket data decrypted in the Temporal UI and CLI: docs/operations.md)`,
     ...workers.map((_, i) => row(`Worker ${i + 1}`, `metrics: http://127.0.0.1:${metricsPort(apiCount + i)}/metrics`)),
   );
   lines.push(`Logs                  ${logDir}  (one file per process)`);

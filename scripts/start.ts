@@ -45,6 +45,7 @@ async function main() {
       namespace: config.temporal.namespace,
       dbFile: path.join(config.dataDir, 'temporal.sqlite'),
       logFile: path.join(config.dataDir, 'temporal.log'),
+      codecEndpoint: `${base}/codec`,
     });
     // The API (in this process) goes first when the machine is busy; see runtime/priority.ts.
     if (dev.process.pid) lowerPriority(dev.process.pid, config.backgroundNice);
@@ -125,6 +126,7 @@ async function main() {
     `Technicians' console  ${base}/console`,
     `SLA reports           ${base}/reports  (leads, admins, and requesters for their own customer)`,
     `Metrics (Prometheus)  ${base}/metrics  (with the Temporal worker's, exported on ${temporalMetricsAddress})`,
+    `Codec server          ${base}/codec  (staff read ticket data decrypted in the Temporal UI and CLI: docs/operations.md)`,
     `Inbound e-mail        smtp://localhost:${system.inboundSmtp!.port}  (a requester's authenticated e-mail becomes a ticket; unauthenticated ones wait in ${base}/console/held-mail)`,
   );
   process.stdout.write(`\nLast Call SLA engine is up\n  ${lines.join('\n  ')}\n  Stop with Ctrl-C.\n\n`);

@@ -5,6 +5,9 @@
 // replays; without the codec it does not.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { Client, Connection } from '@temporalio/client';
@@ -12,6 +15,9 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { ensureTemporalBinary } from '../../runtime/temporal-binary';
+import { startTemporalDevServer } from '../../runtime/temporal-dev-server';
+import { portLayout, uiEnvironment } from '../../runtime/temporal-cluster';
+import { freePort } from '../../runtime/free-port';
 import { OPS_STEP_SIGNALS, type TicketWorkflowInput } from '../../workflows/definitions';
 import { ENCRYPTED_ENCODING } from '../../temporal/payload-codec';
 import { eventually, secondsPolicy, startTestSystem, type TestSystem } from '../support/harness';
@@ -111,6 +117,25 @@ describe('customer data encrypted in Temporal (payload codec)', function () {
 
   it("the encrypted history replays with the engine's data converter", async () => {
     await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! }, dataConverter: testDataConverter }, raw, ticket.workflowId);
+  });
+
+  it("npm start's Temporal UI is pointed at the codec server; the cluster's calls it with the browser's session", async function () {
+    const binary = ensureTemporalBinary();
+    if (!binary) return this.skip();
+    const dir = mkdtempSync(path.join(tmpdir(), 'last-call-codec-ui-'));
+    const dev = await startTemporalDevServer({ binary, port: await freePort(), uiPort: await freePort(), namespace: 'default', dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log'), codecEndpoint: `${t.url}/codec` });
+    try {
+      // What the UI reads at start (its /api/v1/settings): the CLI's dev server sets the endpoint
+      // only, so a person ticks "Include cross-origin credentials" once (docs/operations.md).
+      const settings = (await (await fetch(`${dev.uiUrl}/api/v1/settings`)).json()) as { Codec: { Endpoint: string; IncludeCredentials: boolean } };
+      expect(settings.Codec).to.include({ Endpoint: `${t.url}/codec`, IncludeCredentials: false });
+    } finally {
+      await dev.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const ui = uiEnvironment({ ports: portLayout(7233, 8080), namespace: 'default', codecEndpoint: 'http://localhost:3000/codec' }, '127.0.0.1:7233');
+    expect(ui).to.include({ TEMPORAL_CODEC_ENDPOINT: 'http://localhost:3000/codec', TEMPORAL_CODEC_INCLUDE_CREDENTIALS: 'true' });
+    expect(Object.keys(ui).filter((k) => /KEY|TOKEN|SECRET/.test(k)), 'no secret reaches the UI server').to.deep.equal([]);
   });
 
   it('the Temporal CLI shows the history decrypted through the codec server with a staff token, and only then', async function () {

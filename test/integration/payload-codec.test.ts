@@ -11,7 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { Client, Connection } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { ensureTemporalBinary } from '../../runtime/temporal-binary';
@@ -19,9 +19,12 @@ import { startTemporalDevServer } from '../../runtime/temporal-dev-server';
 import { portLayout, uiEnvironment } from '../../runtime/temporal-cluster';
 import { freePort } from '../../runtime/free-port';
 import { OPS_STEP_SIGNALS, type TicketWorkflowInput } from '../../workflows/definitions';
-import { ENCRYPTED_ENCODING } from '../../temporal/payload-codec';
+import { AesGcmPayloadCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../temporal/payload-codec';
+import { startSystem } from '../../runtime/system';
+import { initModels } from '../../db/models';
+import { visit, walkGetWorkflowExecutionHistoryResponse } from '@temporalio/common/lib/internal-non-workflow';
 import { eventually, secondsPolicy, startTestSystem, type TestSystem } from '../support/harness';
-import { decodedHistory, testDataConverter } from '../support/codec';
+import { TEST_CODEC_KEYS_TEXT, decodedHistory, keysOf, testDataConverter, testKeyEntry } from '../support/codec';
 
 const run = promisify(execFile);
 const History = temporal.api.history.v1.History;
@@ -71,6 +74,18 @@ describe('customer data encrypted in Temporal (payload codec)', function () {
     await plainClient?.connection.close();
     await t?.stop();
   });
+
+  /** The key id of every encrypted payload of a history. */
+  async function collectKeyIds(h: IHistory): Promise<string[]> {
+    const ids: string[] = [];
+    const note = (p: Payload) => {
+      const id = p.metadata?.[KEY_ID_METADATA];
+      if (id) ids.push(Buffer.from(id).toString());
+      return p;
+    };
+    await visit({ history: h }, walkGetWorkflowExecutionHistoryResponse, { transformPayload: async (p) => note(p), transformPayloads: async (ps) => ps.map(note), initialContext: undefined });
+    return ids;
+  }
 
   const bytesOf = (h: IHistory) => Buffer.from(History.encode(History.fromObject(h)).finish());
   const found = (bytes: Buffer, ...texts: string[]) => texts.filter((x) => bytes.includes(Buffer.from(x, 'utf8')));
@@ -158,5 +173,36 @@ describe('customer data encrypted in Temporal (payload codec)', function () {
     const refused = readable(await show('--codec-endpoint', `${t.url}/codec`, '--codec-auth', `Bearer ${requesterToken}`));
     expect(refused).to.match(/^failed: /);
     expect(found(Buffer.from(refused), subject, requester.email)).to.deep.equal([]);
+  });
+
+  // Last: the ticket then holds payloads under a key the test system's own codec server lacks.
+  it('a rotation: a worker without the key a ticket was written with fails its task naming the key; given the old and the new key it carries on', async () => {
+    const handle = t.sys.temporal.workflow.getHandle(ticket.workflowId);
+    await t.sys.stopWorker();
+    const rotated = keysOf([TEST_CODEC_KEYS_TEXT, testKeyEntry('test-2')].join(','), 'test-2');
+    const onlyNew = keysOf(testKeyEntry('test-2'));
+    const worker = (codecKeys: typeof rotated) => startSystem({ ...t.options, api: false, worker: true, inboundSmtpPort: undefined, schedules: undefined, codecKeys });
+    let w = await worker(onlyNew);
+    try {
+      // A step for the ticket: its history was written with test-1, which this worker lacks.
+      await handle.signal(OPS_STEP_SIGNALS.reopen, { actor: t.techEmail, reason: words.response });
+      const failed = await eventually(async () => {
+        const events = (await plainClient.workflow.getHandle(ticket.workflowId).fetchHistory()).events ?? [];
+        return events.find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes;
+      }, 30_000, 'the failed workflow task');
+      // Its text is encrypted with the key this worker has; read through it, it names the key it lacks.
+      const reason = defaultPayloadConverter.fromPayload<{ message: string }>(new AesGcmPayloadCodec(onlyNew).decodeOne(failed.failure!.encodedAttributes!)).message;
+      expect(reason).to.contain('"test-1"').and.contain('TEMPORAL_CODEC_KEYS');
+      await w.stop();
+      w = await worker(rotated);
+      await eventually(async () => (await t.api('GET', `/api/tickets/${ticket.id}`)).body.events.some((e: { type: string }) => e.type === 'reopened'), 30_000, 'the step, once the worker has both keys');
+      // What it wrote since is under the new key; the old payloads still read.
+      const history = await plainClient.workflow.getHandle(ticket.workflowId).fetchHistory();
+      const ids = new Set((await collectKeyIds(history)).values());
+      expect([...ids].sort()).to.deep.equal(['test-1', 'test-2']);
+    } finally {
+      await w.stop();
+      initModels(t.sys.sequelize);
+    }
   });
 });

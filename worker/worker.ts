@@ -22,7 +22,8 @@ export interface TicketWorkerOptions {
    * source-map lookups, for every promise a workflow creates, again on every replay of a ticket
    * outside the cache: +39 % CPU a replayed workflow task (bench/sandbox-cost.ts, 3,271 → 4,554 µs),
    * half of the workflow thread's time under load (npm run bench on-time). Off by default (needs
-   * patches/); the query then answers "Workflow stack traces are not enabled on this worker".
+   * patches/); the query is then refused ("Workflow stack traces are not enabled on this worker",
+   * which its caller reads as "Encoded failure": temporal/failure-converter.ts).
    * WORKER_STACK_TRACES=on turns it back on while someone investigates a stuck ticket.
    */
   stackTraces?: boolean;

@@ -87,8 +87,9 @@ export function codecRoutes(deps: CodecServerDeps): Router {
   r.use(requireContentType('application/json'));
   r.use(express.json({ limit: CODEC_BODY_LIMIT }));
   r.use((req, _res, next) => {
+    // The CLI sends it empty when its namespace is the default one it was not told.
     const namespace = req.get('x-namespace');
-    if (namespace !== undefined && namespace !== deps.namespace) {
+    if (namespace && namespace !== deps.namespace) {
       return next(new ApiError(400, 'NAMESPACE_NOT_SERVED', `this codec server holds the keys of namespace ${JSON.stringify(deps.namespace)} only`, { namespace }));
     }
     next();

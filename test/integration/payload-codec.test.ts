@@ -168,9 +168,10 @@ describe('customer data encrypted in Temporal (payload codec)', function () {
     expect(found(Buffer.from(plain), subject, requester.email, words.resolution), 'no codec').to.deep.equal([]);
     const decoded = readable(await show('--codec-endpoint', `${t.url}/codec`, '--codec-auth', `Bearer ${t.techToken}`));
     expect(found(Buffer.from(decoded), subject, requester.email, words.resolution), 'a staff token').to.deep.equal([subject, requester.email, words.resolution]);
-    // The ticket's summary and details, as `temporal workflow describe` shows them.
+    // The ticket's summary and details, as `temporal workflow describe` shows them with the codec
+    // server in the environment (and no --namespace: the CLI then sends an empty X-Namespace).
     const codecEnv = { ...process.env, TEMPORAL_CODEC_ENDPOINT: `${t.url}/codec`, TEMPORAL_CODEC_AUTH: `Bearer ${t.techToken}` };
-    const described = await run(cli, ['workflow', 'describe', '--workflow-id', ticket.workflowId, '--address', process.env.TEST_TEMPORAL_ADDRESS!, '--namespace', 'default'], { timeout: 60_000, env: codecEnv });
+    const described = await run(cli, ['workflow', 'describe', '--workflow-id', ticket.workflowId, '--address', process.env.TEST_TEMPORAL_ADDRESS!], { timeout: 60_000, env: codecEnv });
     expect(described.stdout).to.contain(subject).and.contain(requester.email);
     // A requester's token: the codec server refuses (403) and the CLI shows nothing decoded (it
     // retries the refused call until its deadline, then says so). Every refusal: test/security/codec-server.test.ts.

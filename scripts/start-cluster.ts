@@ -112,11 +112,12 @@ async function main() {
     lines.push(`Admin token           ${local.file} (set ADMIN_TOKEN to choose your own)`);
   }
 
-  // Every app process encrypts with the same keys: TEMPORAL_CODEC_KEYS, else this data folder's.
-  let codecKeys = process.env.TEMPORAL_CODEC_KEYS;
+  // Every app process encrypts with the same keys: TEMPORAL_CODEC_KEYS (passed on with the
+  // environment), else this data folder's.
+  let localKeys: string | undefined;
   if (!config.temporal.codecKeys) {
     const local = localCodecKeys(config.dataDir);
-    codecKeys = local.text;
+    localKeys = local.text;
     lines.push(`Payload codec key     ${local.file} (set TEMPORAL_CODEC_KEYS to choose your own)`);
   }
 
@@ -132,7 +133,7 @@ async function main() {
     TEMPORAL_UI_URL: uiUrl,
     SMTP_URL: smtpUrl,
     ADMIN_TOKEN: adminToken,
-    TEMPORAL_CODEC_KEYS: codecKeys,
+    ...(localKeys ? { TEMPORAL_CODEC_KEYS: localKeys } : {}),
     PUBLIC_URL: base,
     WORKFLOW_BUNDLE_PATH: bundlePath,
     // Nothing balances between the local APIs, so nothing needs time to move away from one.

@@ -99,6 +99,8 @@ describe('security: the codec server', function () {
     expect(res.headers.get('access-control-allow-origin')).to.equal(UI);
     expect(res.headers.get('access-control-allow-credentials')).to.equal('true');
     expect(res.headers.get('vary')).to.match(/origin/i);
+    // Not helmet's same-origin resource policy: the answer is for the UI's page.
+    expect(res.headers.get('cross-origin-resource-policy')).to.equal('cross-origin');
     expect(defaultPayloadConverter.fromPayload(fromWire(res.body.payloads[0]))).to.deep.equal(secret);
   });
 

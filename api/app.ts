@@ -29,6 +29,10 @@ import { heldMailRoutes } from './routes/held-mail';
 import { noStore, securityHeaders } from './security-headers';
 import type { RateLimits } from '../services/rate-limits';
 import type { TrustProxy } from '../domain/client-address';
+import { codecRoutes } from './routes/codec';
+import { createCodecLimit } from '../services/codec-limit';
+import type { AesGcmPayloadCodec } from '../temporal/payload-codec';
+import type { Limit } from '../domain/rate-limits';
 
 export interface AppDeps {
   tickets: TicketService;
@@ -56,6 +60,8 @@ export interface AppDeps {
   trustProxy?: TrustProxy;
   /** The site is served over HTTPS (PUBLIC_URL): browsers are told to keep to it (HSTS). */
   https?: boolean;
+  /** The codec server (/codec): the engine's payload codec, the Temporal UI's origin, requests per staff member. */
+  codec?: { codec: AesGcmPayloadCodec; uiOrigin: string; limit: Limit };
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -129,6 +135,21 @@ export function createApp(deps: AppDeps): Express {
   if (deps.heldMail) api.use('/held-mail', heldMailRoutes(deps.heldMail));
   // Nothing the API answers (a ticket, a new token, a refusal) is kept by a browser or a proxy.
   app.use('/api', noStore, api);
+  // Beside /api, not in it: the UI in a browser signs in with the console's session, not a token.
+  if (deps.codec) {
+    app.use(
+      '/codec',
+      codecRoutes({
+        codec: deps.codec.codec,
+        uiOrigin: deps.codec.uiOrigin,
+        namespace: deps.namespace,
+        adminToken: deps.adminToken,
+        limits: deps.limits,
+        codecLimit: createCodecLimit(deps.sequelize, deps.codec.limit),
+        web: deps.web ? { auth: deps.web.auth, secret: deps.web.secret } : undefined,
+      }),
+    );
+  }
   // After /api, so the API keeps its JSON answers and its one error shape.
   if (deps.web) app.use(webRouter({ ...deps.web, tickets: deps.tickets, sessions, log: deps.log, sequelize: deps.sequelize, heldMail: deps.heldMail, limits: deps.limits }));
 

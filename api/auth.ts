@@ -1,5 +1,5 @@
 // Authentication (bearer tokens, see services/access.ts) and the role checks of domain/roles.ts.
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { authenticate, type Principal } from '../services/access';
 import { may, PERMISSIONS, type Permission } from '../domain/roles';
 import { ApiError } from './errors';
@@ -20,20 +20,27 @@ export function requireAuth(bootstrapAdminToken: string | undefined, limits: Rat
   return (req, res, next) => {
     const token = bearerToken(req.get('authorization'));
     if (!token) return next(new ApiError(401, 'UNAUTHENTICATED', 'send a bearer token: Authorization: Bearer <token>'));
-    const client = clientKey(req.ip);
-    const check = async () => {
-      // Side by side: the limit's check adds no wait to every call.
-      const [, r] = await Promise.all([limits.checkTokenClient(client), authenticate(token, bootstrapAdminToken)]);
-      if (!r.ok && r.code === 'INVALID_TOKEN') await limits.tokenFailed(client);
-      return r;
-    };
-    check().then((r) => {
-      if (!r.ok) return next(new ApiError(401, r.code, r.message));
-      res.locals.principal = r.principal;
-      req.log?.setBindings?.({ actor: r.principal.label });
-      next();
-    }, next);
+    authenticateBearer(req, res, token, bootstrapAdminToken, limits).then(() => next(), next);
   };
+}
+
+/**
+ * The bearer token checked, its wrong guesses counted against the client's address, and the
+ * principal left in res.locals.principal; a wrong or refused token throws 401 (the limit, 429).
+ */
+export async function authenticateBearer(req: Request, res: Response, token: string, bootstrapAdminToken: string | undefined, limits: RateLimits): Promise<void> {
+  const client = clientKey(req.ip);
+  // Side by side: the limit's check adds no wait to every call.
+  const [, r] = await Promise.all([limits.checkTokenClient(client), authenticate(token, bootstrapAdminToken)]);
+  if (!r.ok && r.code === 'INVALID_TOKEN') await limits.tokenFailed(client);
+  if (!r.ok) throw new ApiError(401, r.code, r.message);
+  actAs(req, res, r.principal);
+}
+
+/** Who the request acts as, for the routes (principal()) and the access log. */
+export function actAs(req: Request, res: Response, p: Principal): void {
+  res.locals.principal = p;
+  req.log?.setBindings?.({ actor: p.label });
 }
 
 export function principal(res: Response): Principal {

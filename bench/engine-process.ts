@@ -19,6 +19,8 @@ export interface EngineOptions {
   taskQueue: string;
   smtpUrl: string;
   adminToken: string;
+  /** TEMPORAL_CODEC_KEYS of the run: every engine process of it shares them. */
+  codecKeys: string;
   bundlePath: string;
   logLevel: string;
   logFile: string;
@@ -39,6 +41,7 @@ async function main() {
   const t0 = Date.now();
   const o = JSON.parse(process.env.BENCH_ENGINE ?? '{}') as EngineOptions;
   const sandbox = loadConfig(process.env);
+  const codecKeys = loadConfig({ TEMPORAL_CODEC_KEYS: o.codecKeys }).temporal.codecKeys!;
   if (o.role === 'worker') lowerPriority(process.pid, o.backgroundNice);
   // The engine's own logger (its redaction included), writing to the bench's log file.
   const log = createLogger(o.logLevel, `bench-${o.role}`, pino.destination({ dest: o.logFile, sync: false, mkdir: true }));
@@ -66,6 +69,7 @@ async function main() {
     // The benchmark files thousands of tickets for a few customers on purpose: the intake limits
     // are counted as in production (their cost is part of what is measured) but never reached.
     rateLimits: { ...DEFAULT_RATE_LIMITS, intakePerRequester: BENCH_LIMIT, intakePerCustomer: BENCH_LIMIT },
+    codecKeys,
   };
   const sys = await startSystem(options);
 

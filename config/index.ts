@@ -7,20 +7,31 @@ import { z } from 'zod';
 import { secretWeakness } from '../domain/secret-strength';
 import { DEFAULT_RATE_LIMITS, LIMIT_NAMES, formatLimit, parseLimit, type LimitName, type RateLimitSettings } from '../domain/rate-limits';
 import { isProxyEntry, type TrustProxy } from '../domain/client-address';
+import { parseCodecKeys, type CodecKeys } from '../temporal/codec-keys';
+import type { Limit } from '../domain/rate-limits';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
 /** "N/window", e.g. 30/15m (units s, m, h, d). */
-const limit = (name: LimitName) =>
+const limitWith = (byDefault: Limit) =>
   z
     .string()
-    .default(formatLimit(DEFAULT_RATE_LIMITS[name]))
+    .default(formatLimit(byDefault))
     .transform((text, ctx) => {
       const parsed = parseLimit(text.trim());
       if (parsed) return parsed;
-      ctx.addIssue({ code: 'custom', message: `write it as count/window, e.g. ${formatLimit(DEFAULT_RATE_LIMITS[name])} (window units s, m, h, d)` });
+      ctx.addIssue({ code: 'custom', message: `write it as count/window, e.g. ${formatLimit(byDefault)} (window units s, m, h, d)` });
       return z.NEVER;
     });
+const limit = (name: LimitName) => limitWith(DEFAULT_RATE_LIMITS[name]);
+
+/**
+ * Requests to the codec server (api/routes/codec.ts) per staff member. The Temporal UI decodes each
+ * event's payloads in a request of its own, so a ticket's page costs about one request per event
+ * (30 to 200); 1,200 a minute lets a person read pages as fast as they like and caps how fast a
+ * stolen staff credential can have Temporal's store decrypted.
+ */
+export const DEFAULT_CODEC_LIMIT: Limit = { points: 1200, windowS: 60 };
 
 /** The variable that sets each limit. */
 export const RATE_LIMIT_VARIABLES = {
@@ -60,6 +71,10 @@ const schema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('tickets'),
   TEMPORAL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  // The payload codec's keys (temporal/codec-keys.ts), checked with TEMPORAL_CODEC_KEY_ID below.
+  TEMPORAL_CODEC_KEYS: z.string().optional(),
+  // Empty is unset: compose passes an unset variable on as "".
+  TEMPORAL_CODEC_KEY_ID: z.string().optional().transform((v) => (v === '' ? undefined : v)),
   SMTP_URL: z.string().min(1).optional(),
   MAIL_FROM: z.string().min(3).default('Last Call Support <support@lastcall.example>'),
   SUPPORT_LEAD_EMAIL: z.string().email().default('support-lead@lastcall.example'),
@@ -122,9 +137,18 @@ const schema = z.object({
   RATE_LIMIT_END_USER_COPIES: limit('endUserCopies'),
   RATE_LIMIT_HELD_MAIL_PER_CLIENT: limit('heldMailPerClient'),
   RATE_LIMIT_HELD_MAIL_PER_SENDER: limit('heldMailPerSender'),
+  RATE_LIMIT_CODEC_PER_USER: limitWith(DEFAULT_CODEC_LIMIT),
 })
   .refine((e) => Boolean(e.INBOUND_TLS_CERT_FILE) === Boolean(e.INBOUND_TLS_KEY_FILE), { path: ['INBOUND_TLS_KEY_FILE'], message: 'INBOUND_TLS_CERT_FILE and INBOUND_TLS_KEY_FILE go together' })
-  .refine((e) => e.INBOUND_TRUSTED_RELAYS.length === 0 || Boolean(e.INBOUND_AUTHSERV_ID), { path: ['INBOUND_AUTHSERV_ID'], message: 'INBOUND_TRUSTED_RELAYS needs INBOUND_AUTHSERV_ID (the relay\'s name in its Authentication-Results header)' });
+  .refine((e) => e.INBOUND_TRUSTED_RELAYS.length === 0 || Boolean(e.INBOUND_AUTHSERV_ID), { path: ['INBOUND_AUTHSERV_ID'], message: 'INBOUND_TRUSTED_RELAYS needs INBOUND_AUTHSERV_ID (the relay\'s name in its Authentication-Results header)' })
+  .superRefine((e, ctx) => {
+    if (e.TEMPORAL_CODEC_KEYS === undefined) {
+      if (e.TEMPORAL_CODEC_KEY_ID !== undefined) ctx.addIssue({ code: 'custom', path: ['TEMPORAL_CODEC_KEY_ID'], message: 'TEMPORAL_CODEC_KEY_ID names a key of TEMPORAL_CODEC_KEYS, which is not set' });
+      return;
+    }
+    const parsed = parseCodecKeys(e.TEMPORAL_CODEC_KEYS, e.TEMPORAL_CODEC_KEY_ID);
+    if ('problems' in parsed) for (const message of parsed.problems) ctx.addIssue({ code: 'custom', path: ['TEMPORAL_CODEC_KEYS'], message });
+  });
 
 /** Every variable read here: docs/configuration.md has a row for each (test/unit/docs.test.ts keeps the two together). */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
@@ -166,6 +190,8 @@ export interface Config {
     taskQueue: string;
     /** Days a closed ticket's workflow history is kept, for a namespace this engine creates (a cluster's; the dev server makes its own). */
     retentionDays: number;
+    /** The payload codec's keys; unset: npm start keeps its own (runtime/codec-keys-file.ts), a standalone process refuses to start. */
+    codecKeys?: CodecKeys;
   };
   mail: { smtpUrl?: string; from: string; supportLeadEmail: string; supportManagerEmail: string };
   dataDir: string;
@@ -214,6 +240,8 @@ export interface Config {
   cluster: { apis: number; workers: number };
   /** Whose X-Forwarded-For names the client the per-address limits count (TRUST_PROXY). */
   trustProxy: TrustProxy;
+  /** Requests to the codec server per staff member (RATE_LIMIT_CODEC_PER_USER). */
+  codecLimit: Limit;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -234,6 +262,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       retentionDays: e.TEMPORAL_RETENTION_DAYS,
+      codecKeys: codecKeysOf(e),
     },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, supportLeadEmail: e.SUPPORT_LEAD_EMAIL, supportManagerEmail: e.SUPPORT_MANAGER_EMAIL },
     dataDir: path.resolve(e.DATA_DIR),
@@ -265,6 +294,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     rateLimits: Object.fromEntries(LIMIT_NAMES.map((n) => [n, e[RATE_LIMIT_VARIABLES[n]]])) as RateLimitSettings,
     trustProxy: e.TRUST_PROXY,
+    codecLimit: e.RATE_LIMIT_CODEC_PER_USER,
     cluster: { apis: e.CLUSTER_APIS, workers: e.CLUSTER_WORKERS },
   };
+}
+
+/** The keys the schema has checked already. */
+function codecKeysOf(e: Env): CodecKeys | undefined {
+  if (e.TEMPORAL_CODEC_KEYS === undefined) return undefined;
+  const parsed = parseCodecKeys(e.TEMPORAL_CODEC_KEYS, e.TEMPORAL_CODEC_KEY_ID);
+  return 'keys' in parsed ? parsed.keys : undefined;
 }

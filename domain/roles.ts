@@ -23,6 +23,8 @@ export const PERMISSIONS = {
   reviewHeldMail: ['technician', 'lead'],
   /** SLA compliance reports: leads and admins for any customer, a requester for its own customer. */
   readReports: ['requester', 'lead', 'admin'],
+  /** What tickets' workflows carry in Temporal, decrypted by the codec server: staff, who read every ticket. */
+  readCustomerData: ['technician', 'lead', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

@@ -7,6 +7,7 @@ import { prepareNamespace } from '../temporal/prepare-namespace';
 import { startMetricsServer, type MetricsServer } from '../observability/metrics-server';
 import { temporalMetricsAddress } from './temporal-runtime';
 import { lowerPriority } from './priority';
+import { HOW_TO_MAKE_A_KEY } from '../temporal/codec-keys';
 
 function required(value: string | undefined, name: string): string {
   if (!value) throw new Error(`${name} is required for a standalone server process (npm start provides embedded defaults instead)`);
@@ -16,10 +17,13 @@ function required(value: string | undefined, name: string): string {
 export async function runServerProcess(role: 'api' | 'worker'): Promise<void> {
   const config: Config = loadConfig();
   const log = createLogger(config.logLevel, `last-call-sla-${role}`);
-  // Before the worker starts its threads, so they inherit it. A no-op across containers (each has its own share).
-  if (role === 'worker') lowerPriority(process.pid, config.backgroundNice);
   const temporalAddress = required(config.temporal.address, 'TEMPORAL_ADDRESS');
   const databaseUrl = required(config.databaseUrl, 'DATABASE_URL');
+  // Without keys a server would hand Temporal its customers' data in the clear: it does not start.
+  const codecKeys = config.temporal.codecKeys;
+  if (!codecKeys) throw new Error(`TEMPORAL_CODEC_KEYS is required for a standalone server process: the keys that encrypt what the engine hands Temporal (${HOW_TO_MAKE_A_KEY}); every API and worker process of a deployment shares them`);
+  // Before the worker starts its threads, so they inherit it. A no-op across containers (each has its own share).
+  if (role === 'worker') lowerPriority(process.pid, config.backgroundNice);
   // Any replica of either role may come up first on a fresh cluster: they take turns, and what
   // exists is kept.
   const prepared = await prepareNamespace({ address: temporalAddress, namespace: config.temporal.namespace, retentionDays: config.temporal.retentionDays, databaseUrl });
@@ -59,6 +63,8 @@ export async function runServerProcess(role: 'api' | 'worker'): Promise<void> {
     stackTraces: config.workerStackTraces,
     rateLimits: config.rateLimits,
     trustProxy: config.trustProxy,
+    codecKeys,
+    codecLimit: config.codecLimit,
     // Counts of tickets by plan and channel, request routes and timings are nobody's business
     // outside: the public port does not serve them.
     metricsOnApi: false,

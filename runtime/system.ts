@@ -31,6 +31,11 @@ import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from '../domain/rate-limi
 import type { TrustProxy } from '../domain/client-address';
 import { countStuckRecordsWith } from '../observability/metrics';
 import { countStuck } from '../services/stuck-records';
+import type { CodecKeys } from '../temporal/codec-keys';
+import { AesGcmPayloadCodec } from '../temporal/payload-codec';
+import { engineDataConverter } from '../temporal/data-converter';
+import type { Limit } from '../domain/rate-limits';
+import { DEFAULT_CODEC_LIMIT } from '../config';
 
 export interface SystemOptions {
   databaseUrl: string;
@@ -95,6 +100,10 @@ export interface SystemOptions {
   rateLimits?: RateLimitSettings;
   /** Whose X-Forwarded-For names the client the per-address limits count (default: nobody's). */
   trustProxy?: TrustProxy;
+  /** The payload codec's keys: what the client and the worker hand Temporal is encrypted with them. */
+  codecKeys: CodecKeys;
+  /** Requests to the codec server per staff member (default: config's DEFAULT_CODEC_LIMIT). */
+  codecLimit?: Limit;
 }
 
 export interface System {
@@ -115,7 +124,9 @@ export async function startSystem(o: SystemOptions): Promise<System> {
   installTemporalRuntime(o.log, { metricsAddress: o.temporalMetricsAddress });
   const sequelize = connectDatabase(o.databaseUrl, { poolMax: o.dbPoolMax });
   await migrate(sequelize);
-  const temporal = await connectTemporal(o.temporalAddress, o.namespace);
+  const codec = new AesGcmPayloadCodec(o.codecKeys);
+  const dataConverter = engineDataConverter(codec);
+  const temporal = await connectTemporal(o.temporalAddress, o.namespace, dataConverter);
   // Counted in Postgres, so every API process of a deployment shares the counts.
   const limits = createRateLimits(sequelize, o.rateLimits ?? DEFAULT_RATE_LIMITS);
   const tickets = createTicketService({
@@ -171,6 +182,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       maxCachedWorkflows: o.maxCachedWorkflows,
       isolateTimeoutMs: o.isolateTimeoutMs,
       stackTraces: o.stackTraces,
+      dataConverter,
       activityDeps,
     });
     const w = worker;
@@ -241,6 +253,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       limits,
       trustProxy: o.trustProxy,
       https,
+      codec: { codec, uiOrigin: new URL(o.temporalUiUrl).origin, limit: o.codecLimit ?? DEFAULT_CODEC_LIMIT },
       web: {
         auth: createWebAuth(sequelize, o.adminToken),
         secret: webSecret(o),

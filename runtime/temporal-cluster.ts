@@ -87,6 +87,8 @@ export interface TemporalClusterOptions {
   namespace: string;
   /** Run the UI server too (default true). */
   ui?: boolean;
+  /** The codec server the UI decodes payloads with, calling it with the browser's credentials (the console's session). */
+  codecEndpoint?: string;
   /** Niceness of the server processes (runtime/priority.ts). */
   nice?: number;
   /** Start a process again when it exits by itself (npm run start:cluster); tests kill and start them on purpose. */
@@ -125,6 +127,20 @@ export function serverEnvironment(o: Pick<TemporalClusterOptions, 'settings' | '
     WORKER_GRPC_PORT: String(p.worker.grpc),
     WORKER_MEMBERSHIP_PORT: String(p.worker.membership),
     DYNAMIC_CONFIG_FILE_PATH: path.join(projectRoot(), 'ops', 'temporal', 'dynamicconfig.yaml'),
+  };
+}
+
+/** The UI server's environment, rendered by its config template (config/docker.yaml): nothing of the app's. */
+export function uiEnvironment(o: Pick<TemporalClusterOptions, 'ports' | 'namespace' | 'codecEndpoint'>, frontendAddress: string): NodeJS.ProcessEnv {
+  return {
+    TEMPORAL_ADDRESS: frontendAddress,
+    TEMPORAL_UI_PORT: String(o.ports.ui),
+    TEMPORAL_DEFAULT_NAMESPACE: o.namespace,
+    TEMPORAL_CORS_ORIGINS: `http://localhost:${o.ports.ui},http://127.0.0.1:${o.ports.ui}`,
+    // No internet to ask for new versions on.
+    TEMPORAL_NOTIFY_ON_NEW_VERSION: 'false',
+    // The browser calls the codec server with its cookies: the console's session says who reads.
+    ...(o.codecEndpoint ? { TEMPORAL_CODEC_ENDPOINT: o.codecEndpoint, TEMPORAL_CODEC_INCLUDE_CREDENTIALS: 'true' } : {}),
   };
 }
 
@@ -204,14 +220,7 @@ export async function startTemporalCluster(o: TemporalClusterOptions): Promise<T
         name: 'temporal-ui',
         command: o.binaries.ui,
         args: ['--root', o.binaries.uiRoot, '--config', 'config', '--env', 'docker', 'start'],
-        env: {
-          TEMPORAL_ADDRESS: address,
-          TEMPORAL_UI_PORT: String(o.ports.ui),
-          TEMPORAL_DEFAULT_NAMESPACE: o.namespace,
-          TEMPORAL_CORS_ORIGINS: `http://localhost:${o.ports.ui},http://127.0.0.1:${o.ports.ui}`,
-          // No internet to ask for new versions on.
-          TEMPORAL_NOTIFY_ON_NEW_VERSION: 'false',
-        },
+        env: uiEnvironment(o, address),
         logFile: path.join(o.logDir, 'temporal-ui.log'),
         ready: async () => (await fetch(uiUrl)).ok,
         nice: o.nice,

@@ -41,6 +41,12 @@ export interface DevServerOptions {
   logFile: string;
   /** SQLite pragmas of the file; default DEV_SERVER_SQLITE_PRAGMAS (the benchmarks compare with [] = SQLite's defaults). */
   sqlitePragmas?: readonly string[];
+  /**
+   * The codec server the Web UI decodes payloads with (api/routes/codec.ts). The CLI's dev server
+   * passes the UI no "include credentials" setting, so the browser sends the console's session only
+   * once a person ticks it in the UI's codec settings (docs/operations.md).
+   */
+  codecEndpoint?: string;
 }
 
 export async function startTemporalDevServer(o: DevServerOptions): Promise<DevServer> {
@@ -54,6 +60,7 @@ export async function startTemporalDevServer(o: DevServerOptions): Promise<DevSe
     ...devServerStoreArgs(o.dbFile, o.sqlitePragmas),
     '--namespace', o.namespace,
     '--log-level', 'warn',
+    ...(o.codecEndpoint ? ['--ui-codec-endpoint', o.codecEndpoint] : []),
     ...devServerSearchAttributeArgs(),
   ];
   const child = spawn(o.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });

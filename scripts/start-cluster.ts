@@ -15,6 +15,7 @@ import { portLayout, startTemporalCluster, type PostgresServer } from '../runtim
 import { appProcess } from '../runtime/app-process';
 import type { ManagedProcess } from '../runtime/managed-process';
 import { localAdminToken } from '../runtime/admin-token';
+import { localCodecKeys } from '../runtime/codec-keys-file';
 import { bundleWorkflows } from '../worker/workflow-bundle';
 
 /** Where Temporal finds the server DATABASE_URL names (same host and credentials, its own databases). */
@@ -72,6 +73,7 @@ async function main() {
     onGiveUp: giveUp,
   });
 
+  const base = config.web.publicUrl ?? `http://localhost:${config.port}`;
   const settings = clusterSettings();
   const temporal = await startTemporalCluster({
     binaries,
@@ -81,6 +83,7 @@ async function main() {
     ports: portLayout(config.temporal.port, config.temporal.uiPort),
     namespace: config.temporal.namespace,
     nice: config.backgroundNice,
+    codecEndpoint: `${base}/codec`,
     keepRunning: { maxRestarts: 5, windowMs: 60_000, active: () => !shuttingDown, onRestart: (name) => log.warn({ process: name }, 'exited by itself; starting it again'), onGiveUp: giveUp },
   });
   stops.push(() => temporal.stop());
@@ -109,11 +112,19 @@ async function main() {
     lines.push(`Admin token           ${local.file} (set ADMIN_TOKEN to choose your own)`);
   }
 
+  // Every app process encrypts with the same keys: TEMPORAL_CODEC_KEYS (passed on with the
+  // environment), else this data folder's.
+  let localKeys: string | undefined;
+  if (!config.temporal.codecKeys) {
+    const local = localCodecKeys(config.dataDir);
+    localKeys = local.text;
+    lines.push(`Payload codec key     ${local.file} (set TEMPORAL_CODEC_KEYS to choose your own)`);
+  }
+
   // Bundled once here instead of once per worker process: they start faster, and run the same code.
   const bundlePath = path.join(dir, 'workflow-bundle.js');
   writeFileSync(bundlePath, (await bundleWorkflows()).code);
 
-  const base = config.web.publicUrl ?? `http://localhost:${config.port}`;
   // What every app process shares; the rest of the environment (MAIL_FROM, RATE_LIMIT_*, …) as given.
   const shared: NodeJS.ProcessEnv = {
     ...process.env,
@@ -122,6 +133,7 @@ async function main() {
     TEMPORAL_UI_URL: uiUrl,
     SMTP_URL: smtpUrl,
     ADMIN_TOKEN: adminToken,
+    ...(localKeys ? { TEMPORAL_CODEC_KEYS: localKeys } : {}),
     PUBLIC_URL: base,
     WORKFLOW_BUNDLE_PATH: bundlePath,
     // Nothing balances between the local APIs, so nothing needs time to move away from one.
@@ -175,6 +187,7 @@ async function main() {
     ...apis.map((_, i) => row(`API ${i + 1}`, `http://localhost:${config.port + i}/api  (health: /healthz, /readyz; metrics: http://127.0.0.1:${metricsPort(i)}/metrics${i === 0 ? `; inbound e-mail: smtp://localhost:${config.inbound.port}` : ''})`)),
     `Requesters' pages     ${base}/tickets  (sign in at ${base}/sign-in)`,
     `Technicians' console  ${base}/console`,
+    `Codec server          ${base}/codec  (staff read ticket data decrypted in the Temporal UI and CLI: docs/operations.md)`,
     ...workers.map((_, i) => row(`Worker ${i + 1}`, `metrics: http://127.0.0.1:${metricsPort(apiCount + i)}/metrics`)),
   );
   lines.push(`Logs                  ${logDir}  (one file per process)`);

@@ -12,6 +12,7 @@ import { ensureTemporalBinary } from '../runtime/temporal-binary';
 import { lowerPriority } from '../runtime/priority';
 import { prepareNamespace } from '../temporal/prepare-namespace';
 import { localAdminToken } from '../runtime/admin-token';
+import { localCodecKeys } from '../runtime/codec-keys-file';
 
 
 async function main() {
@@ -31,6 +32,7 @@ async function main() {
     lines.push(`Postgres              DATABASE_URL`);
   }
 
+  const base = config.web.publicUrl ?? `http://localhost:${config.port}`;
   let temporalAddress = config.temporal.address;
   let uiUrl = config.temporal.uiUrl;
   if (!temporalAddress) {
@@ -43,6 +45,7 @@ async function main() {
       namespace: config.temporal.namespace,
       dbFile: path.join(config.dataDir, 'temporal.sqlite'),
       logFile: path.join(config.dataDir, 'temporal.log'),
+      codecEndpoint: `${base}/codec`,
     });
     // The API (in this process) goes first when the machine is busy; see runtime/priority.ts.
     if (dev.process.pid) lowerPriority(dev.process.pid, config.backgroundNice);
@@ -75,6 +78,16 @@ async function main() {
     lines.push(`Admin token           ${local.file} (set ADMIN_TOKEN to choose your own)`);
   }
 
+  // A serious default: what the engine hands Temporal is encrypted, with a key of this data folder's.
+  let codecKeys = config.temporal.codecKeys;
+  if (!codecKeys) {
+    const local = localCodecKeys(config.dataDir);
+    codecKeys = local.keys;
+    lines.push(`Payload codec key     ${local.file} (set TEMPORAL_CODEC_KEYS to choose your own)`);
+  } else {
+    lines.push(`Payload codec key     TEMPORAL_CODEC_KEYS (encrypting with ${codecKeys.current})`);
+  }
+
   // The worker's own metrics: its exporter listens on loopback only, /metrics appends them.
   const temporalMetricsAddress = config.metrics.temporalAddress ?? `127.0.0.1:${await freePort()}`;
 
@@ -105,14 +118,16 @@ async function main() {
     workflowBundle: config.workflowBundlePath ? { codePath: config.workflowBundlePath } : undefined,
     rateLimits: config.rateLimits,
     trustProxy: config.trustProxy,
+    codecKeys,
+    codecLimit: config.codecLimit,
   });
-  const base = config.web.publicUrl ?? `http://localhost:${config.port}`;
   lines.unshift(
     `API                   ${base}/api  (health: /healthz, /readyz)`,
     `Requesters' pages     ${base}/tickets  (sign in at ${base}/sign-in)`,
     `Technicians' console  ${base}/console`,
     `SLA reports           ${base}/reports  (leads, admins, and requesters for their own customer)`,
     `Metrics (Prometheus)  ${base}/metrics  (with the Temporal worker's, exported on ${temporalMetricsAddress})`,
+    `Codec server          ${base}/codec  (staff read ticket data decrypted in the Temporal UI and CLI: docs/operations.md)`,
     `Inbound e-mail        smtp://localhost:${system.inboundSmtp!.port}  (a requester's authenticated e-mail becomes a ticket; unauthenticated ones wait in ${base}/console/held-mail)`,
   );
   process.stdout.write(`\nLast Call SLA engine is up\n  ${lines.join('\n  ')}\n  Stop with Ctrl-C.\n\n`);

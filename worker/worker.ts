@@ -22,10 +22,13 @@ export interface TicketWorkerOptions {
    * source-map lookups, for every promise a workflow creates, again on every replay of a ticket
    * outside the cache: +39 % CPU a replayed workflow task (bench/sandbox-cost.ts, 3,271 → 4,554 µs),
    * half of the workflow thread's time under load (npm run bench on-time). Off by default (needs
-   * patches/); the query then answers "Workflow stack traces are not enabled on this worker".
+   * patches/); the query is then refused ("Workflow stack traces are not enabled on this worker",
+   * which its caller reads as "Encoded failure": temporal/failure-converter.ts).
    * WORKER_STACK_TRACES=on turns it back on while someone investigates a stuck ticket.
    */
   stackTraces?: boolean;
+  /** What the worker hands Temporal goes through it: the codec encrypts (temporal/data-converter.ts). */
+  dataConverter: WorkerOptions['dataConverter'];
 }
 
 /**
@@ -113,6 +116,7 @@ export async function createTicketWorker(o: TicketWorkerOptions): Promise<Worker
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue,
+    dataConverter: o.dataConverter,
     activities: createActivities(o.activityDeps),
     // Bundled here unless given (WORKFLOW_BUNDLE_PATH, the tests' shared bundle): the one way of bundling, quietly.
     workflowBundle: o.workflowBundle ?? (await bundleWorkflows(undefined, undefined, bundlerLog(Runtime.instance().logger))),

@@ -2,6 +2,7 @@
 // benchmarks, so that all of them run the same bundle.
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import type { Logger, LogLevel } from '@temporalio/common';
+import { FAILURE_CONVERTER_PATH } from '../temporal/data-converter';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -43,7 +44,11 @@ export function bundlerLog(log: Logger): Logger {
   };
 }
 
-/** The engine's workflows by default; other workflow code (a test fixture, the bench's no-op) may preload none. */
+/**
+ * The engine's workflows by default; other workflow code (a test fixture, the bench's no-op) may
+ * preload none. Every bundle carries the engine's failure converter: the failures a workflow writes
+ * (its own, a refused update, the deadlock guard's) keep their text in an encrypted payload.
+ */
 export function bundleWorkflows(workflowsPath: string = WORKFLOWS_PATH, preloadModules: string[] = PRELOADED_MODULES, logger: Logger = quiet): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath, preloadModules, logger });
+  return bundleWorkflowCode({ workflowsPath, preloadModules, logger, failureConverterPath: FAILURE_CONVERTER_PATH });
 }

@@ -7,13 +7,14 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { loadConfig } from '../../config';
 import { clusterSettings } from '../../runtime/temporal-binary';
-import { TEMPORAL_SERVICES, portLayout, serverEnvironment } from '../../runtime/temporal-cluster';
+import { TEMPORAL_SERVICES, portLayout, serverEnvironment, uiEnvironment } from '../../runtime/temporal-cluster';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SECRETS = {
   ADMIN_TOKEN: 'compose-check-Xq7v2Lm9Pz4Rt8Wk3Nb6Hd1Jf5Gs0Yc',
   POSTGRES_PASSWORD: 'compose-check-pg-Vb8Nq2Lx5Tz9',
   GRAFANA_ADMIN_PASSWORD: 'compose-check-grafana-Hy3Pk7Wd',
+  TEMPORAL_CODEC_KEYS: 'compose-check:HDVcwwlxldC/k/Y9uF5RXmV3ypxHXZRFCt2MFXzoNY4=',
 };
 
 interface ComposeService {
@@ -101,5 +102,10 @@ describe('docker-compose.yml and npm run start:cluster agree', function () {
     expect(services.api.environment?.INBOUND_SMTP).to.equal('on');
     expect(services['api-replica'].environment?.INBOUND_SMTP).to.equal('off');
     for (const name of ['api', 'api-replica', 'worker']) expect(services[name].environment?.TEMPORAL_ADDRESS, name).to.equal('temporal-frontend:7233');
+  });
+
+  it("the same UI settings for the codec server: the API's /codec, called with the browser's session", () => {
+    const local = uiEnvironment({ ports: portLayout(7233, 8080), namespace: 'default', codecEndpoint: `${services.api.environment?.PUBLIC_URL}/codec` }, 'temporal-frontend:7233');
+    for (const k of ['TEMPORAL_CODEC_ENDPOINT', 'TEMPORAL_CODEC_INCLUDE_CREDENTIALS']) expect(services['temporal-ui'].environment?.[k], k).to.equal(local[k]);
   });
 });

@@ -4,8 +4,10 @@
 // the loop would hold the worker's one workflow thread for good, and every ticket with it.
 import { expect } from 'chai';
 import { temporal } from '@temporalio/proto';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { bundleWorkflows } from '../../worker/workflow-bundle';
 import { eventually, secondsPolicy, startTestSystem, type TestSystem } from '../support/harness';
+import { testCodec } from '../support/codec';
 
 const { EventType, WorkflowTaskFailedCause } = temporal.api.enums.v1;
 
@@ -44,7 +46,10 @@ describe('the deadlock guard: a workflow that never yields is stopped and the wo
       const [failed] = await failedTasks();
       const attributes = failed.workflowTaskFailedEventAttributes!;
       expect(attributes.cause).to.equal(WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE);
-      expect(attributes.failure?.message).to.match(/Script execution timed out after 5000ms/);
+      // Its text is in an encrypted payload (temporal/failure-converter.ts), read as ops with the codec server read it.
+      expect(attributes.failure?.message).to.equal('Encoded failure');
+      const { message } = defaultPayloadConverter.fromPayload<{ message: string }>(testCodec.decodeOne(attributes.failure!.encodedAttributes!));
+      expect(message).to.match(/Script execution timed out after 5000ms/);
       // Stopped by the guard, within the task's own timeout (10 s), not by anything later.
       const events = (await looping.fetchHistory()).events ?? [];
       const taskStarted = events.find((e) => Number(e.eventId) === Number(attributes.startedEventId))!;

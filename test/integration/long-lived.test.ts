@@ -11,6 +11,7 @@ import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { LEAD, eventually, secondsPolicy, sleep, startApiReplica, startTestSystem, type CustomerFixture, type TestSystem } from '../support/harness';
 import type { System } from '../../runtime/system';
 import { PAYLOAD_LIMIT_BYTES, largestPayload, payloadsOf } from '../support/payloads';
+import { decodedHistory, testDataConverter } from '../support/codec';
 
 /** Small enough that a ticket worked below hands over several times. */
 const LIMIT = 40;
@@ -44,7 +45,8 @@ describe('long-lived tickets and sessions (continue-as-new)', function () {
     for await (const run of t.sys.temporal.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(run);
     return runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
   }
-  const historyOf = (t: TestSystem, workflowId: string, runId: string) => t.sys.temporal.workflow.getHandle(workflowId, runId).fetchHistory();
+  /** A run's history as ops with the codec read it (every payload decrypted). */
+  const historyOf = async (t: TestSystem, workflowId: string, runId: string) => decodedHistory(await t.sys.temporal.workflow.getHandle(workflowId, runId).fetchHistory());
 
   /** Filed through the API process that starts its workflow without a history limit. */
   async function fileUnbounded(c: CustomerFixture) {
@@ -251,7 +253,7 @@ describe('long-lived tickets and sessions (continue-as-new)', function () {
     }
     expect(histories.length).to.be.at.least(1);
     const results = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! } }, histories)) results.push(result);
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! }, dataConverter: testDataConverter }, histories)) results.push(result);
     expect(results).to.have.length(histories.length);
     expect(results.filter((x) => x.error).map((x) => String(x.error))).to.deep.equal([]);
   });

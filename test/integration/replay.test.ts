@@ -14,12 +14,20 @@ import pino from 'pino';
 import { installTemporalRuntime } from '../../runtime/temporal-runtime';
 import { freePort } from '../../runtime/embedded-postgres';
 import { eventually, secondsPolicy, sleep, startTestSystem, type TestSystem } from '../support/harness';
+import { decodedHistory, testDataConverter } from '../support/codec';
 import { Ticket } from '../../db/models';
 import { OPS_STEP_SIGNALS, OPS_STEP_UPDATES, opsRetryRecordSignal, slaStateQuery } from '../../workflows/definitions';
 import * as workflows from '../../workflows';
 import { PAYLOAD_LIMIT_BYTES, largestPayload } from '../support/payloads';
 
 const HISTORIES = path.join(__dirname, '..', 'histories');
+
+/**
+ * A history as the file keeps it: decrypted (the test systems encrypt what they hand Temporal), so
+ * the recorded histories read plainly, replay without keys, and prove that histories written before
+ * the payload codec still replay through it.
+ */
+const recorded = async (history: Parameters<typeof decodedHistory>[0]) => historyToJSON(await decodedHistory(history));
 
 describe('workflow replay', function () {
   // Replay needs no system, but the SDK runtime should still log through ours (quietly), and keep
@@ -50,7 +58,7 @@ describe('workflow replay', function () {
           const handle = t.sys.temporal.workflow.getHandle(ticket.workflowId);
           await handle.result();
           const history = await handle.fetchHistory();
-          writeFileSync(path.join(HISTORIES, `${name}.json`), historyToJSON(history));
+          writeFileSync(path.join(HISTORIES, `${name}.json`), await recorded(history));
         }
       } finally {
         await t.stop();
@@ -92,7 +100,7 @@ describe('workflow replay', function () {
         if (existsSync(file)) return;
         const handle = t.sys.temporal.workflow.getHandle(workflowId);
         await handle.result();
-        writeFileSync(file, historyToJSON(await handle.fetchHistory()));
+        writeFileSync(file, await recorded(await handle.fetchHistory()));
       };
       try {
         // 1. Every level of the chain on both clocks, then resolved and closed.
@@ -226,7 +234,7 @@ describe('workflow replay', function () {
         for (const [name, type, asOf] of runs) {
           const handle = await t.sys.temporal.workflow.start(type, { taskQueue: t.taskQueue, workflowId: `record-${name}-${Date.now()}`, args: [{ asOf }] });
           await handle.result();
-          writeFileSync(path.join(HISTORIES, `${name}.json`), historyToJSON(await handle.fetchHistory()));
+          writeFileSync(path.join(HISTORIES, `${name}.json`), await recorded(await handle.fetchHistory()));
         }
       } finally {
         await t.stop();
@@ -262,7 +270,7 @@ describe('workflow replay', function () {
         const sessionRuns = await runsOf(session.body.id);
         expect(ticketRuns.length).to.be.at.least(2);
         const write = async (name: string, workflowId: string, runId: string) =>
-          writeFileSync(path.join(HISTORIES, `${name}.json`), historyToJSON(await t.sys.temporal.workflow.getHandle(workflowId, runId).fetchHistory()));
+          writeFileSync(path.join(HISTORIES, `${name}.json`), await recorded(await t.sys.temporal.workflow.getHandle(workflowId, runId).fetchHistory()));
         await write('continued-ticket', ticket.workflowId, ticketRuns[0].runId);
         await write('continued-ticket-last', ticket.workflowId, ticketRuns.at(-1)!.runId);
         await write('continued-session', session.body.id, sessionRuns[0].runId);
@@ -298,7 +306,7 @@ describe('workflow replay', function () {
         await step('close', {});
         const handle = t.sys.temporal.workflow.getHandle(ticket.workflowId);
         await handle.result();
-        writeFileSync(file, historyToJSON(await handle.fetchHistory()));
+        writeFileSync(file, await recorded(await handle.fetchHistory()));
       } finally {
         await t.stop();
       }
@@ -339,7 +347,7 @@ describe('workflow replay', function () {
       await drive(t, ticket, step);
       const handle = t.sys.temporal.workflow.getHandle(ticket.workflowId);
       await handle.result();
-      writeFileSync(file, historyToJSON(await handle.fetchHistory()));
+      writeFileSync(file, await recorded(await handle.fetchHistory()));
     } finally {
       await t.stop();
     }
@@ -349,7 +357,8 @@ describe('workflow replay', function () {
   const histories = () => files().map((f) => ({ workflowId: f, history: historyFromJSON(JSON.parse(readFileSync(path.join(HISTORIES, f), 'utf8'))) }));
   async function replay(workflowBundle: Parameters<typeof Worker.runReplayHistories>[0]['workflowBundle']) {
     const results = [];
-    for await (const r of Worker.runReplayHistories({ workflowBundle }, histories())) results.push(r);
+    // The engine's data converter, as its worker runs: plain payloads pass through its codec.
+    for await (const r of Worker.runReplayHistories({ workflowBundle, dataConverter: testDataConverter }, histories())) results.push(r);
     return results;
   }
 
@@ -386,7 +395,7 @@ describe('workflow replay', function () {
     const bundle = await bundleReplacing([SHIFTED_CALENDAR, [/[\\/]working-windows(\.ts)?$/, require.resolve('../fixtures/forgotten-working-windows')]]);
     const history = histories().find((h) => h.workflowId === 'calendar-ticket.json')!;
     const results = [];
-    for await (const r of Worker.runReplayHistories({ workflowBundle: bundle }, [history])) results.push(r);
+    for await (const r of Worker.runReplayHistories({ workflowBundle: bundle, dataConverter: testDataConverter }, [history])) results.push(r);
     expect(results[0].error?.name, results[0].error?.message).to.match(/DeterminismViolationError/);
   });
 

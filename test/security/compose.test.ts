@@ -12,6 +12,7 @@ const SECRETS = {
   ADMIN_TOKEN: 'compose-check-Xq7v2Lm9Pz4Rt8Wk3Nb6Hd1Jf5Gs0Yc',
   POSTGRES_PASSWORD: 'compose-check-pg-Vb8Nq2Lx5Tz9',
   GRAFANA_ADMIN_PASSWORD: 'compose-check-grafana-Hy3Pk7Wd',
+  TEMPORAL_CODEC_KEYS: 'compose-check:HDVcwwlxldC/k/Y9uF5RXmV3ypxHXZRFCt2MFXzoNY4=',
 };
 /** Ports any network may reach: the pages and API, and inbound SMTP. */
 const PUBLIC = new Set(['api:3000', 'api:2525']);
@@ -67,6 +68,18 @@ describe('security: docker-compose.yml publishes only the app', function () {
   it('metrics are scraped on the compose network, not served on the public port', () => {
     expect(services.api.environment?.METRICS_PORT).to.equal('9464');
     expect((services.api.ports ?? []).map((p) => p.target)).to.not.include(9464);
+  });
+
+  it('the payload codec\'s keys reach the engine\'s processes only; the UI calls the codec server with the browser\'s session', () => {
+    for (const [name, svc] of Object.entries(services)) {
+      const has = svc.environment?.TEMPORAL_CODEC_KEYS !== undefined;
+      expect(has, `${name} holds TEMPORAL_CODEC_KEYS`).to.equal(['api', 'api-replica', 'worker'].includes(name));
+    }
+    expect(services.api.environment?.TEMPORAL_CODEC_KEYS).to.equal(SECRETS.TEMPORAL_CODEC_KEYS);
+    expect(services['temporal-ui'].environment?.TEMPORAL_CODEC_ENDPOINT).to.equal(`${services.api.environment?.PUBLIC_URL}/codec`);
+    expect(services['temporal-ui'].environment?.TEMPORAL_CODEC_INCLUDE_CREDENTIALS).to.equal('true');
+    // The codec server answers browsers from the UI's origin only: the one the UI is published at.
+    expect(new URL(services.api.environment!.TEMPORAL_UI_URL!).port).to.equal(String(services['temporal-ui'].ports![0].published));
   });
 
   it('refuses to start without the operator\'s own secrets: no default admin token or password', () => {

@@ -16,6 +16,7 @@ import { prepareNamespace } from '../../temporal/prepare-namespace';
 import type { SlaPolicy } from '../../domain/sla-policy';
 import { formatLimit } from '../../domain/rate-limits';
 import { ADMIN_TOKEN, LEAD, MANAGER, startTestSystem, type TestSystem } from './harness';
+import { TEST_CODEC_KEYS_TEXT } from './codec';
 import { LOAD_LIMITS } from './faults';
 
 export interface TestCluster {
@@ -80,6 +81,7 @@ export async function startTestCluster(o: { label: string; policy: SlaPolicy; ap
       SUPPORT_LEAD_EMAIL: LEAD,
       SUPPORT_MANAGER_EMAIL: MANAGER,
       ADMIN_TOKEN,
+      TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS_TEXT,
       WORKFLOW_BUNDLE_PATH: process.env.TEST_WORKFLOW_BUNDLE,
       TEMPORAL_RETENTION_DAYS: '1',
       LOG_LEVEL: 'info',

@@ -10,6 +10,7 @@ import { notificationsFor } from '../../domain/notifications';
 import { ticketWorkflowId } from '../../workflows/definitions';
 import type { TicketEvent } from '../../domain/ticket-lifecycle';
 import { ADMIN_TOKEN, LEAD, MANAGER, eventually, type TestSystem } from './harness';
+import { TEST_CODEC_KEYS_TEXT, failureText } from './codec';
 
 /** Long variants (more tickets, longer outages) run with FAULTS_LONG=1. */
 export const LONG = process.env.FAULTS_LONG === '1';
@@ -42,6 +43,7 @@ export async function startWorkerProcess(t: TestSystem, temporalAddress = proces
       SUPPORT_LEAD_EMAIL: LEAD,
       SUPPORT_MANAGER_EMAIL: MANAGER,
       ADMIN_TOKEN,
+      TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS_TEXT,
       WORKFLOW_BUNDLE_PATH: process.env.TEST_WORKFLOW_BUNDLE,
       LOG_LEVEL: 'info',
       SHUTDOWN_DRAIN_MS: '0',
@@ -150,7 +152,7 @@ async function expectTicketComplete(t: TestSystem, ticket: { id: string; number:
     const history = (await t.sys.temporal.workflow.getHandle(ticketWorkflowId(ticket.number)).fetchHistory()).events ?? [];
     const failures = history
       .filter((e) => e.workflowTaskFailedEventAttributes || e.workflowTaskTimedOutEventAttributes)
-      .map((e) => `${e.eventId}: ${e.workflowTaskFailedEventAttributes?.failure?.message ?? `timed out (${e.workflowTaskTimedOutEventAttributes?.timeoutType})`}`);
+      .map((e) => `${e.eventId}: ${failureText(e.workflowTaskFailedEventAttributes?.failure) ?? `timed out (${e.workflowTaskTimedOutEventAttributes?.timeoutType})`}`);
     expect(seqs, `#${ticket.number} history has gaps: ${JSON.stringify({ row, rows, historyLength: history.length, failures })}`).to.deep.equal(events.map((_, i) => i + 1));
   }
   for (const clock of ['response', 'resolution']) {

@@ -11,6 +11,8 @@ import { DEFAULT_SLA_POLICY, type SlaPolicy } from '../../domain/sla-policy';
 import { Inbox } from './inbox';
 import { initModels } from '../../db/models';
 import { testDns } from './mail-auth';
+import { TEST_CODEC_KEYS } from './codec';
+import type { Limit } from '../../domain/rate-limits';
 
 // Passes the ADMIN_TOKEN rule (domain/secret-strength.ts): 32+ characters, no run, no repeated piece.
 export const ADMIN_TOKEN = 'test-admin-9f3Kq2Lx7RvB4mWc8TzN6pHd1YsE5gJu';
@@ -103,6 +105,10 @@ export interface TestSystemOptions {
   sweepIntervalMs?: number;
   /** Other workflow code than the engine's (the deadlock guard's test adds a looping workflow to it). */
   workflowBundle?: SystemOptions['workflowBundle'];
+  /** Requests to the codec server per staff member (default: the engine's). */
+  codecLimit?: Limit;
+  /** Where the Temporal UI is, whose origin alone may call the codec server from a browser (default http://localhost:8233). */
+  temporalUiUrl?: string;
 }
 
 export async function startTestSystem(opts: TestSystemOptions): Promise<TestSystem> {
@@ -124,7 +130,7 @@ export async function startTestSystem(opts: TestSystemOptions): Promise<TestSyst
     temporalAddress: opts.temporalAddress ?? env('TEST_TEMPORAL_ADDRESS'),
     namespace: 'default',
     taskQueue,
-    temporalUiUrl: 'http://localhost:8233',
+    temporalUiUrl: opts.temporalUiUrl ?? 'http://localhost:8233',
     smtpUrl: inbox.url,
     mailFrom: 'Last Call Support <support@lastcall.test>',
     supportLeadEmail: LEAD,
@@ -148,6 +154,8 @@ export async function startTestSystem(opts: TestSystemOptions): Promise<TestSyst
     trustProxy: opts.trustProxy,
     publicUrl: opts.publicUrl,
     workflowHistoryLimit: opts.workflowHistoryLimit,
+    codecKeys: TEST_CODEC_KEYS,
+    codecLimit: opts.codecLimit,
   };
   const sys = await startSystem(options);
   // All test files share one Temporal namespace; distinct ticket numbers keep workflow ids apart.

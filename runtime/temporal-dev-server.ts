@@ -8,7 +8,8 @@ import { devServerSearchAttributeArgs } from '../temporal/search-attributes';
 
 export interface DevServer {
   address: string;
-  uiUrl: string;
+  /** Null when it runs without the UI. */
+  uiUrl: string | null;
   process: ChildProcess;
   stop(): Promise<void>;
 }
@@ -34,7 +35,8 @@ export function devServerStoreArgs(dbFile: string, pragmas: readonly string[] = 
 export interface DevServerOptions {
   binary: string;
   port: number;
-  uiPort: number;
+  /** The Web UI's port; unset: no UI (a server a test restarts binds no second port another process may take meanwhile). */
+  uiPort?: number;
   namespace: string;
   /** Persistent SQLite file; the dev server keeps workflows across restarts with it. */
   dbFile: string;
@@ -56,7 +58,7 @@ export async function startTemporalDevServer(o: DevServerOptions): Promise<DevSe
     'server', 'start-dev',
     '--ip', '127.0.0.1',
     '--port', String(o.port),
-    '--ui-port', String(o.uiPort),
+    ...(o.uiPort !== undefined ? ['--ui-port', String(o.uiPort)] : ['--headless']),
     ...devServerStoreArgs(o.dbFile, o.sqlitePragmas),
     '--namespace', o.namespace,
     '--log-level', 'warn',
@@ -87,7 +89,7 @@ export async function startTemporalDevServer(o: DevServerOptions): Promise<DevSe
   }
   return {
     address,
-    uiUrl: `http://localhost:${o.uiPort}`,
+    uiUrl: o.uiPort !== undefined ? `http://localhost:${o.uiPort}` : null,
     process: child,
     stop: () => stopChild(child),
   };

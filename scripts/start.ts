@@ -50,7 +50,7 @@ async function main() {
     // The API (in this process) goes first when the machine is busy; see runtime/priority.ts.
     if (dev.process.pid) lowerPriority(dev.process.pid, config.backgroundNice);
     temporalAddress = dev.address;
-    uiUrl = dev.uiUrl;
+    uiUrl = dev.uiUrl ?? uiUrl;
     stops.push(() => dev.stop());
     lines.push(`Temporal dev server   ${dev.address}  (log: ${path.join(config.dataDir, 'temporal.log')})`);
   } else {

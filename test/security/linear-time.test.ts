@@ -16,7 +16,14 @@ describe('untrusted text is parsed in linear time (security)', function () {
   this.timeout(120_000);
 
   it(`takes every parser through ~1 MB of adversarial input in under ${BUDGET_MS} ms`, async () => {
-    const results = await runAttacks();
+    let results = await runAttacks();
+    // A busy machine (the suite's parallel files) can hold one run of a linear parser past the
+    // budget (142 ms seen in CI); a super-linear one is slow every time. So what was slow runs
+    // again, twice at most, and each parser is judged by its best time.
+    for (let round = 1; round < 3 && results.some((r) => r.ms > BUDGET_MS); round++) {
+      const again = new Map((await runAttacks()).map((r) => [r.name, r.ms]));
+      results = results.map((r) => ({ name: r.name, ms: Math.min(r.ms, again.get(r.name) ?? r.ms) }));
+    }
     const slow = results.filter((r) => r.ms > BUDGET_MS).map((r) => `${r.name}: ${r.ms.toFixed(0)} ms`);
     expect(slow, `over ${BUDGET_MS} ms on 1 MB`).to.deep.equal([]);
     expect(results.length).to.be.greaterThan(40);

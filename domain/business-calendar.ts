@@ -157,20 +157,9 @@ function assertInstant(name: string, value: number): void {
 
 /** Working milliseconds in [fromMs, toMs); 0 when toMs <= fromMs. */
 export function workingMsBetween(cal: BusinessCalendar, fromMs: number, toMs: number): number {
-  assertInstant('fromMs', fromMs);
-  assertInstant('toMs', toMs);
-  if (toMs <= fromMs) return 0;
-  const c = compile(cal);
-  const lastDay = Math.floor(toMs / DAY) + 1;
+  const open = workingIntervals(cal, fromMs, toMs);
   let total = 0;
-  for (let day = firstDayAround(fromMs); day <= lastDay; day++) {
-    const iv = dayIntervals(c, day);
-    for (let i = 0; i < iv.length; i += 2) {
-      const start = Math.max(iv[i], fromMs);
-      const end = Math.min(iv[i + 1], toMs);
-      if (end > start) total += end - start;
-    }
-  }
+  for (let i = 0; i < open.length; i += 2) total += open[i + 1] - open[i];
   return total;
 }
 

@@ -89,6 +89,9 @@ async function runSession(input: SessionWorkflowInput): Promise<SessionResult> {
   let pending: Command | null = null;
   let wake = false;
   let mailSeq = carried?.mailSeq ?? 0;
+  // Propose again to the same host (a reschedule), and proposals lapsed in a row.
+  let keepHost = carried?.keepHost ?? false;
+  let failures = carried?.failures ?? 0;
   const mails: Promise<unknown>[] = [];
 
   const attendees = (): SessionParty[] => {
@@ -285,7 +288,7 @@ async function runSession(input: SessionWorkflowInput): Promise<SessionResult> {
    * Find who serves the session; while nobody can, tell the lead once and wait: a new specialist or
    * contact signals us; the policy's retryEvery is only the safety net for a signal that never came.
    */
-  async function findParticipants(keepHost: boolean, failures: number): Promise<void> {
+  async function findParticipants(): Promise<void> {
     let told = toldBefore;
     toldBefore = false;
     for (;;) {
@@ -329,10 +332,8 @@ async function runSession(input: SessionWorkflowInput): Promise<SessionResult> {
 
   try {
     if (!carried) await record('requested');
-    let keepHost = carried?.keepHost ?? false;
-    let failures = carried?.failures ?? 0;
     arrange: for (;;) {
-      await findParticipants(keepHost, failures);
+      await findParticipants();
       keepHost = false;
 
       attempt++;

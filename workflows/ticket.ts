@@ -144,6 +144,8 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     visibility.refresh();
   }
 
+  // A stuck ticket keeps what it owes in this run; it hands over once a lead's retry wrote it.
+  const handOverDue = () => boundary.due() && !recorder.stuck();
   for (;;) {
     await calendarRecorded();
     // Alarms first: a workflow started late (worker or server was down) catches up at once.
@@ -154,8 +156,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     await commit(applyCustomerReminder(state, Date.now()));
     if (state.status === 'resolved' || state.status === 'closed') sessions.cancel();
     if (state.status === 'closed') break;
-    // A stuck ticket keeps what it owes in this run; it hands over once a lead's retry wrote it.
-    if (boundary.due() && !recorder.stuck()) {
+    if (handOverDue()) {
       const next = await boundary.handOver();
       // Handlers that finished meanwhile may have moved the ticket: the next run decides from here.
       return continueAsNew<typeof ticketWorkflow>({ ...ticketInput, carried: { ...next, state } });
@@ -163,11 +164,10 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     await calendarRecorded();
     const wakeAt = nextWakeUp(state, true);
     const seen = state.version;
-    const handOver = () => boundary.due() && !recorder.stuck();
     if (wakeAt === null) {
-      await condition(() => state.version !== seen || handOver());
+      await condition(() => state.version !== seen || handOverDue());
     } else if (wakeAt > Date.now()) {
-      await condition(() => state.version !== seen || handOver(), wakeAt - Date.now(), { summary: timerSummary(state, wakeAt) });
+      await condition(() => state.version !== seen || handOverDue(), wakeAt - Date.now(), { summary: timerSummary(state, wakeAt) });
     }
   }
 

@@ -66,6 +66,7 @@ async function main() {
     // The workflow sandbox's settings as the engine's processes read them (WORKER_ISOLATE_TIMEOUT_MS=0 npm run bench on-time).
     isolateTimeoutMs: sandbox.workerIsolateTimeoutMs,
     stackTraces: sandbox.workerStackTraces,
+    guardReplay: sandbox.workerGuardReplay,
     // The benchmark files thousands of tickets for a few customers on purpose: the intake limits
     // are counted as in production (their cost is part of what is measured) but never reached.
     rateLimits: { ...DEFAULT_RATE_LIMITS, intakePerRequester: BENCH_LIMIT, intakePerCustomer: BENCH_LIMIT },

@@ -11,6 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { removeBuild } from './build';
 import { cfg, temporalShape } from './config';
+import { loadConfig } from '../config';
+import { effectiveIsolateTimeoutMs } from '../worker/worker';
 import { bareSleepBench } from './bare-sleep';
 import { heldOpenBench } from './held-open';
 import { intakeBench } from './intake';
@@ -33,6 +35,12 @@ const BENCHES: Record<string, Bench> = {
   'bare-sleep': bareSleepBench,
 };
 
+/** The worker's sandbox settings as the engine's processes read them from this environment (bench/engine-process.ts). */
+function workerSandbox() {
+  const c = loadConfig(process.env);
+  return { isolateTimeoutMs: effectiveIsolateTimeoutMs(c.workerIsolateTimeoutMs), guardReplay: c.workerGuardReplay, stackTraces: c.workerStackTraces };
+}
+
 async function main() {
   const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
   const unknown = names.filter((n) => !BENCHES[n]);
@@ -47,7 +55,7 @@ async function main() {
   const files: string[] = [];
 
   for (const name of selected) {
-    const r: BenchResult = { name, ok: false, startedAt: new Date().toISOString(), durationS: 0, load: { before: loadAvg() }, config: { ...cfg }, figures: [], details: {} };
+    const r: BenchResult = { name, ok: false, startedAt: new Date().toISOString(), durationS: 0, load: { before: loadAvg() }, config: { ...cfg, worker: workerSandbox() }, figures: [], details: {} };
     results.push(r);
     process.stderr.write(`[bench] ${name} on ${shape.topology}/${shape.store}: start (${r.load.before.uptime})\n`);
     const t0 = Date.now();

@@ -6,7 +6,8 @@
 // Each round runs every variant once, in a process of its own (the SDK installs its promise hook
 // once per thread, and a replay runs workflows on the main thread), in a different order each round
 // (a shared machine drifts): the deadlock guard (WORKER_ISOLATE_TIMEOUT_MS: the SDK's vm timeout,
-// 5 s, or none) and the per-promise stack traces (WORKER_STACK_TRACES). A process replays every
+// 5 s, or none; WORKER_GUARD_REPLAY: on replayed activations too, or, the default, not) and the
+// per-promise stack traces (WORKER_STACK_TRACES). A process replays every
 // history in test/histories once to warm up, then `replays` times, measured: its CPU time (all
 // threads, so the watchdog threads the vm timeout starts count) per replayed workflow task.
 import { execFileSync } from 'node:child_process';
@@ -25,14 +26,17 @@ const HISTORIES = path.join(__dirname, '..', 'test', 'histories');
 interface Variant {
   name: string;
   isolateTimeoutMs: number;
+  /** The guard on replayed activations too (WORKER_GUARD_REPLAY); every activation here is one. */
+  guardReplay: boolean;
   stackTraces: boolean;
 }
 
 const VARIANTS: Variant[] = [
-  { name: 'guard 5 s, stacks off', isolateTimeoutMs: 5_000, stackTraces: false },
-  { name: 'no guard,  stacks off', isolateTimeoutMs: 0, stackTraces: false },
-  { name: 'guard 5 s, stacks on ', isolateTimeoutMs: 5_000, stackTraces: true },
-  { name: 'no guard,  stacks on ', isolateTimeoutMs: 0, stackTraces: true },
+  { name: 'guard 5 s on replays too, stacks off', isolateTimeoutMs: 5_000, guardReplay: true, stackTraces: false },
+  { name: 'guard 5 s (the default),   stacks off', isolateTimeoutMs: 5_000, guardReplay: false, stackTraces: false },
+  { name: 'no guard,                  stacks off', isolateTimeoutMs: 0, guardReplay: false, stackTraces: false },
+  { name: 'guard 5 s on replays too, stacks on ', isolateTimeoutMs: 5_000, guardReplay: true, stackTraces: true },
+  { name: 'no guard,                  stacks on ', isolateTimeoutMs: 0, guardReplay: false, stackTraces: true },
 ];
 
 /** One variant in this process: CPU µs per replayed workflow task. */
@@ -64,6 +68,7 @@ async function main() {
     const v = VARIANTS[Number(process.argv[3])];
     // Read by the patched SDK when it installs its hooks, once per thread (worker/worker.ts).
     process.env.WORKFLOW_PROMISE_STACKS = v.stackTraces ? 'on' : 'off';
+    process.env.WORKFLOW_GUARD_REPLAY = v.guardReplay ? 'on' : 'off';
     process.stdout.write(JSON.stringify(await measure(v, Number(process.argv[4]))));
     return;
   }

@@ -114,6 +114,7 @@ const schema = z.object({
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   WORKER_ISOLATE_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000, 'WORKER_ISOLATE_TIMEOUT_MS is at most 60000 (a minute): a looping workflow holds every ticket of the worker that long').optional(),
   WORKER_STACK_TRACES: z.enum(['on', 'off']).default('off'),
+  WORKER_GUARD_REPLAY: z.enum(['on', 'off']).default('off'),
   WORKFLOW_HISTORY_LIMIT: z.coerce.number().int().min(100, 'WORKFLOW_HISTORY_LIMIT is at least 100 events: a run must have room for a step and its alarms').max(50_000, 'WORKFLOW_HISTORY_LIMIT is at most 50000: Temporal ends a workflow at 51,200 events').optional(),
   // Built by scripts/build-workflow-bundle.ts (the Docker image does it at build time): the worker starts without bundling.
   WORKFLOW_BUNDLE_PATH: z
@@ -225,6 +226,8 @@ export interface Config {
   workerIsolateTimeoutMs?: number;
   /** The workflow stack trace query (Temporal UI, `temporal workflow stack`); costly under load. */
   workerStackTraces: boolean;
+  /** The deadlock guard on replayed activations too (worker/worker.ts); default off: on the activations that run new code. */
+  workerGuardReplay: boolean;
   /** Ticket and session workflows continue as new past this many history events (unset: when the server suggests it). */
   workflowHistoryLimit?: number;
   /** A workflow bundle built beforehand; unset: the worker bundles the workflow code as it starts. */
@@ -287,6 +290,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     workerIsolateTimeoutMs: e.WORKER_ISOLATE_TIMEOUT_MS,
     workerStackTraces: e.WORKER_STACK_TRACES === 'on',
+    workerGuardReplay: e.WORKER_GUARD_REPLAY === 'on',
     workflowHistoryLimit: e.WORKFLOW_HISTORY_LIMIT,
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
     backgroundNice: e.BACKGROUND_NICE,

@@ -61,6 +61,7 @@ export async function runServerProcess(role: 'api' | 'worker'): Promise<void> {
     isolateTimeoutMs: config.workerIsolateTimeoutMs,
     workflowHistoryLimit: config.workflowHistoryLimit,
     stackTraces: config.workerStackTraces,
+    guardReplay: config.workerGuardReplay,
     rateLimits: config.rateLimits,
     trustProxy: config.trustProxy,
     codecKeys,

@@ -68,6 +68,8 @@ export interface SystemOptions {
   isolateTimeoutMs?: number;
   /** The workflow stack trace query (default: worker/worker.ts's, off). */
   stackTraces?: boolean;
+  /** The deadlock guard on replayed activations too (default: worker/worker.ts's, off). */
+  guardReplay?: boolean;
   /** On stop: how long readiness reports false, still serving, before the server closes (load balancers move away). */
   shutdownDrainMs?: number;
   /** Inbound SMTP listener (with the API): its port (0 = any free one); undefined = none. */
@@ -182,6 +184,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       maxCachedWorkflows: o.maxCachedWorkflows,
       isolateTimeoutMs: o.isolateTimeoutMs,
       stackTraces: o.stackTraces,
+      guardReplay: o.guardReplay,
       dataConverter,
       activityDeps,
     });

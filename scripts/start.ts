@@ -115,6 +115,7 @@ async function main() {
     isolateTimeoutMs: config.workerIsolateTimeoutMs,
     workflowHistoryLimit: config.workflowHistoryLimit,
     stackTraces: config.workerStackTraces,
+    guardReplay: config.workerGuardReplay,
     workflowBundle: config.workflowBundlePath ? { codePath: config.workflowBundlePath } : undefined,
     rateLimits: config.rateLimits,
     trustProxy: config.trustProxy,

@@ -27,6 +27,8 @@ export interface TicketWorkerOptions {
    * WORKER_STACK_TRACES=on turns it back on while someone investigates a stuck ticket.
    */
   stackTraces?: boolean;
+  /** The deadlock guard on replayed activations too (default false: see DEFAULT_ISOLATE_TIMEOUT_MS). */
+  guardReplay?: boolean;
   /** What the worker hands Temporal goes through it: the codec encrypts (temporal/data-converter.ts). */
   dataConverter: WorkerOptions['dataConverter'];
 }
@@ -52,12 +54,19 @@ export const DEFAULT_MAX_CACHED_WORKFLOWS = 150;
  * The guard is Node's vm `timeout`, which starts and joins a watchdog thread on every call into the
  * sandbox: about 112 µs of CPU and 255 µs of the workflow thread's time a call, 5.1 calls a
  * workflow task on the recorded histories. Replaying them (bench/sandbox-cost.ts: what an alarm of
- * a ticket outside the cache does) took 3,271 → 5,009 µs of CPU a workflow task with it (+53 %,
- * median of 5 processes each on a shared 2-core machine, load 5-13); npm run bench on-time with
- * 2,000 tickets at 16 deadlines a second: the worker 0.56 → 0.61 cores, breach lateness p99
- * 2.1 → 1.9 s, within that machine's noise. WORKER_ISOLATE_TIMEOUT_MS=0 turns it off (patches/
- * makes 0 mean "none"; the SDK refuses 0): an opt-in for a worker that needs that CPU more than
- * the guard, measured first.
+ * a ticket outside the cache does) took 3,271 → 5,009 µs of CPU a workflow task with it (+53 %).
+ * An alarm of a ticket outside the cache replays every earlier workflow task of its history before
+ * the one that is new, so the guard cost it one watchdog per call of each (see docs/benchmarks.md,
+ * "The deadlock guard and on time": breach lateness p99 9.9 s with it against 1.3 s without).
+ *
+ * So the guard watches the activations that run new code (and queries), not the replayed ones
+ * (patches/: WORKFLOW_GUARD_REPLAY=off, the default). A replayed activation already ran to its end
+ * once with the same inputs: its history holds the completed workflow task. Only different code
+ * could loop there, and code that changes how a history replays is what the replay tests catch
+ * before it ships (test/integration/replay.test.ts runs them with the SDK's guard on every call).
+ * WORKER_GUARD_REPLAY=on guards replayed activations too, at the old cost.
+ * WORKER_ISOLATE_TIMEOUT_MS=0 turns the guard off (patches/ makes 0 mean "none"; the SDK refuses
+ * 0): an opt-in for a worker that needs that CPU more than the guard, measured first.
  */
 export const DEFAULT_ISOLATE_TIMEOUT_MS = 5_000;
 
@@ -93,7 +102,7 @@ export const NON_STICKY_POLL_RATIO = 0.5;
  */
 export function workerPatchApplied(): boolean {
   const source = (file: string) => readFileSync(require.resolve(`@temporalio/worker/lib/workflow/${file}`), 'utf8');
-  return source('reusable-vm.js').includes('isolateExecutionTimeoutMs > 0') && source('vm-shared.js').includes('WORKFLOW_PROMISE_STACKS');
+  return source('reusable-vm.js').includes('WORKFLOW_GUARD_REPLAY') && source('vm-shared.js').includes('WORKFLOW_PROMISE_STACKS');
 }
 
 /** The limit the worker runs with: the one asked for, or the guard when "none" cannot be had. */
@@ -104,7 +113,7 @@ export function effectiveIsolateTimeoutMs(requested = DEFAULT_ISOLATE_TIMEOUT_MS
 export async function createTicketWorker(o: TicketWorkerOptions): Promise<Worker> {
   const requested = o.isolateTimeoutMs ?? DEFAULT_ISOLATE_TIMEOUT_MS;
   const isolateTimeoutMs = effectiveIsolateTimeoutMs(requested);
-  if ((requested === 0 || !o.stackTraces) && !workerPatchApplied()) {
+  if ((requested === 0 || !o.stackTraces || !o.guardReplay) && !workerPatchApplied()) {
     // The safe direction (a guard, stack traces) at a cost in CPU; test/unit/worker-patches.test.ts
     // fails on an install like this one, so it is not how the tests or the image run.
     Runtime.instance().logger.warn("the @temporalio/worker patch is not applied (installed with --ignore-scripts?): the worker keeps the SDK's vm timeout and its promise stack traces, at a cost in CPU; run npx patch-package", { isolateTimeoutMs });
@@ -112,6 +121,7 @@ export async function createTicketWorker(o: TicketWorkerOptions): Promise<Worker
   // Read by the patched SDK when a workflow thread first creates a workflow: the threads start
   // with a copy of this process's environment, so it is set before the worker creates them.
   process.env.WORKFLOW_PROMISE_STACKS = o.stackTraces ? 'on' : 'off';
+  process.env.WORKFLOW_GUARD_REPLAY = o.guardReplay ? 'on' : 'off';
   return Worker.create({
     connection: o.connection,
     namespace: o.namespace,

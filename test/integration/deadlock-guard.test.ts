@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { temporal } from '@temporalio/proto';
 import { defaultPayloadConverter } from '@temporalio/common';
+import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { bundleWorkflows } from '../../worker/workflow-bundle';
 import { eventually, secondsPolicy, startTestSystem, type TestSystem } from '../support/harness';
 import { testCodec } from '../support/codec';
@@ -59,5 +60,35 @@ describe('the deadlock guard: a workflow that never yields is stopped and the wo
     } finally {
       await looping.terminate('the deadlock guard test is over');
     }
+  });
+
+  it('watches the activations that run new code, not the ones replayed, unless WORKFLOW_GUARD_REPLAY=on (what WORKER_GUARD_REPLAY sets)', async () => {
+    // About 2 s of synchronous work on this machine when replayed, none when run: four times the
+    // limit given to the replays below, which is what they measure (a vm timeout is wall-clock time).
+    const iterations = 300_000_000;
+    const limitMs = 500;
+    const handle = await t.sys.temporal.workflow.start('slowToReplayWorkflow', { taskQueue: t.taskQueue, workflowId: `slow-replay-${t.taskQueue}`, args: [iterations] });
+    expect(await handle.result(), 'run by the engine worker with its guard').to.equal('done');
+    const history = await handle.fetchHistory();
+    // Replayed from a bundle of its own, without the engine's failure converter, so the replay's failure keeps its text.
+    const replayBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../fixtures/slow-to-replay-workflow'), logger: new DefaultLogger('WARN') });
+    const replayed = async (guardReplay: 'on' | 'off'): Promise<unknown> => {
+      const before = process.env.WORKFLOW_GUARD_REPLAY;
+      // Read by the patched SDK where it creates a workflow, in threads that copy the environment as they start.
+      process.env.WORKFLOW_GUARD_REPLAY = guardReplay;
+      try {
+        await Worker.runReplayHistory({ workflowBundle: replayBundle, dataConverter: { payloadCodecs: [testCodec] }, ...({ isolateExecutionTimeout: limitMs } as object) }, history, handle.workflowId);
+        return null;
+      } catch (err) {
+        return err;
+      } finally {
+        if (before === undefined) delete process.env.WORKFLOW_GUARD_REPLAY;
+        else process.env.WORKFLOW_GUARD_REPLAY = before;
+      }
+    };
+    expect(await replayed('off'), 'the replayed activation ran past the limit unguarded').to.equal(null);
+    const guarded = await replayed('on');
+    expect(guarded, 'the replayed activation stopped by the guard').to.be.instanceOf(Error);
+    expect((guarded as Error).message).to.match(new RegExp(`Script execution timed out after ${limitMs}ms`));
   });
 });

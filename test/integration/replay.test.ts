@@ -33,6 +33,13 @@ describe('workflow replay', function () {
   // Replay needs no system, but the SDK runtime should still log through ours (quietly), and keep
   // its worker metrics on as every test process does (a later test file in this process reads them).
   before(async () => installTemporalRuntime(pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), { metricsAddress: `127.0.0.1:${await freePort()}` }));
+  // The engine's worker leaves replayed activations unguarded (worker/worker.ts: a replay runs code
+  // that finished once); here the SDK's deadlock guard watches every one, so a change that makes an
+  // old history loop fails this test instead of hanging a worker. A worker started earlier in this
+  // process may have set it off.
+  before(() => {
+    process.env.WORKFLOW_GUARD_REPLAY = 'on';
+  });
 
   if (process.env.RECORD_HISTORIES) {
     it('records histories of full tickets', async () => {

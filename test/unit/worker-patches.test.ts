@@ -10,11 +10,11 @@ import { DEFAULT_ISOLATE_TIMEOUT_MS, effectiveIsolateTimeoutMs, workerPatchAppli
 
 const PATCHES = path.join(__dirname, '..', '..', 'patches');
 
-describe('worker patches (vm timeout, promise stack traces) and the deadlock guard', () => {
+describe('worker patches (vm timeout, replayed activations, promise stack traces) and the deadlock guard', () => {
   it('the patch is made for the installed @temporalio/worker and applied (patches/ applied by npm ci)', () => {
     const installed: string = require('@temporalio/worker/package.json').version;
     expect(readdirSync(PATCHES).filter((f) => f.startsWith('@temporalio+worker+'))).to.deep.equal([`@temporalio+worker+${installed}.patch`]);
-    // Both changes of the one patch: `0` = no vm timeout, WORKFLOW_PROMISE_STACKS read.
+    // The changes of the one patch: `0` = no vm timeout, WORKFLOW_GUARD_REPLAY and WORKFLOW_PROMISE_STACKS read.
     expect(workerPatchApplied(), 'patches/@temporalio+worker+*.patch applied').to.equal(true);
   });
 
@@ -27,5 +27,11 @@ describe('worker patches (vm timeout, promise stack traces) and the deadlock gua
     for (const bad of ['-1', '1.5', 'soon', '60001']) {
       expect(() => loadConfig({ WORKER_ISOLATE_TIMEOUT_MS: bad }), bad).to.throw(/WORKER_ISOLATE_TIMEOUT_MS/);
     }
+  });
+
+  it('guards replayed activations only when asked for (WORKER_GUARD_REPLAY=on)', () => {
+    expect(loadConfig({}).workerGuardReplay).to.equal(false);
+    expect(loadConfig({ WORKER_GUARD_REPLAY: 'on' }).workerGuardReplay).to.equal(true);
+    expect(() => loadConfig({ WORKER_GUARD_REPLAY: 'yes' })).to.throw(/WORKER_GUARD_REPLAY/);
   });
 });

@@ -37,16 +37,37 @@ export const MARKERS = {
 const shapeOf = (f: ResultFile) => `${f.topology}/${f.store}`;
 const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-/** The newest run of each benchmark on each shape. */
+const sizeKeysOf = (bench: string) => BENCHES.find(([b]) => b === bench)?.[1] ?? [];
+const sizeOf = (f: ResultFile) => sizeKeysOf(f.benchmark).map((k) => `${k} ${String(f.settings[k])}`).join(', ');
+
+/**
+ * The newest run of each benchmark on each shape, by section: a benchmark run at more than one size
+ * (on-time at 2,000 and at 10,000 tickets) gets a section per size, so no row sets a small run
+ * beside a large one.
+ */
 export function newest(files: ResultFile[]): Map<string, Map<string, ResultFile>> {
+  const sizes = new Map<string, Set<string>>();
+  for (const f of files) sizes.set(f.benchmark, (sizes.get(f.benchmark) ?? new Set()).add(sizeOf(f)));
+  const section = (f: ResultFile) => (sizes.get(f.benchmark)!.size > 1 ? `${f.benchmark}, ${sizeOf(f)}` : f.benchmark);
   const by = new Map<string, Map<string, ResultFile>>();
   for (const f of files) {
-    const shapes = by.get(f.benchmark) ?? new Map<string, ResultFile>();
-    by.set(f.benchmark, shapes);
+    const shapes = by.get(section(f)) ?? new Map<string, ResultFile>();
+    by.set(section(f), shapes);
     const cur = shapes.get(shapeOf(f));
     if (!cur || f.startedAt > cur.startedAt) shapes.set(shapeOf(f), f);
   }
-  return by;
+  // In the order of BENCHES; of one benchmark's sections, the one run on the most shapes first.
+  const rank = (b: string) => {
+    const i = BENCHES.findIndex(([x]) => x === b);
+    return i < 0 ? BENCHES.length : i;
+  };
+  const benchOf = (shapes: Map<string, ResultFile>) => [...shapes.values()][0].benchmark;
+  return new Map(
+    [...by].sort(
+      ([ta, a], [tb, b]) =>
+        rank(benchOf(a)) - rank(benchOf(b)) || benchOf(a).localeCompare(benchOf(b)) || b.size - a.size || ta.localeCompare(tb),
+    ),
+  );
 }
 
 function columns(files: ResultFile[]): string[] {
@@ -78,11 +99,8 @@ function runLine(f: ResultFile, sizeKeys: string[]): string {
 /** Every figure of every benchmark, a column per shape; then which run each column shows. */
 export function renderFull(files: ResultFile[]): string {
   if (!files.length) return '_No results yet: `npm run bench` writes them to bench/results/._';
-  const by = newest(files);
-  const order = [...BENCHES.map(([b]) => b).filter((b) => by.has(b)), ...[...by.keys()].filter((b) => !BENCHES.some(([x]) => x === b)).sort()];
   const out: string[] = [];
-  for (const bench of order) {
-    const shapes = by.get(bench)!;
+  for (const [title, shapes] of newest(files)) {
     const cols = columns([...shapes.values()]);
     const runs = cols.map((c) => shapes.get(c));
     const keys: string[] = [];
@@ -90,13 +108,13 @@ export function renderFull(files: ResultFile[]): string {
     for (const f of runs) for (const g of f?.figures ?? []) if (!label.has(g.key)) keys.push(g.key), label.set(g.key, { label: g.label, goal: g.goal });
     // A figure's words as the newest run puts them.
     for (const f of [...runs].filter(Boolean).sort((a, b) => a!.startedAt.localeCompare(b!.startedAt))) for (const g of f!.figures) label.set(g.key, { label: g.label, goal: g.goal });
-    out.push(`### ${bench}`, '');
+    out.push(`### ${title}`, '');
     out.push(`| figure | goal | ${cols.map((c) => SHAPE_LABEL[c] ?? c).join(' | ')} |`);
     out.push(`|---|---|${cols.map(() => '---|').join('')}`);
     for (const k of keys) out.push(`| ${esc(label.get(k)!.label)} | ${esc(label.get(k)!.goal ?? '')} | ${runs.map((f) => cell(f, k)).join(' | ')} |`);
     if (!keys.length) out.push(`| (no figures) | | ${runs.map((f) => (f && !f.ok ? 'failed' : '')).join(' | ')} |`);
     out.push('');
-    const sizeKeys = BENCHES.find(([b]) => b === bench)?.[1] ?? [];
+    const sizeKeys = sizeKeysOf([...shapes.values()][0].benchmark);
     for (const [i, c] of cols.entries()) out.push(`- ${SHAPE_LABEL[c] ?? c}: ${runLine(runs[i]!, sizeKeys)}`);
     out.push('');
   }
@@ -109,18 +127,22 @@ export function renderHeadline(files: ResultFile[]): string {
   const by = newest(files);
   const cols = columns(files.filter((f) => f.figures.some((g) => HEADLINE.includes(g.key))));
   const out = [`| figure | goal | ${cols.map((c) => SHAPE_LABEL[c] ?? c).join(' | ')} |`, `|---|---|${cols.map(() => '---|').join('')}`];
+  const used = new Set<string>();
   for (const key of HEADLINE) {
-    const runs = [...by.values()].find((shapes) => [...shapes.values()].some((f) => f.figures.some((g) => g.key === key)));
-    if (!runs) continue;
+    // Of the sections with this figure, the one run on the most shapes (the first so ordered).
+    const hit = [...by].find(([, shapes]) => [...shapes.values()].some((f) => f.figures.some((g) => g.key === key)));
+    if (!hit) continue;
+    const [title, runs] = hit;
+    used.add(title);
     const any = [...runs.values()].flatMap((f) => f.figures).find((g) => g.key === key)!;
-    const bench = [...runs.values()][0].benchmark;
-    out.push(`| ${esc(`${bench}: ${any.label}`)} | ${esc(any.goal ?? '')} | ${cols.map((c) => cell(runs.get(c), key)).join(' | ')} |`);
+    out.push(`| ${esc(`${title}: ${any.label}`)} | ${esc(any.goal ?? '')} | ${cols.map((c) => cell(runs.get(c), key)).join(' | ')} |`);
   }
   // Which runs these are: the machine is shared, and its load says how far to trust a figure.
   const shown = (c: string) =>
-    [...by.values()]
-      .map((shapes) => shapes.get(c))
-      .filter((f): f is ResultFile => Boolean(f && f.figures.some((g) => HEADLINE.includes(g.key))))
+    [...by]
+      .filter(([title]) => used.has(title))
+      .map(([, shapes]) => shapes.get(c))
+      .filter((f): f is ResultFile => Boolean(f))
       .map((f) => `${f.benchmark} \`${f.commit ?? '?'}\`${f.dirty ? '+' : ''} ${f.startedAt.slice(0, 10)}, load ${f.load.before.load1} → ${f.load.after?.load1 ?? '?'}${f.load.during ? ` (max ${f.load.during.max})` : ''}`)
       .join('; ');
   out.push(`| runs (commit, date, load average before → after, max during) | | ${cols.map((c) => esc(shown(c))).join(' | ')} |`);

@@ -11,8 +11,25 @@ const files = readResultFiles(path.join(__dirname, '..', 'fixtures', 'bench-resu
 describe('benchmark results table (bench/results-table.ts)', () => {
   it('keeps the newest run of each benchmark on each shape', () => {
     const by = newest(files);
-    expect([...by.get('on-time')!.keys()].sort()).to.deep.equal(['cluster/postgres', 'dev/sqlite-file-defaults', 'dev/sqlite-memory']);
-    expect(by.get('on-time')!.get('dev/sqlite-memory')!.commit).to.equal('aaaaaaa');
+    const small = by.get('on-time, tickets 2000, onTimeWindowS 60')!;
+    expect([...small.keys()].sort()).to.deep.equal(['cluster/postgres', 'dev/sqlite-file-defaults', 'dev/sqlite-memory']);
+    expect(small.get('dev/sqlite-memory')!.commit).to.equal('aaaaaaa');
+  });
+
+  it('gives a benchmark run at another size a section of its own, after the one run on more shapes', () => {
+    const by = newest(files);
+    expect([...by.keys()]).to.deep.equal(['on-time, tickets 2000, onTimeWindowS 60', 'on-time, tickets 10000, onTimeWindowS 300', 'same-instant']);
+    expect([...by.get('on-time, tickets 10000, onTimeWindowS 300')!.keys()]).to.deep.equal(['dev/sqlite-file']);
+    const full = renderFull(files);
+    expect(full.indexOf('### on-time, tickets 2000, onTimeWindowS 60')).to.be.below(full.indexOf('### on-time, tickets 10000, onTimeWindowS 300'));
+    const big = full.slice(full.indexOf('### on-time, tickets 10000'), full.indexOf('### same-instant'));
+    expect(big).to.contain('3496 ms ✗');
+    expect(big).not.to.contain('in-memory');
+    // The headline shows the size run on every shape, not the larger run of one.
+    const head = renderHeadline(files);
+    expect(head).to.contain('on-time, tickets 2000, onTimeWindowS 60: response breach lateness p99');
+    expect(head).not.to.contain('3496');
+    expect(head).not.to.contain('ddddddd');
   });
 
   it('puts the shapes side by side, the dev server first, with each figure against its goal', () => {
@@ -37,11 +54,12 @@ describe('benchmark results table (bench/results-table.ts)', () => {
     expect(full).to.contain('`ccccccc`, tickets 2000, onTimeWindowS 60, load 0.5 → 1.8 (during: mean 2.1, max 3.2)');
     expect(full).to.contain('**failed**: Error: only 12 of 2000 tickets were recorded');
     expect(full.indexOf('### on-time')).to.be.below(full.indexOf('### same-instant'));
+    expect(full).to.contain('`ddddddd`, tickets 10000, onTimeWindowS 300');
   });
 
   it('the headline table has the goal figures of each benchmark', () => {
     const head = renderHeadline(files);
-    expect(head).to.contain('on-time: response breach lateness p99 (lateByMs)');
+    expect(head).to.contain('on-time, tickets 2000, onTimeWindowS 60: response breach lateness p99 (lateByMs)');
     expect(head).to.contain('same-instant: all 2000 breaches recorded, after the instant');
     expect(head).to.contain('12.3 s ✓');
     expect(head).not.to.contain('lateness p50');

@@ -22,11 +22,15 @@ export interface TemporalRuntimeOptions {
 }
 
 /**
- * The runtime is one per process and the first install wins (tests share a process between
- * systems): callers learn where its metrics are from temporalMetricsAddress(), not from what they asked.
+ * The runtime is one per process and, while it runs, the first install wins (tests share a process
+ * between systems): callers learn where its metrics are from temporalMetricsAddress(), not from
+ * what they asked.
  */
 export function installTemporalRuntime(log: Logger, opts: TemporalRuntimeOptions = {}): void {
-  if (installed) return;
+  // The SDK shuts its runtime down once no worker or connection is left, and the next one brings
+  // it back with the options first installed: the same metrics port, which another process may
+  // hold by then (a test process stops and starts systems). Installed again with this caller's.
+  if (installed && (Runtime as unknown as { _instance?: unknown })._instance !== undefined) return;
   installed = true;
   const sdkLog = log.child({ component: 'temporal' });
   const level: LogLevel = log.isLevelEnabled('debug') ? 'DEBUG' : log.isLevelEnabled('info') ? 'INFO' : 'WARN';
@@ -46,6 +50,7 @@ export function installTemporalRuntime(log: Logger, opts: TemporalRuntimeOptions
     if (err instanceof IllegalStateError) return;
     // The exporter could not bind (port taken): run without worker metrics rather than not at all.
     log.error({ err, metricsAddress: opts.metricsAddress }, 'Temporal worker metrics are off: the exporter could not start');
+    metricsAddress = undefined;
     Runtime.install(options(undefined));
   }
 }

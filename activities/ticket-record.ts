@@ -158,12 +158,13 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 /** Write one record (see RECORD_STATEMENT); the events it wrote come back. */
 export async function writeTicketRecord(sequelize: Sequelize, { ticketId, events, snapshot, notifications, decidedIn }: RecordInput): Promise<WrittenEvent[]> {
-  const dues = [runningDue(snapshot.response), runningDue(snapshot.resolution)].filter((d): d is number => d !== null);
+  const clocks = [snapshot.response, snapshot.resolution, ...(snapshot.nextReply ? [snapshot.nextReply] : [])];
+  const dues = clocks.map(runningDue).filter((d): d is number => d !== null);
   const row = {
     status: snapshot.status,
     assignee: snapshot.assignee,
     respondedVia: snapshot.respondedVia,
-    clocks: { response: snapshot.response, resolution: snapshot.resolution },
+    clocks: { response: snapshot.response, resolution: snapshot.resolution, ...(snapshot.nextReply ? { nextReply: snapshot.nextReply } : {}) },
     breached: snapshot.breached,
     responseDueAt: iso(dueAt(snapshot.response)),
     resolutionDueAt: iso(dueAt(snapshot.resolution)),

@@ -12,6 +12,8 @@ export interface TicketSnapshot {
   respondedVia: ResponseVia | null;
   response: ClockState;
   resolution: ClockState;
+  /** The next-reply clock, once a cycle started (absent on tickets without one). */
+  nextReply?: ClockState;
   breached: boolean;
   resolvedAt: number | null;
   closedAt: number | null;

@@ -53,7 +53,7 @@ export class Ticket extends Model<InferAttributes<Ticket>, InferCreationAttribut
   declare breached: CreationOptional<boolean>;
   declare assignee: Person | null;
   declare respondedVia: ResponseVia | null;
-  declare clocks: { response: ClockState; resolution: ClockState } | null;
+  declare clocks: { response: ClockState; resolution: ClockState; nextReply?: ClockState } | null;
   declare snapshotVersion: CreationOptional<number>;
   declare workflowId: string;
   declare workflowStartedAt: Date | null;

@@ -18,9 +18,14 @@ export function firstWarningAt(targets: { escalation?: EscalationLevel[]; warnin
   return warnings.length ? Math.min(...warnings.map((l) => l.at)) : null;
 }
 
-/** Whether the ticket's state lets a clock count: the response while nobody answered, the resolution until resolved. */
+/**
+ * Whether the ticket's state lets a clock count: the response while nobody answered, the resolution
+ * until resolved, a next reply while the ticket is worked (and its cycle runs: the caller knows).
+ */
 export function clockCounts(status: TicketStatus, clock: ClockName): boolean {
-  return clock === 'response' ? status === 'open' : status === 'open' || status === 'in_progress';
+  if (clock === 'response') return status === 'open';
+  if (clock === 'nextReply') return status === 'in_progress';
+  return status === 'open' || status === 'in_progress';
 }
 
 /** Clock time left on a target when its first warning falls due (the workflow's own instant). */

@@ -17,6 +17,7 @@ export interface Notification {
 const AUDIENCE: Partial<Record<EventType, Audience>> = {
   received: 'requester',
   responded: 'requester',
+  replied: 'requester',
   resolved: 'requester',
   customer_reminded: 'requester',
   // The customer wrote: whoever works the ticket hears of it (the lead while nobody does).

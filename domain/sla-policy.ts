@@ -14,6 +14,11 @@ export interface TargetPair {
   /** ISO-8601 duration, e.g. PT2H. */
   response: string;
   resolution: string;
+  /**
+   * The next reply: after a customer writes to a ticket being worked, support answers within this
+   * (ISO-8601 duration). Optional; absent = no such clock for this plan and impact.
+   */
+  nextReply?: string;
   /** Name of a calendar in `calendars`: the clocks of this row count only its working hours. Absent = 24×7. */
   calendar?: string;
 }
@@ -62,6 +67,8 @@ export interface SlaPolicy {
 export interface TicketTargets {
   responseMs: number;
   resolutionMs: number;
+  /** The next-reply target; absent = the ticket keeps no next-reply clock. */
+  nextReplyMs?: number;
   /** Tickets received before the escalation chain existed carry only this (one warning). */
   warningThreshold?: number;
   autoCloseAfterMs: number;
@@ -138,7 +145,7 @@ const isoDuration = z.string().superRefine((value, ctx) => {
 });
 
 const targetPair = z
-  .object({ response: isoDuration, resolution: isoDuration, calendar: z.string().min(1).max(64).optional() })
+  .object({ response: isoDuration, resolution: isoDuration, nextReply: isoDuration.optional(), calendar: z.string().min(1).max(64).optional() })
   .strict()
   .superRefine((pair, ctx) => {
     try {
@@ -222,6 +229,7 @@ export function targetsFor(policy: SlaPolicy, plan: Plan, impact: Impact): Ticke
   return {
     responseMs: isoDurationMs(pair.response),
     resolutionMs: isoDurationMs(pair.resolution),
+    ...(pair.nextReply ? { nextReplyMs: isoDurationMs(pair.nextReply) } : {}),
     autoCloseAfterMs: isoDurationMs(policy.autoCloseAfter),
     customerReminderAfterMs: isoDurationMs(policy.customerReminderAfter),
     escalation: policy.escalation,

@@ -40,13 +40,27 @@ export interface TargetFigures {
   p90Ms: number | null;
 }
 
+/**
+ * The next reply counts answer cycles, not tickets: a ticket whose customer wrote three times owes
+ * three answers. No time figures: a cycle's length is the answer's, read in the ticket's history.
+ */
+export interface CycleFigures {
+  met: number;
+  breached: number;
+  /** Tickets whose current cycle is owed and not yet late. */
+  running: number;
+  compliancePct: number | null;
+}
+
 export interface ReportRow {
   key: string;
   label: string;
   received: number;
   response: TargetFigures;
   resolution: TargetFigures;
-  /** All decided targets of the row, both clocks. */
+  /** Zero everywhere under a policy without a next-reply target. */
+  nextReply: CycleFigures;
+  /** All decided targets of the row, every clock (each next-reply cycle one target). */
   compliancePct: number | null;
   waitingOnCustomerMs: number;
   /** Of the row's tickets, how many are not resolved or closed now. */

@@ -17,6 +17,7 @@ const assignBody = z.union([z.object({ assigneeId: z.string().uuid() }).strict()
 export const stepBodies = {
   assign: assignBody,
   respond: z.object({ via: z.enum(STEP_RESPONSE_VIAS), message: text(20_000) }).strict(),
+  reply: z.object({ via: z.enum(STEP_RESPONSE_VIAS), message: text(20_000) }).strict(),
   'wait-for-customer': z.object({ message: text(20_000).optional() }).strict(),
   'customer-replied': z.object({ message: text(20_000).optional() }).strict(),
   resolve: z.object({ resolution: text(20_000) }).strict(),
@@ -39,6 +40,7 @@ const withActor = <S extends z.ZodObject>(s: S) => s.extend(opsActor);
 export const opsStepPayloads = {
   assign: z.union([withActor(assignBody.options[0]), withActor(assignBody.options[1])]),
   respond: withActor(stepBodies.respond),
+  reply: withActor(stepBodies.reply),
   'wait-for-customer': withActor(stepBodies['wait-for-customer']),
   'customer-replied': withActor(stepBodies['customer-replied']),
   resolve: withActor(stepBodies.resolve),
@@ -91,6 +93,7 @@ export function parseOpsStep(kind: StepKind, raw: unknown): ParsedOpsStep {
       return { ok: true, ...who, step: { kind, assignee: placeholder }, assignee: ref };
     }
     case 'respond':
+    case 'reply':
       return { ok: true, ...who, step: { kind, via: body.via as ResponseVia, message: String(body.message) } };
     case 'wait-for-customer':
     case 'customer-replied':
@@ -134,6 +137,7 @@ const person = z.object({ name: z.string().max(200).nullish(), email }).strict()
 export const stepUpdatePayloads = {
   assign: z.object({ ...updateActor, assignee: person }).strict(),
   respond: z.object({ ...updateActor, via: z.enum(STEP_RESPONSE_VIAS), message: textRef(20_000) }).strict(),
+  reply: z.object({ ...updateActor, via: z.enum(STEP_RESPONSE_VIAS), message: textRef(20_000) }).strict(),
   'wait-for-customer': z.object({ ...updateActor, message: textRef(20_000).optional() }).strict(),
   'customer-replied': z.object({ ...updateActor, message: textRef(20_000).optional() }).strict(),
   resolve: z.object({ ...updateActor, resolution: textRef(20_000) }).strict(),

@@ -1,5 +1,5 @@
 // The ticket's state machine: which technician step is allowed in which state, what it does to the
-// two SLA clocks, which levels of the escalation chain (warnings, breach, escalations past it) are
+// SLA clocks (response, resolution, and the next reply where the policy sets one), which levels of the escalation chain (warnings, breach, escalations past it) are
 // due, and how the ticket records its sessions. Pure and deterministic, so the workflow runs it
 // inside the Temporal sandbox and the unit tests run it in milliseconds.
 import * as clock from './sla-clock';
@@ -15,7 +15,8 @@ import { isFinalSession, sessionAllowed, SESSION_LABELS, type SessionEvent, type
 export const TICKET_STATUSES = ['open', 'in_progress', 'waiting_on_customer', 'resolved', 'closed'] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
 
-export type ClockName = 'response' | 'resolution';
+export type ClockName = 'response' | 'resolution' | 'nextReply';
+export const CLOCK_NAMES: readonly ClockName[] = ['response', 'resolution', 'nextReply'];
 
 export interface Person {
   name?: string;
@@ -25,6 +26,8 @@ export interface Person {
 export type Step =
   | { kind: 'assign'; assignee: Person }
   | { kind: 'respond'; via: ResponseVia; message: TicketText }
+  /** A later answer to the customer (the first is `respond`): it stops the next-reply clock. */
+  | { kind: 'reply'; via: ResponseVia; message: TicketText }
   | { kind: 'wait-for-customer'; message?: TicketText }
   | { kind: 'customer-replied'; message?: TicketText }
   | { kind: 'resolve'; resolution: TicketText }
@@ -32,12 +35,13 @@ export type Step =
   | { kind: 'close'; reason?: string };
 
 export type StepKind = Step['kind'];
-export const STEP_KINDS: StepKind[] = ['assign', 'respond', 'wait-for-customer', 'customer-replied', 'resolve', 'reopen', 'close'];
+export const STEP_KINDS: StepKind[] = ['assign', 'respond', 'reply', 'wait-for-customer', 'customer-replied', 'resolve', 'reopen', 'close'];
 
 export type EventType =
   | 'received'
   | 'assigned'
   | 'responded'
+  | 'replied'
   | 'waiting_on_customer'
   | 'customer_replied'
   | 'customer_message'
@@ -75,6 +79,16 @@ export interface TicketState {
   respondedVia: ResponseVia | null;
   response: ClockState;
   resolution: ClockState;
+  /**
+   * The next reply: runs from the oldest customer message not yet answered while the ticket is
+   * worked (in_progress), stops at the answer; a new cycle at the next message. Null before the
+   * first cycle and on tickets whose policy sets no next-reply target (`nextReplyMs` null).
+   * Optional only for states carried from before the clock existed.
+   */
+  nextReply?: ClockState | null;
+  nextReplyMs?: number | null;
+  /** An earlier next-reply cycle was missed: the ticket stays breached when a new cycle starts. */
+  nextReplyMissed?: boolean;
   autoCloseAfterMs: number;
   customerReminderAfterMs: number;
   /** The start of the wait (the resolution clock's pause) the customer was last reminded of. */
@@ -136,6 +150,8 @@ export function openTicket(input: OpenTicketInput): TicketState {
     respondedVia: null,
     response: clock.startClock(targets.responseMs, receivedAt, calendar),
     resolution: clock.startClock(targets.resolutionMs, receivedAt, calendar),
+    nextReply: null,
+    nextReplyMs: targets.nextReplyMs ?? null,
     autoCloseAfterMs: targets.autoCloseAfterMs,
     customerReminderAfterMs: targets.customerReminderAfterMs ?? DEFAULT_CUSTOMER_REMINDER_MS,
     remindedForWaitSince: null,
@@ -153,6 +169,7 @@ export function openTicket(input: OpenTicketInput): TicketState {
 const ALLOWED_FROM: Record<StepKind, readonly TicketStatus[]> = {
   assign: ['open', 'in_progress', 'waiting_on_customer', 'resolved'],
   respond: ['open'],
+  reply: ['in_progress', 'waiting_on_customer'],
   'wait-for-customer': ['in_progress'],
   'customer-replied': ['waiting_on_customer'],
   resolve: ['open', 'in_progress', 'waiting_on_customer'],
@@ -161,7 +178,8 @@ const ALLOWED_FROM: Record<StepKind, readonly TicketStatus[]> = {
 };
 
 const WHY_NOT: Partial<Record<StepKind, string>> = {
-  respond: 'the first response was already given',
+  respond: 'the first response was already given; a later answer is a reply',
+  reply: 'a reply follows the first response (respond) on a ticket being worked or waiting on the customer',
   'wait-for-customer': 'only a ticket that has had its first response and is being worked can wait on the customer',
   'customer-replied': 'the ticket is not waiting on the customer',
   resolve: 'only an open ticket can be resolved',
@@ -196,7 +214,7 @@ function emit(state: TicketState, events: TicketEvent[], type: EventType, at: nu
 
 function metEvent(state: TicketState, events: TicketEvent[], name: ClockName, at: number): TicketState {
   const c = state[name];
-  if (c.breachedAt !== null) return state;
+  if (!c || c.breachedAt !== null) return state;
   return emit(state, events, 'sla_met', at, 'system', { clock: name, dueAt: clock.dueAt(c), metAt: at });
 }
 
@@ -226,13 +244,20 @@ export function applyStep(state: TicketState, step: Step, at: number, actor: str
       s = emit(s, events, 'responded', at, actor, { via: step.via, message: step.message });
       s = metEvent(s, events, 'response', at);
       break;
+    case 'reply':
+      s = emit(s, events, 'replied', at, actor, { via: step.via, message: step.message });
+      s = replyGiven(s, events, at);
+      break;
     case 'wait-for-customer':
+      // Asking the customer something answers them.
       s = { ...s, status: 'waiting_on_customer', resolution: clock.pause(s.resolution, at) };
       s = emit(s, events, 'waiting_on_customer', at, actor, { message: step.message ?? null });
+      s = replyGiven(s, events, at);
       break;
     case 'customer-replied':
       s = { ...s, status: 'in_progress', resolution: clock.resume(s.resolution, at) };
       s = emit(s, events, 'customer_replied', at, actor, { message: step.message ?? null });
+      s = replyOwed(s, at);
       break;
     case 'resolve': {
       // Resolving a ticket nobody answered yet delivers its first response too (the resolution e-mail).
@@ -242,6 +267,8 @@ export function applyStep(state: TicketState, step: Step, at: number, actor: str
       s = emit(s, events, 'resolved', at, actor, { resolution: step.resolution, firstResponse });
       if (firstResponse) s = metEvent(s, events, 'response', at);
       s = metEvent(s, events, 'resolution', at);
+      // The resolution e-mail answers the customer's last message.
+      s = replyGiven(s, events, at);
       break;
     }
     case 'reopen':
@@ -254,6 +281,26 @@ export function applyStep(state: TicketState, step: Step, at: number, actor: str
       break;
   }
   return { state: s, events };
+}
+
+/**
+ * A customer wrote to a ticket being worked: support owes an answer within the next-reply target,
+ * counted from the oldest message not yet answered (a second message does not move the due time).
+ * An open ticket owes its first response instead; a resolved or waiting one is not being worked.
+ */
+function replyOwed(s: TicketState, at: number): TicketState {
+  const targetMs = s.nextReplyMs ?? null;
+  if (targetMs === null || s.status !== 'in_progress' || (s.nextReply && clock.isRunning(s.nextReply))) return s;
+  const started = clock.startClock(targetMs, at, s.response.calendar ?? null);
+  const missed = s.nextReplyMissed === true || (s.nextReply?.breachedAt ?? null) !== null;
+  // The ticket's clocks share one calendar, and so its recorded working time.
+  return { ...s, nextReply: s.response.windows ? { ...started, windows: s.response.windows } : started, ...(missed ? { nextReplyMissed: true } : {}) };
+}
+
+/** Support answered: a running next-reply clock stops, met unless it was breached. */
+function replyGiven(s: TicketState, events: TicketEvent[], at: number): TicketState {
+  if (!s.nextReply || !clock.isRunning(s.nextReply)) return s;
+  return metEvent({ ...s, nextReply: clock.stop(s.nextReply, at) }, events, 'nextReply', at);
 }
 
 /** A step sent where no answer can go back (an ops signal) and refused: why, for the history. */
@@ -342,6 +389,7 @@ export function applyCustomerMessage(state: TicketState, msg: CustomerMessage, a
     s = { ...s, status: 'in_progress', resolution: clock.resume(s.resolution, at) };
     s = emit(s, events, 'customer_replied', at, actor, { message: null, via: msg.via });
   }
+  s = replyOwed(s, at);
   return { state: s, events };
 }
 
@@ -361,7 +409,7 @@ const levelKind = (at: number): Alarm['kind'] => (at < 1 ? 'warning' : at === 1 
 /** The next level of the chain a clock can still reach. A clock that breached (say, stopped late) never warns or breaches again. */
 function nextAlarm(state: TicketState, name: ClockName): Alarm | null {
   const c = state[name];
-  if (!clock.isRunning(c)) return null;
+  if (!c || !clock.isRunning(c)) return null;
   for (let i = c.level; i < state.escalation.length; i++) {
     const l = state.escalation[i];
     if (c.breachedAt !== null && l.at <= 1) continue;
@@ -370,9 +418,9 @@ function nextAlarm(state: TicketState, name: ClockName): Alarm | null {
   return null;
 }
 
-/** The next alarm of each running clock, soonest first (response first on a tie). */
+/** The next alarm of each running clock, soonest first (in the order of CLOCK_NAMES on a tie). */
 export function pendingAlarms(state: TicketState): Alarm[] {
-  const alarms = (['response', 'resolution'] as const).map((n) => nextAlarm(state, n)).filter((a): a is Alarm => a !== null);
+  const alarms = CLOCK_NAMES.map((n) => nextAlarm(state, n)).filter((a): a is Alarm => a !== null);
   return alarms.sort((a, b) => a.at - b.at);
 }
 
@@ -406,7 +454,7 @@ export function applyDueAlarms(state: TicketState, now: number): Transition {
   for (;;) {
     const alarm = pendingAlarms(s).find((a) => a.at <= now);
     if (!alarm) break;
-    const c = s[alarm.clock];
+    const c = s[alarm.clock]!;
     const skipTo = (level: number): ClockState => ({ ...c, level });
     if (alarm.kind === 'breach') {
       s = { ...s, [alarm.clock]: { ...clock.markBreached(c, now), level: alarm.level + 1 } };
@@ -466,14 +514,23 @@ export function applyAutoClose(state: TicketState, now: number): Transition {
 export interface SlaView {
   response: ClockView;
   resolution: ClockView;
+  /** The current (or last) next-reply cycle; null before the first and without a next-reply target. */
+  nextReply: ClockView | null;
 }
 
-export function slaView(state: Pick<TicketState, 'response' | 'resolution'>, now: number): SlaView {
-  return { response: clock.clockView(state.response, now), resolution: clock.clockView(state.resolution, now) };
+type Clocks = Pick<TicketState, 'response' | 'resolution' | 'nextReply' | 'nextReplyMissed'>;
+
+export function slaView(state: Clocks, now: number): SlaView {
+  return {
+    response: clock.clockView(state.response, now),
+    resolution: clock.clockView(state.resolution, now),
+    nextReply: state.nextReply ? clock.clockView(state.nextReply, now) : null,
+  };
 }
 
-export function isBreached(state: Pick<TicketState, 'response' | 'resolution'>): boolean {
-  return state.response.breachedAt !== null || state.resolution.breachedAt !== null;
+/** Any target of the ticket missed, a next-reply cycle's included: a breach is never undone. */
+export function isBreached(state: Clocks): boolean {
+  return state.response.breachedAt !== null || state.resolution.breachedAt !== null || (state.nextReply?.breachedAt ?? null) !== null || state.nextReplyMissed === true;
 }
 
 // ---- Sessions and brand meetings ------------------------------------------------------------
@@ -569,7 +626,7 @@ const WINDOW_MARGIN_MS = 24 * 60 * 60 * 1000;
  * ticket's calendar, so they share its windows.
  */
 export function windowsNeeded(state: TicketState, now: number): WindowsNeeded | null {
-  const clocks = [state.response, state.resolution].filter((c) => c.calendar);
+  const clocks = [state.response, state.resolution, state.nextReply].filter((c): c is ClockState => Boolean(c?.calendar));
   if (clocks.length === 0) return null;
   const from = Math.min(now, ...clocks.map((c) => c.runningSince ?? now));
   const lastLevel = Math.max(1, ...state.escalation.map((l) => l.at));
@@ -582,5 +639,5 @@ export function windowsNeeded(state: TicketState, now: number): WindowsNeeded | 
 /** The ticket with its calendar clocks' windows recorded (no event: nothing happened to the ticket). */
 export function withWindows(state: TicketState, windows: WorkingWindows): TicketState {
   const set = (c: clock.ClockState) => (c.calendar ? { ...c, windows } : c);
-  return { ...state, response: set(state.response), resolution: set(state.resolution) };
+  return { ...state, response: set(state.response), resolution: set(state.resolution), ...(state.nextReply ? { nextReply: set(state.nextReply) } : {}) };
 }

@@ -38,6 +38,7 @@ export function ticketScope(p: Reader): TicketScope {
 export const REQUESTER_EVENT_FIELDS: Readonly<Record<string, readonly string[]>> = {
   received: ['subject', 'responseDueAt', 'resolutionDueAt'],
   responded: ['via', 'message'],
+  replied: ['via', 'message'],
   waiting_on_customer: ['message'],
   customer_replied: ['via', 'message'],
   customer_message: ['via', 'subject', 'message', 'attachments'],

@@ -21,6 +21,10 @@ export function monthlyReportMail(o: { customerName: string; month: string; repo
     `Tickets received: ${t.received}`,
     `First response on time: ${t.response.met} of ${t.response.met + t.response.breached} decided (${pct(t.response.compliancePct)}); median ${hours(t.response.medianMs)}, 90th percentile ${hours(t.response.p90Ms)}`,
     `Resolved on time: ${t.resolution.met} of ${t.resolution.met + t.resolution.breached} decided (${pct(t.resolution.compliancePct)}); median ${hours(t.resolution.medianMs)}, 90th percentile ${hours(t.resolution.p90Ms)}`,
+    // Only where the policy keeps the clock (or kept it this month): otherwise nothing to say.
+    ...(t.nextReply.met + t.nextReply.breached + t.nextReply.running > 0
+      ? [`Later answers on time: ${t.nextReply.met} of ${t.nextReply.met + t.nextReply.breached} decided (${pct(t.nextReply.compliancePct)})`]
+      : []),
     `Overall compliance: ${pct(t.compliancePct)}`,
     `Time waiting on your answers: ${hours(t.waitingOnCustomerMs)}`,
     `Still open: ${t.openNow}`,

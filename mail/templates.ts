@@ -21,7 +21,7 @@ export interface RenderedMail {
 
 const when = (ms: unknown): string => (typeof ms === 'number' ? new Date(ms).toISOString() : 'n/a');
 const tag = (t: TicketFacts) => `[Ticket #${t.number}]`;
-const clockName = (c: unknown) => (c === 'response' ? 'first response' : 'resolution');
+const clockName = (c: unknown) => (c === 'response' ? 'first response' : c === 'nextReply' ? 'next reply' : 'resolution');
 
 export function renderNotification(kind: EventType, t: TicketFacts, e: TicketEvent): RenderedMail {
   const hello = `Hello${t.requesterName ? ` ${t.requesterName}` : ''},`;
@@ -38,8 +38,9 @@ export function renderNotification(kind: EventType, t: TicketFacts, e: TicketEve
           footer,
       };
     case 'responded':
+    case 'replied':
       return {
-        subject: `${tag(t)} Response: ${t.subject}`,
+        subject: `${tag(t)} ${kind === 'replied' ? 'Reply' : 'Response'}: ${t.subject}`,
         text: `${hello}\n\nA technician answered your ticket #${t.number} (via ${String(e.data.via)}):\n\n${String(e.data.message ?? '')}` + footer,
       };
     case 'resolved':

@@ -100,7 +100,7 @@ export const ticketRecordFailures = new Counter({
 });
 
 /** The recorded events that are steps of a ticket's life (a technician's, the customer's or the system's). */
-export const STEP_EVENTS = new Set(['assigned', 'responded', 'waiting_on_customer', 'customer_replied', 'resolved', 'reopened', 'closed']);
+export const STEP_EVENTS = new Set(['assigned', 'responded', 'replied', 'waiting_on_customer', 'customer_replied', 'resolved', 'reopened', 'closed']);
 
 export interface RecordedEvent {
   type: string;

@@ -77,6 +77,9 @@ interface RawRow {
   res_running: number;
   res_p50: number | null;
   res_p90: number | null;
+  nr_met: number;
+  nr_breached: number;
+  nr_running: number;
   waited_ms: number | null;
   open_now: number;
 }
@@ -85,7 +88,7 @@ function figureSql(group: ReportGroup): string {
   const g = GROUP_SQL[group];
   return `
 WITH t AS (
-  SELECT t.id, t.status, t.received_at, ${g.key} AS gkey, ${g.label} AS glabel
+  SELECT t.id, t.status, t.received_at, t.clocks, ${g.key} AS gkey, ${g.label} AS glabel
   FROM tickets t JOIN customers c ON c.id = t.customer_id
   WHERE t.received_at >= :from AND t.received_at < :to :filters
 ),
@@ -98,7 +101,9 @@ ev AS (
     max(e.seq) FILTER (WHERE e.type = 'sla_met' AND e.data->>'clock' = 'resolution') AS res_met_seq,
     max(e.seq) FILTER (WHERE e.type = 'resolved') AS resolved_seq,
     max(e.at) FILTER (WHERE e.type = 'resolved') AS resolved_at,
-    max(e.seq) FILTER (WHERE e.type = 'reopened') AS reopened_seq
+    max(e.seq) FILTER (WHERE e.type = 'reopened') AS reopened_seq,
+    count(*) FILTER (WHERE e.type = 'sla_met' AND e.data->>'clock' = 'nextReply') AS nr_met,
+    count(*) FILTER (WHERE e.type = 'sla_breached' AND e.data->>'clock' = 'nextReply') AS nr_breached
   FROM ticket_events e JOIN t ON t.id = e.ticket_id
   WHERE e.type IN ('sla_breached', 'sla_met', 'responded', 'resolved', 'reopened')
   GROUP BY e.ticket_id
@@ -119,7 +124,11 @@ per AS (
     CASE WHEN ev.res_breached THEN 'breached' WHEN ev.res_met_seq > coalesce(ev.reopened_seq, 0) THEN 'met' ELSE 'running' END AS res,
     extract(epoch FROM (ev.first_response_at - t.received_at)) * 1000 AS ttfr_ms,
     CASE WHEN ev.resolved_seq > coalesce(ev.reopened_seq, 0) THEN extract(epoch FROM (ev.resolved_at - t.received_at)) * 1000 END AS ttr_ms,
-    coalesce(p.waited_ms, 0) AS waited_ms
+    coalesce(p.waited_ms, 0) AS waited_ms,
+    coalesce(ev.nr_met, 0) AS nr_met,
+    coalesce(ev.nr_breached, 0) AS nr_breached,
+    -- A cycle still owed and not yet late (a late one counts as breached already).
+    (t.clocks->'nextReply'->>'runningSince' IS NOT NULL AND t.clocks->'nextReply'->>'breachedAt' IS NULL) AS nr_running
   FROM t LEFT JOIN ev ON ev.ticket_id = t.id LEFT JOIN pauses p ON p.ticket_id = t.id
 )
 SELECT GROUPING(gkey) = 1 AS total, gkey AS key, glabel AS label,
@@ -134,6 +143,9 @@ SELECT GROUPING(gkey) = 1 AS total, gkey AS key, glabel AS label,
   count(*) FILTER (WHERE res = 'running')::int AS res_running,
   percentile_cont(0.5) WITHIN GROUP (ORDER BY ttr_ms) AS res_p50,
   percentile_cont(0.9) WITHIN GROUP (ORDER BY ttr_ms) AS res_p90,
+  sum(nr_met)::int AS nr_met,
+  sum(nr_breached)::int AS nr_breached,
+  count(*) FILTER (WHERE nr_running)::int AS nr_running,
   sum(waited_ms)::float8 AS waited_ms,
   count(*) FILTER (WHERE status NOT IN ('resolved', 'closed'))::int AS open_now
 FROM per
@@ -175,13 +187,15 @@ function targetFigures(met: number, breached: number, running: number, p50: numb
 function toRow(r: RawRow): ReportRow {
   const response = targetFigures(r.resp_met, r.resp_breached, r.resp_running, r.resp_p50, r.resp_p90);
   const resolution = targetFigures(r.res_met, r.res_breached, r.res_running, r.res_p50, r.res_p90);
+  const [nrMet, nrBreached, nrRunning] = [r.nr_met ?? 0, r.nr_breached ?? 0, r.nr_running ?? 0];
   return {
     key: r.total ? 'total' : (r.key ?? ''),
     label: r.total ? 'total' : (r.label ?? ''),
     received: r.received,
     response,
     resolution,
-    compliancePct: compliancePct(r.resp_met + r.res_met, r.resp_breached + r.res_breached),
+    nextReply: { met: nrMet, breached: nrBreached, running: nrRunning, compliancePct: compliancePct(nrMet, nrBreached) },
+    compliancePct: compliancePct(r.resp_met + r.res_met + nrMet, r.resp_breached + r.res_breached + nrBreached),
     waitingOnCustomerMs: round(r.waited_ms) ?? 0,
     openNow: r.open_now,
   };
@@ -191,6 +205,7 @@ const EMPTY_RAW: RawRow = {
   total: true, key: null, label: null, received: 0,
   resp_met: 0, resp_breached: 0, resp_running: 0, resp_p50: null, resp_p90: null,
   res_met: 0, res_breached: 0, res_running: 0, res_p50: null, res_p90: null,
+  nr_met: 0, nr_breached: 0, nr_running: 0,
   waited_ms: 0, open_now: 0,
 };
 
@@ -285,12 +300,14 @@ export function reportCsvRecords(report: SlaReport): (string | number)[][] {
     'response_met', 'response_breached', 'response_running', 'response_compliance_pct', 'response_median_hours', 'response_p90_hours',
     'resolution_met', 'resolution_breached', 'resolution_running', 'resolution_compliance_pct', 'resolution_median_hours', 'resolution_p90_hours',
     'compliance_pct', 'waiting_on_customer_hours', 'open_now',
+    'next_reply_met', 'next_reply_breached', 'next_reply_running', 'next_reply_compliance_pct',
   ];
   const line = (group: string, r: ReportRow) => [
     group, r.key, r.label, r.received,
     r.response.met, r.response.breached, r.response.running, pct(r.response.compliancePct), hours(r.response.medianMs), hours(r.response.p90Ms),
     r.resolution.met, r.resolution.breached, r.resolution.running, pct(r.resolution.compliancePct), hours(r.resolution.medianMs), hours(r.resolution.p90Ms),
     pct(r.compliancePct), hours(r.waitingOnCustomerMs), r.openNow,
+    r.nextReply.met, r.nextReply.breached, r.nextReply.running, pct(r.nextReply.compliancePct),
   ];
   return [header, ...report.groups.map((g) => line(report.groupBy, g)), line('total', report.totals)];
 }

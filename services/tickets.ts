@@ -129,7 +129,7 @@ export function createTicketService(deps: TicketServiceDeps) {
       receivedAt: t.receivedAt.toISOString(),
       responseDueAt: sla.response.dueAt,
       resolutionDueAt: sla.resolution.dueAt,
-      breached: t.breached || sla.response.status === 'breached' || sla.resolution.status === 'breached',
+      breached: t.breached || [sla.response, sla.resolution, sla.nextReply].some((c) => c?.status === 'breached'),
       // warningThreshold: the first warning level of the ticket's own chain, from which its clocks are "at risk".
       targets: { responseMs: t.targets.responseMs, resolutionMs: t.targets.resolutionMs, warningThreshold: firstWarningAt(t.targets) },
       sla,

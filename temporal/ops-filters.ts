@@ -51,6 +51,12 @@ export const OPS_FILTERS: readonly OpsFilter[] = [
     query: (ctx) => `${SA.status.name} = 'open' AND ${SA.responseDueAt.name} < ${inHours(ctx, 1)}`,
   },
   {
+    // ResponseDueAt carries the next reply's due time while one is owed (workflows/ticket/visibility.ts).
+    id: 'replies-due-next-hour',
+    title: 'The customer wrote back: a next reply due in the next hour (or overdue)',
+    query: (ctx) => `${SA.status.name} = 'in_progress' AND ${SA.responseDueAt.name} < ${inHours(ctx, 1)}`,
+  },
+  {
     id: 'breached-open',
     title: 'Breached tickets still being worked',
     query: () => `${SA.breached.name} = true AND ${stillOpen}`,

@@ -1,7 +1,7 @@
 // What the templates show for a clock and for a history event, in the page's language.
 import { atRiskFrom, clockCounts, clockRisk, type ClockRisk } from '../domain/at-risk';
 import type { ClockView } from '../domain/sla-clock';
-import type { ClockName, TicketStatus } from '../domain/ticket-lifecycle';
+import type { ClockName, SlaView, TicketStatus } from '../domain/ticket-lifecycle';
 import { hasKey, type MessageKey, type Translate } from '../i18n';
 
 export interface Countdown {
@@ -35,15 +35,24 @@ export function countdown(c: ClockView, running: boolean, warnAt: number | null)
 /** A ticket as the services show it, as far as its countdowns go. */
 export interface TicketClocks {
   status: TicketStatus;
-  sla: Record<ClockName, ClockView>;
+  sla: SlaView;
   /** The first warning level of the ticket's own chain (null: none before the breach). */
   targets: { warningThreshold: number | null };
 }
 
-/** Both countdowns of a ticket, for every page that shows them. */
-export function countdowns(x: TicketClocks): Record<ClockName, Countdown> {
-  const one = (name: ClockName) => countdown(x.sla[name], clockCounts(x.status, name), x.targets.warningThreshold);
-  return { response: one('response'), resolution: one('resolution') };
+export interface Countdowns {
+  response: Countdown;
+  resolution: Countdown;
+  /** The current or last next-reply cycle; null when the ticket has none. */
+  nextReply: Countdown | null;
+}
+
+/** Every countdown of a ticket, for every page that shows them. */
+export function countdowns(x: TicketClocks): Countdowns {
+  const one = (name: ClockName, c: ClockView, counts = clockCounts(x.status, name)) => countdown(c, counts, x.targets.warningThreshold);
+  const reply = x.sla.nextReply;
+  // A next-reply cycle counts only while it runs: an answered one (met or late) is over.
+  return { response: one('response', x.sla.response), resolution: one('resolution', x.sla.resolution), nextReply: reply ? one('nextReply', reply, x.status === 'in_progress' && reply.status === 'running') : null };
 }
 
 export interface EventLike {
@@ -52,7 +61,7 @@ export interface EventLike {
 }
 
 export function eventText(t: Translate, e: EventLike): string {
-  const clock = e.data.clock === 'response' || e.data.clock === 'resolution' ? t(`event.clock.${e.data.clock}`) : '';
+  const clock = e.data.clock === 'response' || e.data.clock === 'resolution' || e.data.clock === 'nextReply' ? t(`event.clock.${e.data.clock}`) : '';
   if (e.type.startsWith('session_')) return t('event.session', { id: String(e.data.sessionId ?? ''), type: e.type.slice('session_'.length).replace(/_/g, ' ') });
   const key = `event.${e.type}`;
   if (!hasKey(key)) return e.type;

@@ -79,6 +79,7 @@ export interface Actor {
 export const assignUpdate = defineUpdate<StepResult, [Actor & { assignee: Person }]>('assign');
 // Long texts arrive as references to what the API stored (domain/ticket-texts.ts), never as text.
 export const respondUpdate = defineUpdate<StepResult, [Actor & { via: ResponseVia; message: TextRef }]>('respond');
+export const replyUpdate = defineUpdate<StepResult, [Actor & { via: ResponseVia; message: TextRef }]>('reply');
 export const waitForCustomerUpdate = defineUpdate<StepResult, [Actor & { message?: TextRef }]>('waitForCustomer');
 export const customerRepliedUpdate = defineUpdate<StepResult, [Actor & { message?: TextRef }]>('customerReplied');
 export const resolveUpdate = defineUpdate<StepResult, [Actor & { resolution: TextRef }]>('resolve');
@@ -88,6 +89,7 @@ export const closeUpdate = defineUpdate<StepResult, [Actor & { reason?: string }
 export const STEP_UPDATES = {
   assign: assignUpdate,
   respond: respondUpdate,
+  reply: replyUpdate,
   'wait-for-customer': waitForCustomerUpdate,
   'customer-replied': customerRepliedUpdate,
   resolve: resolveUpdate,
@@ -105,6 +107,7 @@ export const STEP_UPDATES = {
 export const OPS_STEP_NAMES: Record<StepKind, string> = {
   assign: 'ops.assign',
   respond: 'ops.respond',
+  reply: 'ops.reply',
   'wait-for-customer': 'ops.wait-for-customer',
   'customer-replied': 'ops.customer-replied',
   resolve: 'ops.resolve',

@@ -102,6 +102,8 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
         respondedVia: state.respondedVia,
         response: state.response,
         resolution: state.resolution,
+        // Only on tickets that keep the clock, so the others record exactly what they did before it.
+        ...(state.nextReply ? { nextReply: state.nextReply } : {}),
         breached: isBreached(state),
         resolvedAt: state.resolvedAt,
         closedAt: state.closedAt,

@@ -89,6 +89,28 @@ describe('workflow replay', function () {
   }
 
   if (process.env.RECORD_HISTORIES) {
+    it('records the history of a ticket whose customer is owed next replies', () =>
+      recordTicketHistory('next-reply', 'record-reply', { response: 'PT30S', resolution: 'PT60S', nextReply: 'PT2S' }, async (t, ticket, step) => {
+        const row = async () => (await Ticket.findByPk(ticket.id))!;
+        const events = async () => (await t.api('GET', `/api/tickets/${ticket.id}`)).body.events as any[];
+        const wrote = async (n: number) => t.sys.tickets.customerMessage(await row(), { via: 'email', subject: `Re ${n}`, message: `Message ${n}`, messageId: `<nr${n}@customer.test>` }, 'ana@customer.test');
+        await step('respond', { via: 'email', message: 'Which version?' });
+        // A cycle nobody answers in time: its warning and breach, then the late reply.
+        await wrote(1);
+        await eventually(async () => (await events()).some((e) => e.type === 'sla_breached' && e.data.clock === 'nextReply'), 15_000);
+        await step('reply', { via: 'email', message: 'Sorry: upgrade to 8.11' });
+        // A cycle answered in time, one answered by a question (the wait), one ended by the resolution.
+        await wrote(2);
+        await step('reply', { via: 'phone', message: 'Calling you' });
+        await wrote(3);
+        await step('wait-for-customer', { message: 'Which host?' });
+        await wrote(4);
+        await step('resolve', { resolution: 'Upgraded mx1' });
+        await step('close', {});
+      }));
+  }
+
+  if (process.env.RECORD_HISTORIES) {
     it('records histories of escalations and sessions', async () => {
       const chain = secondsPolicy(
         { B: { response: 'PT2S', resolution: 'PT4S' } },
@@ -340,7 +362,7 @@ describe('workflow replay', function () {
   async function recordTicketHistory(
     name: string,
     label: string,
-    targets: { response: string; resolution: string },
+    targets: { response: string; resolution: string; nextReply?: string },
     drive: (t: TestSystem, ticket: Awaited<ReturnType<TestSystem['createTicket']>>, step: (s: string, body: object) => Promise<void>) => Promise<void>,
   ): Promise<void> {
     const file = path.join(HISTORIES, `${name}.json`);

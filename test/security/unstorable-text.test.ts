@@ -121,6 +121,7 @@ describe('text no store can keep, everywhere', function () {
       ['assign', { assigneeEmail: t.techEmail }],
       ['assign', { assigneeId: t.techId }],
       ['respond', { via: 'email', message: 'On it' }],
+      ['reply', { via: 'email', message: 'Try this' }],
       ['wait-for-customer', { message: 'Logs please' }],
       ['customer-replied', { message: 'Sent' }],
       ['resolve', { resolution: 'Restarted' }],
@@ -260,6 +261,7 @@ describe('text no store can keep, everywhere', function () {
     const forms: [string, Record<string, string>][] = [
       ['steps/assign', { assigneeId: t.techId }],
       ['steps/respond', { via: 'email', message: 'On it' }],
+      ['steps/reply', { via: 'email', message: 'Try this' }],
       ['steps/wait-for-customer', { message: 'Logs' }],
       ['steps/customer-replied', { message: 'Sent' }],
       ['steps/resolve', { resolution: 'Done' }],
@@ -299,6 +301,7 @@ describe('text no store can keep, everywhere', function () {
     const opsPayloads: [StepKind, Record<string, unknown>][] = [
       ['assign', { assigneeEmail: 'tom@lastcall.test' }],
       ['respond', { via: 'email', message: 'On it' }],
+      ['reply', { via: 'email', message: 'Try this' }],
       ['wait-for-customer', { message: 'Logs' }],
       ['customer-replied', { message: 'Sent' }],
       ['resolve', { resolution: 'Done' }],
@@ -353,6 +356,7 @@ describe('text no store can keep, everywhere', function () {
       const stepArgs: Record<StepKind, Record<string, unknown>> = {
         assign: { actor: t.techEmail, assignee: { name: 'Tom', email: 'tom@lastcall.test' } },
         respond: { actor: t.techEmail, via: 'email', message: ref },
+        reply: { actor: t.techEmail, via: 'email', message: ref },
         'wait-for-customer': { actor: t.techEmail, message: ref },
         'customer-replied': { actor: t.techEmail, message: ref },
         resolve: { actor: t.techEmail, resolution: ref },

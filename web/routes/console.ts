@@ -28,6 +28,7 @@ const OPEN_STATES = 'open,in_progress,waiting_on_customer';
 const STEP_FIELDS: Record<StepKind, readonly string[]> = {
   assign: ['assigneeId'],
   respond: ['via', 'message'],
+  reply: ['via', 'message'],
   'wait-for-customer': ['message'],
   'customer-replied': ['message'],
   resolve: ['resolution'],

@@ -30,6 +30,7 @@ export function registerSteps(ticket: TicketContext): void {
 
   registerStep(STEP_UPDATES.assign, (a) => ({ kind: 'assign', assignee: a.assignee }));
   registerStep(STEP_UPDATES.respond, (a) => ({ kind: 'respond', via: a.via, message: a.message }));
+  registerStep(STEP_UPDATES.reply, (a) => ({ kind: 'reply', via: a.via, message: a.message }));
   registerStep(STEP_UPDATES['wait-for-customer'], (a) => ({ kind: 'wait-for-customer', message: a.message }));
   registerStep(STEP_UPDATES['customer-replied'], (a) => ({ kind: 'customer-replied', message: a.message }));
   registerStep(STEP_UPDATES.resolve, (a) => ({ kind: 'resolve', resolution: a.resolution }));

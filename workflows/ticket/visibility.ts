@@ -69,7 +69,10 @@ export function createVisibility(ticket: { readonly state: TicketState }, stuck:
 
 /** The attributes of the ticket's state that move (the fixed ones are set by its start). */
 function attributesOf(state: TicketState) {
-  const responseDue = state.response.runningSince !== null ? dueAt(state.response) : null;
+  // ResponseDueAt is the next answer owed to the customer: the first response, then a next reply
+  // while one is owed (no search attribute is left for a clock of its own; docs/operations.md).
+  const owed = [state.response, state.nextReply].find((c) => c && c.runningSince !== null);
+  const responseDue = owed ? dueAt(owed) : null;
   const resolutionDue = state.resolution.runningSince !== null ? dueAt(state.resolution) : null;
   return [
     { key: SA.status, value: state.status },
@@ -99,6 +102,7 @@ export function currentDetails(state: TicketState, lastRefusal: string | null, s
     `Assignee: ${state.assignee ? state.assignee.email : 'unassigned'}`,
     `Response: ${sla.response.status}${sla.response.dueAt ? ` · due ${sla.response.dueAt}` : ''}`,
     `Resolution: ${sla.resolution.status}${sla.resolution.dueAt ? ` · due ${sla.resolution.dueAt}` : ''}`,
+    ...(sla.nextReply ? [`Next reply: ${sla.nextReply.status}${sla.nextReply.dueAt ? ` · due ${sla.nextReply.dueAt}` : ''}`] : []),
     nextLine,
     ...(lastRefusal ? [`Last refused step: ${lastRefusal}`] : []),
     ...(stuck

@@ -133,7 +133,12 @@ export const cfg = {
 export type BenchConfig = typeof cfg;
 
 /** A maxCachedWorkflows setting as the results name it (0 = the engine's default). */
-export const cacheSetting = (n: number): number | string => n || `engine default (${DEFAULT_MAX_CACHED_WORKFLOWS})`;
+export const cacheSetting = (n: number): number | string => {
+  if (n) return n;
+  // The worker's own setting, which the engine's processes read when the bench sets none.
+  const engine = process.env.WORKER_MAX_CACHED_WORKFLOWS;
+  return engine !== undefined && engine !== '' ? `WORKER_MAX_CACHED_WORKFLOWS=${engine}` : `engine default (${DEFAULT_MAX_CACHED_WORKFLOWS})`;
+};
 
 /** The Temporal shape a run measures, as its results file and the table name it. */
 export function temporalShape(c: Pick<BenchConfig, 'topology' | 'temporalDb' | 'sqlitePragmas'> = cfg): { topology: 'dev' | 'cluster'; store: string } {

@@ -62,7 +62,8 @@ async function main() {
     worker: o.role !== 'api',
     api: o.role !== 'worker',
     ...(o.dbPoolMax ? { dbPoolMax: o.dbPoolMax } : {}),
-    ...(o.maxCachedWorkflows ? { maxCachedWorkflows: o.maxCachedWorkflows } : {}),
+    // The bench's own cache setting first; else the worker's as the engine reads it (WORKER_MAX_CACHED_WORKFLOWS=0: no cache, no sticky queue).
+    ...(o.maxCachedWorkflows ? { maxCachedWorkflows: o.maxCachedWorkflows } : sandbox.workerMaxCachedWorkflows !== undefined ? { maxCachedWorkflows: sandbox.workerMaxCachedWorkflows } : {}),
     // The workflow sandbox's settings as the engine's processes read them (WORKER_ISOLATE_TIMEOUT_MS=0 npm run bench on-time).
     isolateTimeoutMs: sandbox.workerIsolateTimeoutMs,
     stackTraces: sandbox.workerStackTraces,

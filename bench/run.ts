@@ -38,7 +38,7 @@ const BENCHES: Record<string, Bench> = {
 /** The worker's sandbox settings as the engine's processes read them from this environment (bench/engine-process.ts). */
 function workerSandbox() {
   const c = loadConfig(process.env);
-  return { isolateTimeoutMs: effectiveIsolateTimeoutMs(c.workerIsolateTimeoutMs), guardReplay: c.workerGuardReplay, stackTraces: c.workerStackTraces };
+  return { isolateTimeoutMs: effectiveIsolateTimeoutMs(c.workerIsolateTimeoutMs), guardReplay: c.workerGuardReplay, stackTraces: c.workerStackTraces, maxCachedWorkflows: c.workerMaxCachedWorkflows ?? null };
 }
 
 async function main() {

@@ -111,7 +111,13 @@ const schema = z.object({
   TEMPORAL_METRICS_ADDRESS: z.string().regex(/^(?:\[[0-9a-fA-F:]+\]|[^\s:[\]]+):\d{1,5}$/, 'TEMPORAL_METRICS_ADDRESS must be host:port').optional(),
   METRICS_PORT: port.default(9464),
   METRICS_HOST: z.string().refine((h) => isIP(h) !== 0, 'METRICS_HOST must be an IP address').default('0.0.0.0'),
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+  // 0 would turn the cache off, and with it the local activity that records each change of a
+  // ticket: the SDK drops every record's result and the task is redone (docs/benchmarks.md).
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce
+    .number()
+    .int()
+    .min(1, 'WORKER_MAX_CACHED_WORKFLOWS is at least 1: with no cache, every record (a local activity) is lost to its workflow task and done again')
+    .optional(),
   WORKER_ISOLATE_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000, 'WORKER_ISOLATE_TIMEOUT_MS is at most 60000 (a minute): a looping workflow holds every ticket of the worker that long').optional(),
   WORKER_STACK_TRACES: z.enum(['on', 'off']).default('off'),
   WORKER_GUARD_REPLAY: z.enum(['on', 'off']).default('off'),

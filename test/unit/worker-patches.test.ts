@@ -29,6 +29,13 @@ describe('worker patches (vm timeout, replayed activations, promise stack traces
     }
   });
 
+  it('keeps a workflow cache: WORKER_MAX_CACHED_WORKFLOWS=0 is refused (no cache loses every local record)', () => {
+    expect(loadConfig({}).workerMaxCachedWorkflows).to.equal(undefined);
+    expect(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '1' }).workerMaxCachedWorkflows).to.equal(1);
+    for (const bad of ['0', '-1', '1.5', 'many']) expect(() => loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: bad }), bad).to.throw(/WORKER_MAX_CACHED_WORKFLOWS/);
+    expect(() => loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '0' })).to.throw(/at least 1: with no cache/);
+  });
+
   it('guards replayed activations only when asked for (WORKER_GUARD_REPLAY=on)', () => {
     expect(loadConfig({}).workerGuardReplay).to.equal(false);
     expect(loadConfig({ WORKER_GUARD_REPLAY: 'on' }).workerGuardReplay).to.equal(true);

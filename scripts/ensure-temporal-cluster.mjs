@@ -5,16 +5,16 @@
 // beside the config templates of the same release. Prints the resolved paths as JSON on stdout;
 // progress goes to stderr, a few lines: Go's own output goes to a log file beside each build,
 // shown only when the build fails. As scripts/ensure-temporal.mjs does for the CLI.
-import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { goInstall, seconds } from './go-install.mjs';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const thisScript = fileURLToPath(import.meta.url);
 /** How often a build in progress says it is still going. */
-const PROGRESS_EVERY_MS = 30_000;
 
 /** ops/temporal/cluster.env as an object: KEY=VALUE lines, # comments, nothing expanded (Compose's env_file rules). */
 export function readClusterEnv(file = path.join(projectRoot, 'ops', 'temporal', 'cluster.env')) {
@@ -69,7 +69,6 @@ const PARTS = [
 const files = (part) => [...part.configs, ...Object.keys(part.extra ?? {})];
 const complete = (part) => [...part.binaries, ...files(part)].every((f) => existsSync(path.join(part.dir(), f)));
 const say = (line) => process.stderr.write(`[cluster] ${line}\n`);
-const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 const goEnv = (extra = {}) => ({ ...process.env, GOTOOLCHAIN: 'local', CGO_ENABLED: process.env.CGO_ENABLED ?? '0', ...extra });
 
 /** Where Go's output of a part's last build is kept. */
@@ -87,31 +86,17 @@ async function buildPart(part) {
       const logFile = buildLogPath(part);
       say(`building ${part.name} with Go, once per machine (${part.cost} on 2 cores when the CLI build has filled the module cache; later clones reuse it from ${dir})`);
       say(`Go's output goes to ${logFile}`);
-      const log = createWriteStream(logFile);
-      const started = Date.now();
-      let downloads = 0;
-      const go = spawn('go', ['install', ...part.packages], { stdio: ['ignore', 'pipe', 'pipe'], env: goEnv({ GOBIN: staging }) });
-      for (const stream of [go.stdout, go.stderr]) {
-        stream.on('data', (chunk) => {
-          log.write(chunk);
-          downloads += (String(chunk).match(/^go: downloading /gm) ?? []).length;
-        });
-      }
-      const progress = setInterval(() => say(`still building (${seconds(Date.now() - started)}; ${downloads} modules downloaded so far)`), PROGRESS_EVERY_MS);
-      const code = await new Promise((resolve) => {
-        go.on('error', () => resolve(-1));
-        go.on('close', (c) => resolve(c ?? -1));
+      const tookMs = await goInstall({
+        packages: part.packages,
+        env: goEnv(),
+        gobin: staging,
+        binaries: part.binaries,
+        logFile,
+        say,
+        hint: 'fix the cause and run it again (npm run setup:cluster)',
+        failure: `building ${part.name} failed`,
       });
-      clearInterval(progress);
-      await new Promise((resolve) => log.end(resolve));
-      if (code !== 0 || part.binaries.some((b) => !existsSync(path.join(staging, b)))) {
-        const tail = readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-15);
-        say(`the build failed (go exited with ${code}) after ${seconds(Date.now() - started)}; the last lines of ${logFile}:`);
-        process.stderr.write(tail.map((l) => `    ${l}\n`).join(''));
-        say('fix the cause and run it again (npm run setup:cluster)');
-        throw new Error(`building ${part.name} failed (go exited with ${code}); see ${logFile}`);
-      }
-      say(`built ${part.name} in ${seconds(Date.now() - started)}`);
+      say(`built ${part.name} in ${seconds(tookMs)}`);
     }
     // The release's config files, from its module (downloaded by the build, or fetched now).
     const moduleDir = JSON.parse(spawnSync('go', ['mod', 'download', '-json', part.module], { encoding: 'utf8', env: goEnv() }).stdout || '{}').Dir;

@@ -4,11 +4,12 @@
 // then a per-user cache keyed by version (outside the clone, so fresh clones reuse it).
 // Prints the resolved path on stdout; progress goes to stderr, a few lines: Go's own output (some
 // 160 "go: downloading" lines on a fresh machine) goes to a log file, shown only when the build fails.
-import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { goInstall, seconds } from './go-install.mjs';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 
@@ -16,7 +17,6 @@ const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 const thisScript = fileURLToPath(import.meta.url);
 const exe = process.platform === 'win32' ? 'temporal.exe' : 'temporal';
 /** How often a build in progress says it is still going. */
-const PROGRESS_EVERY_MS = 30_000;
 
 function cacheDir() {
   const base = process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache');
@@ -44,7 +44,6 @@ export function findTemporal() {
 }
 
 const say = (line) => process.stderr.write(`[temporal] ${line}\n`);
-const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
 /**
  * Builds the pinned CLI into the cache with Go; resolves to its path, or null without Go. Rejects
@@ -58,38 +57,23 @@ export async function buildTemporal() {
   const logFile = buildLogPath();
   say(`no Temporal CLI here: building ${TEMPORAL_CLI_VERSION} with Go, once per machine (about 3 minutes on 2 cores, mostly downloading its modules; later clones reuse it from ${dir})`);
   say(`Go's output goes to ${logFile}`);
-  const log = createWriteStream(logFile);
-  const started = Date.now();
-  let downloads = 0;
-  const go = spawn('go', ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, GOTOOLCHAIN: 'local', GOBIN: staging, CGO_ENABLED: process.env.CGO_ENABLED ?? '0' },
-  });
-  for (const stream of [go.stdout, go.stderr]) {
-    stream.on('data', (chunk) => {
-      log.write(chunk);
-      downloads += (String(chunk).match(/^go: downloading /gm) ?? []).length;
-    });
-  }
-  const progress = setInterval(() => say(`still building (${seconds(Date.now() - started)}; ${downloads} modules downloaded so far)`), PROGRESS_EVERY_MS);
-  const code = await new Promise((resolve) => {
-    go.on('error', () => resolve(-1));
-    go.on('close', (c) => resolve(c ?? -1));
-  });
-  clearInterval(progress);
-  await new Promise((resolve) => log.end(resolve));
-  if (code !== 0 || !existsSync(path.join(staging, exe))) {
+  const tookMs = await goInstall({
+    packages: [`github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`],
+    env: { ...process.env, GOTOOLCHAIN: 'local', CGO_ENABLED: process.env.CGO_ENABLED ?? '0' },
+    gobin: staging,
+    binaries: [exe],
+    logFile,
+    say,
+    hint: 'fix the cause and run it again (npm run setup:temporal), or install the Temporal CLI and set TEMPORAL_CLI_PATH',
+    failure: 'building the Temporal CLI failed',
+  }).catch((err) => {
     rmSync(staging, { recursive: true, force: true });
-    const tail = readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-15);
-    say(`the build failed (go exited with ${code}) after ${seconds(Date.now() - started)}; the last lines of ${logFile}:`);
-    process.stderr.write(tail.map((l) => `    ${l}\n`).join(''));
-    say('fix the cause and run it again (npm run setup:temporal), or install the Temporal CLI and set TEMPORAL_CLI_PATH');
-    throw new Error(`building the Temporal CLI failed (go exited with ${code}); see ${logFile}`);
-  }
+    throw err;
+  });
   // Built into a private folder then renamed, so two concurrent setups never see a half-written binary.
   renameSync(path.join(staging, exe), path.join(dir, exe));
   rmSync(staging, { recursive: true, force: true });
-  say(`built in ${seconds(Date.now() - started)}: ${path.join(dir, exe)}`);
+  say(`built in ${seconds(tookMs)}: ${path.join(dir, exe)}`);
   return path.join(dir, exe);
 }
 

@@ -14,10 +14,13 @@ const email = z.string().trim().toLowerCase().email().max(320);
 /** The assignee by id (the console, the API) or by e-mail (what ops see in the Temporal UI). */
 const assignBody = z.union([z.object({ assigneeId: z.string().uuid() }).strict(), z.object({ assigneeEmail: email }).strict()]);
 
+/** An answer to the customer: the first (respond) and every later one (reply) carry the same. */
+const answerBody = z.object({ via: z.enum(STEP_RESPONSE_VIAS), message: text(20_000) }).strict();
+
 export const stepBodies = {
   assign: assignBody,
-  respond: z.object({ via: z.enum(STEP_RESPONSE_VIAS), message: text(20_000) }).strict(),
-  reply: z.object({ via: z.enum(STEP_RESPONSE_VIAS), message: text(20_000) }).strict(),
+  respond: answerBody,
+  reply: answerBody,
   'wait-for-customer': z.object({ message: text(20_000).optional() }).strict(),
   'customer-replied': z.object({ message: text(20_000).optional() }).strict(),
   resolve: z.object({ resolution: text(20_000) }).strict(),
@@ -128,6 +131,7 @@ export function retryRecordIssues(raw: unknown): string[] | null {
 
 const updateActor = { actor: text(400) };
 const person = z.object({ name: z.string().max(200).nullish(), email }).strict();
+const answerUpdate = z.object({ ...updateActor, via: z.enum(STEP_RESPONSE_VIAS), message: textRef(20_000) }).strict();
 
 /**
  * The argument of each step Update. The API sends exactly this; a caller going straight to the
@@ -136,8 +140,8 @@ const person = z.object({ name: z.string().max(200).nullish(), email }).strict()
  */
 export const stepUpdatePayloads = {
   assign: z.object({ ...updateActor, assignee: person }).strict(),
-  respond: z.object({ ...updateActor, via: z.enum(STEP_RESPONSE_VIAS), message: textRef(20_000) }).strict(),
-  reply: z.object({ ...updateActor, via: z.enum(STEP_RESPONSE_VIAS), message: textRef(20_000) }).strict(),
+  respond: answerUpdate,
+  reply: answerUpdate,
   'wait-for-customer': z.object({ ...updateActor, message: textRef(20_000).optional() }).strict(),
   'customer-replied': z.object({ ...updateActor, message: textRef(20_000).optional() }).strict(),
   resolve: z.object({ ...updateActor, resolution: textRef(20_000) }).strict(),

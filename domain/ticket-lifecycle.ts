@@ -1,7 +1,8 @@
 // The ticket's state machine: which technician step is allowed in which state, what it does to the
-// SLA clocks (response, resolution, and the next reply where the policy sets one), which levels of the escalation chain (warnings, breach, escalations past it) are
-// due, and how the ticket records its sessions. Pure and deterministic, so the workflow runs it
-// inside the Temporal sandbox and the unit tests run it in milliseconds.
+// SLA clocks (response, resolution, and the next reply where the policy sets one), which levels of
+// the escalation chain (warnings, breach, escalations past it) are due, and how the ticket records
+// its sessions. Pure and deterministic, so the workflow runs it inside the Temporal sandbox and the
+// unit tests run it in milliseconds.
 import * as clock from './sla-clock';
 import type { ClockState, ClockView } from './sla-clock';
 import type { Impact, Plan, ResponseVia } from './plans';

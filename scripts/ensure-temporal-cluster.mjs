@@ -10,11 +10,10 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, 
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { goInstall, seconds } from './go-install.mjs';
+import { goEnv, goInstall, seconds } from './go-install.mjs';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const thisScript = fileURLToPath(import.meta.url);
-/** How often a build in progress says it is still going. */
 
 /** ops/temporal/cluster.env as an object: KEY=VALUE lines, # comments, nothing expanded (Compose's env_file rules). */
 export function readClusterEnv(file = path.join(projectRoot, 'ops', 'temporal', 'cluster.env')) {
@@ -69,7 +68,6 @@ const PARTS = [
 const files = (part) => [...part.configs, ...Object.keys(part.extra ?? {})];
 const complete = (part) => [...part.binaries, ...files(part)].every((f) => existsSync(path.join(part.dir(), f)));
 const say = (line) => process.stderr.write(`[cluster] ${line}\n`);
-const goEnv = (extra = {}) => ({ ...process.env, GOTOOLCHAIN: 'local', CGO_ENABLED: process.env.CGO_ENABLED ?? '0', ...extra });
 
 /** Where Go's output of a part's last build is kept. */
 export function buildLogPath(part = PARTS[0]) {
@@ -88,7 +86,6 @@ async function buildPart(part) {
       say(`Go's output goes to ${logFile}`);
       const tookMs = await goInstall({
         packages: part.packages,
-        env: goEnv(),
         gobin: staging,
         binaries: part.binaries,
         logFile,

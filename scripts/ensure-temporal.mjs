@@ -16,7 +16,6 @@ export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const thisScript = fileURLToPath(import.meta.url);
 const exe = process.platform === 'win32' ? 'temporal.exe' : 'temporal';
-/** How often a build in progress says it is still going. */
 
 function cacheDir() {
   const base = process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache');
@@ -59,7 +58,6 @@ export async function buildTemporal() {
   say(`Go's output goes to ${logFile}`);
   const tookMs = await goInstall({
     packages: [`github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`],
-    env: { ...process.env, GOTOOLCHAIN: 'local', CGO_ENABLED: process.env.CGO_ENABLED ?? '0' },
     gobin: staging,
     binaries: [exe],
     logFile,

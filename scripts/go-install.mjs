@@ -10,16 +10,20 @@ const PROGRESS_EVERY_MS = 30_000;
 
 export const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
+/** Go as the setup builds with it: the machine's toolchain (no download), static binaries unless CGO_ENABLED says otherwise. */
+export const goEnv = () => ({ ...process.env, GOTOOLCHAIN: 'local', CGO_ENABLED: process.env.CGO_ENABLED ?? '0' });
+
 /**
- * Runs `go install <packages>` with GOBIN = `gobin`; resolves once every binary named is there.
+ * Runs `go install <packages>` (goEnv, GOBIN = `gobin`); resolves, with the time it took, once
+ * every binary named is there.
  * Rejects with `failure` as the error's message (and `hint` said to the person) otherwise.
  * `say` writes one progress line to the person, with the caller's prefix.
  */
-export async function goInstall({ packages, env, gobin, binaries, logFile, say, hint, failure }) {
+export async function goInstall({ packages, gobin, binaries, logFile, say, hint, failure }) {
   const log = createWriteStream(logFile);
   const started = Date.now();
   let downloads = 0;
-  const go = spawn('go', ['install', ...packages], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, GOBIN: gobin } });
+  const go = spawn('go', ['install', ...packages], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...goEnv(), GOBIN: gobin } });
   for (const stream of [go.stdout, go.stderr]) {
     stream.on('data', (chunk) => {
       log.write(chunk);

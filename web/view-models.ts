@@ -1,7 +1,7 @@
 // What the templates show for a clock and for a history event, in the page's language.
 import { atRiskFrom, clockCounts, clockRisk, type ClockRisk } from '../domain/at-risk';
 import type { ClockView } from '../domain/sla-clock';
-import type { ClockName, SlaView, TicketStatus } from '../domain/ticket-lifecycle';
+import { CLOCK_NAMES, type ClockName, type SlaView, type TicketStatus } from '../domain/ticket-lifecycle';
 import { hasKey, type MessageKey, type Translate } from '../i18n';
 
 export interface Countdown {
@@ -52,7 +52,7 @@ export function countdowns(x: TicketClocks): Countdowns {
   const one = (name: ClockName, c: ClockView, counts = clockCounts(x.status, name)) => countdown(c, counts, x.targets.warningThreshold);
   const reply = x.sla.nextReply;
   // A next-reply cycle counts only while it runs: an answered one (met or late) is over.
-  return { response: one('response', x.sla.response), resolution: one('resolution', x.sla.resolution), nextReply: reply ? one('nextReply', reply, x.status === 'in_progress' && reply.status === 'running') : null };
+  return { response: one('response', x.sla.response), resolution: one('resolution', x.sla.resolution), nextReply: reply ? one('nextReply', reply, clockCounts(x.status, 'nextReply') && reply.status === 'running') : null };
 }
 
 export interface EventLike {
@@ -61,7 +61,7 @@ export interface EventLike {
 }
 
 export function eventText(t: Translate, e: EventLike): string {
-  const clock = e.data.clock === 'response' || e.data.clock === 'resolution' || e.data.clock === 'nextReply' ? t(`event.clock.${e.data.clock}`) : '';
+  const clock = CLOCK_NAMES.includes(e.data.clock as ClockName) ? t(`event.clock.${e.data.clock as ClockName}`) : '';
   if (e.type.startsWith('session_')) return t('event.session', { id: String(e.data.sessionId ?? ''), type: e.type.slice('session_'.length).replace(/_/g, ' ') });
   const key = `event.${e.type}`;
   if (!hasKey(key)) return e.type;

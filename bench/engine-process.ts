@@ -66,6 +66,7 @@ async function main() {
     ...(o.maxCachedWorkflows ? { maxCachedWorkflows: o.maxCachedWorkflows } : sandbox.workerMaxCachedWorkflows !== undefined ? { maxCachedWorkflows: sandbox.workerMaxCachedWorkflows } : {}),
     // The workflow sandbox's settings as the engine's processes read them (WORKER_ISOLATE_TIMEOUT_MS=0 npm run bench on-time).
     isolateTimeoutMs: sandbox.workerIsolateTimeoutMs,
+    workflowThreads: sandbox.workerWorkflowThreads,
     stackTraces: sandbox.workerStackTraces,
     guardReplay: sandbox.workerGuardReplay,
     // The benchmark files thousands of tickets for a few customers on purpose: the intake limits

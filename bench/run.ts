@@ -12,7 +12,7 @@ import path from 'node:path';
 import { removeBuild } from './build';
 import { cfg, temporalShape } from './config';
 import { loadConfig } from '../config';
-import { effectiveIsolateTimeoutMs } from '../worker/worker';
+import { DEFAULT_WORKFLOW_THREADS, effectiveIsolateTimeoutMs } from '../worker/worker';
 import { bareSleepBench } from './bare-sleep';
 import { heldOpenBench } from './held-open';
 import { intakeBench } from './intake';
@@ -38,7 +38,7 @@ const BENCHES: Record<string, Bench> = {
 /** The worker's sandbox settings as the engine's processes read them from this environment (bench/engine-process.ts). */
 function workerSandbox() {
   const c = loadConfig(process.env);
-  return { isolateTimeoutMs: effectiveIsolateTimeoutMs(c.workerIsolateTimeoutMs), guardReplay: c.workerGuardReplay, stackTraces: c.workerStackTraces, maxCachedWorkflows: c.workerMaxCachedWorkflows ?? null };
+  return { isolateTimeoutMs: effectiveIsolateTimeoutMs(c.workerIsolateTimeoutMs), workflowThreads: c.workerWorkflowThreads ?? DEFAULT_WORKFLOW_THREADS, guardReplay: c.workerGuardReplay, stackTraces: c.workerStackTraces, maxCachedWorkflows: c.workerMaxCachedWorkflows ?? null };
 }
 
 async function main() {

@@ -119,6 +119,7 @@ const schema = z.object({
     .min(1, 'WORKER_MAX_CACHED_WORKFLOWS is at least 1: with no cache, every record (a local activity) is lost to its workflow task and done again')
     .optional(),
   WORKER_ISOLATE_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000, 'WORKER_ISOLATE_TIMEOUT_MS is at most 60000 (a minute): a looping workflow holds every ticket of the worker that long').optional(),
+  WORKER_WORKFLOW_THREADS: z.coerce.number().int().min(1).max(16, 'WORKER_WORKFLOW_THREADS is at most 16: each thread holds its own copy of the workflow code').optional(),
   WORKER_STACK_TRACES: z.enum(['on', 'off']).default('off'),
   WORKER_GUARD_REPLAY: z.enum(['on', 'off']).default('off'),
   WORKFLOW_HISTORY_LIMIT: z.coerce.number().int().min(100, 'WORKFLOW_HISTORY_LIMIT is at least 100 events: a run must have room for a step and its alarms').max(50_000, 'WORKFLOW_HISTORY_LIMIT is at most 50000: Temporal ends a workflow at 51,200 events').optional(),
@@ -230,6 +231,8 @@ export interface Config {
   workerMaxCachedWorkflows?: number;
   /** How long one workflow activation may run synchronously; 0 = no limit; unset: worker/worker.ts's default. */
   workerIsolateTimeoutMs?: number;
+  /** Threads that run workflow code in the worker; unset: worker/worker.ts's default. */
+  workerWorkflowThreads?: number;
   /** The workflow stack trace query (Temporal UI, `temporal workflow stack`); costly under load. */
   workerStackTraces: boolean;
   /** The deadlock guard on replayed activations too (worker/worker.ts); default off: on the activations that run new code. */
@@ -295,6 +298,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metrics: { temporalAddress: e.TEMPORAL_METRICS_ADDRESS, port: e.METRICS_PORT, host: e.METRICS_HOST },
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     workerIsolateTimeoutMs: e.WORKER_ISOLATE_TIMEOUT_MS,
+    workerWorkflowThreads: e.WORKER_WORKFLOW_THREADS,
     workerStackTraces: e.WORKER_STACK_TRACES === 'on',
     workerGuardReplay: e.WORKER_GUARD_REPLAY === 'on',
     workflowHistoryLimit: e.WORKFLOW_HISTORY_LIMIT,

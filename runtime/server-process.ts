@@ -59,6 +59,7 @@ export async function runServerProcess(role: 'api' | 'worker'): Promise<void> {
     temporalMetricsAddress: config.metrics.temporalAddress,
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
     isolateTimeoutMs: config.workerIsolateTimeoutMs,
+    workflowThreads: config.workerWorkflowThreads,
     workflowHistoryLimit: config.workflowHistoryLimit,
     stackTraces: config.workerStackTraces,
     guardReplay: config.workerGuardReplay,

@@ -66,6 +66,8 @@ export interface SystemOptions {
   maxCachedWorkflows?: number;
   /** The worker's limit on one synchronous workflow activation, 0 = none (default: worker/worker.ts's). */
   isolateTimeoutMs?: number;
+  /** Threads that run workflow code (default: worker/worker.ts's). */
+  workflowThreads?: number;
   /** The workflow stack trace query (default: worker/worker.ts's, off). */
   stackTraces?: boolean;
   /** The deadlock guard on replayed activations too (default: worker/worker.ts's, off). */
@@ -183,6 +185,7 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       workflowBundle: o.workflowBundle,
       maxCachedWorkflows: o.maxCachedWorkflows,
       isolateTimeoutMs: o.isolateTimeoutMs,
+      workflowThreads: o.workflowThreads,
       stackTraces: o.stackTraces,
       guardReplay: o.guardReplay,
       dataConverter,

@@ -113,6 +113,7 @@ async function main() {
     temporalMetricsAddress,
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
     isolateTimeoutMs: config.workerIsolateTimeoutMs,
+    workflowThreads: config.workerWorkflowThreads,
     workflowHistoryLimit: config.workflowHistoryLimit,
     stackTraces: config.workerStackTraces,
     guardReplay: config.workerGuardReplay,

@@ -1,7 +1,7 @@
 // The deadlock guard (worker/worker.ts, DEFAULT_ISOLATE_TIMEOUT_MS): with the engine's default
 // settings, a workflow stuck in a synchronous loop is stopped after 5 s, its workflow task fails
 // visibly (in its history, with why), and the tickets on the same worker go on. Without the guard
-// the loop would hold the worker's one workflow thread for good, and every ticket with it.
+// the loop would hold one of the worker's workflow threads for good, and every ticket on it.
 import { expect } from 'chai';
 import { temporal } from '@temporalio/proto';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -24,11 +24,12 @@ describe('the deadlock guard: a workflow that never yields is stopped and the wo
   after(async () => t?.stop());
 
   it("fails the looping workflow's task with the timeout in its history, while a ticket on the same worker is worked to its end", async () => {
+    expect(t.sys.worker!.options.workflowThreadPoolSize, 'the engine\'s default').to.equal(2);
     const looping = await t.sys.temporal.workflow.start('loopingWorkflow', { taskQueue: t.taskQueue, workflowId: `looping-${t.taskQueue}` });
     try {
       const failedTasks = async () => ((await looping.fetchHistory()).events ?? []).filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
-      // A ticket taken in and worked on the same worker meanwhile. The loop holds the worker's one
-      // workflow thread for up to the guard's 5 s at a time, and the server retries its task at once
+      // A ticket taken in and worked on the same worker meanwhile. The loop holds one of the worker's
+      // workflow threads (the ticket's, when they share it) for up to the guard's 5 s at a time, and the server retries its task at once
       // a few times, so a step may find the engine busy past the API's 10 s wait: it answers 503 and
       // the client retries with the same Idempotency-Key, as the answer says. Without the guard no
       // retry would ever get through.

@@ -6,7 +6,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { loadConfig } from '../../config';
-import { DEFAULT_ISOLATE_TIMEOUT_MS, effectiveIsolateTimeoutMs, workerPatchApplied } from '../../worker/worker';
+import { DEFAULT_ISOLATE_TIMEOUT_MS, DEFAULT_WORKFLOW_THREADS, effectiveIsolateTimeoutMs, workerPatchApplied } from '../../worker/worker';
 
 const PATCHES = path.join(__dirname, '..', '..', 'patches');
 
@@ -34,6 +34,13 @@ describe('worker patches (vm timeout, replayed activations, promise stack traces
     expect(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '1' }).workerMaxCachedWorkflows).to.equal(1);
     for (const bad of ['0', '-1', '1.5', 'many']) expect(() => loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: bad }), bad).to.throw(/WORKER_MAX_CACHED_WORKFLOWS/);
     expect(() => loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '0' })).to.throw(/at least 1: with no cache/);
+  });
+
+  it('runs workflow code on 2 threads unless told otherwise (WORKER_WORKFLOW_THREADS, 1 to 16)', () => {
+    expect(loadConfig({}).workerWorkflowThreads).to.equal(undefined);
+    expect(DEFAULT_WORKFLOW_THREADS).to.equal(2);
+    expect(loadConfig({ WORKER_WORKFLOW_THREADS: '1' }).workerWorkflowThreads).to.equal(1);
+    for (const bad of ['0', '17', '1.5', 'two']) expect(() => loadConfig({ WORKER_WORKFLOW_THREADS: bad }), bad).to.throw(/WORKER_WORKFLOW_THREADS/);
   });
 
   it('guards replayed activations only when asked for (WORKER_GUARD_REPLAY=on)', () => {

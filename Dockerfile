@@ -19,9 +19,6 @@ RUN npm run build \
 
 FROM node:${NODE_VERSION}-bookworm-slim
 ENV NODE_ENV=production
-# glibc's malloc arenas, 2 where it makes up to 8 a core: the worker's threads (two workflow threads,
-# the SDK's Rust runtime) otherwise each keep one (docs/benchmarks.md, "Two workflow threads").
-ENV MALLOC_ARENA_MAX=2
 ENV WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules

@@ -24,13 +24,6 @@ function oneOf<T extends string>(name: string, values: readonly T[], def: T): T 
   return v as T;
 }
 
-/**
- * glibc's malloc arenas in the engine's processes, as package.json's start scripts and the Dockerfile
- * set them (MALLOC_ARENA_MAX, unless the environment says otherwise; test/unit/malloc-arenas.test.ts
- * holds the three to one value).
- */
-export const ENGINE_MALLOC_ARENA_MAX = '2';
-
 export const cfg = {
   /** Open tickets in on-time, held-open and recovery. */
   tickets: num('BENCH_TICKETS', 10_000),

@@ -10,7 +10,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { removeBuild } from './build';
-import { cfg, ENGINE_MALLOC_ARENA_MAX, temporalShape } from './config';
+import { cfg, temporalShape } from './config';
 import { loadConfig } from '../config';
 import { DEFAULT_WORKFLOW_THREADS, effectiveIsolateTimeoutMs } from '../worker/worker';
 import { bareSleepBench } from './bare-sleep';
@@ -38,7 +38,7 @@ const BENCHES: Record<string, Bench> = {
 /** The worker's sandbox settings as the engine's processes read them from this environment (bench/engine-process.ts). */
 function workerSandbox() {
   const c = loadConfig(process.env);
-  return { isolateTimeoutMs: effectiveIsolateTimeoutMs(c.workerIsolateTimeoutMs), workflowThreads: c.workerWorkflowThreads ?? DEFAULT_WORKFLOW_THREADS, mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? ENGINE_MALLOC_ARENA_MAX, guardReplay: c.workerGuardReplay, stackTraces: c.workerStackTraces, maxCachedWorkflows: c.workerMaxCachedWorkflows ?? null };
+  return { isolateTimeoutMs: effectiveIsolateTimeoutMs(c.workerIsolateTimeoutMs), workflowThreads: c.workerWorkflowThreads ?? DEFAULT_WORKFLOW_THREADS, guardReplay: c.workerGuardReplay, stackTraces: c.workerStackTraces, maxCachedWorkflows: c.workerMaxCachedWorkflows ?? null };
 }
 
 async function main() {

@@ -20,7 +20,7 @@ import { prepareNamespace } from '../temporal/prepare-namespace';
 import { devServerSearchAttributeArgs } from '../temporal/search-attributes';
 import { bundleWorkflows, PRELOADED_MODULES, WORKFLOWS_PATH } from '../worker/workflow-bundle';
 import { buildEngine } from './build';
-import { cfg, ENGINE_MALLOC_ARENA_MAX } from './config';
+import { cfg } from './config';
 import type { EngineMessage, EngineOptions } from './engine-process';
 import { newCodecKeyEntry } from '../temporal/codec-keys';
 import { createClient, type HttpClient, type Reply } from './http';
@@ -72,8 +72,7 @@ async function spawnEngine(o: EngineOptions): Promise<EngineProc> {
       ...(cfg.tsNode ? ['-r', 'ts-node/register/transpile-only'] : []),
       ...(cfg.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${o.logFile.replace(/\.log$/, '.cpuprofiles')}`] : []),
     ],
-    // The malloc arenas the engine's processes get where it runs (package.json's start scripts, the Dockerfile).
-    env: { MALLOC_ARENA_MAX: ENGINE_MALLOC_ARENA_MAX, ...process.env, BENCH_ENGINE: JSON.stringify(o) },
+    env: { ...process.env, BENCH_ENGINE: JSON.stringify(o) },
     stdio: ['ignore', out, out, 'ipc'],
   });
   closeSync(out);

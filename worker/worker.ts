@@ -50,8 +50,8 @@ export const DEFAULT_MAX_CACHED_WORKFLOWS = 150;
  * The SDK's deadlock guard: a workflow that runs synchronously for 5 s (a loop that never awaits,
  * in our code or a library's) is stopped there, its workflow task fails with "Script execution
  * timed out" (in its history, the worker's log and temporal_workflow_task_execution_failed) and is
- * retried, while every other ticket on the worker goes on. Without it such a loop holds the
- * worker's workflow thread for good and every ticket on it waits, silently.
+ * retried, while every other ticket on the worker goes on. Without it such a loop holds one of the
+ * worker's workflow threads for good and every ticket on it waits, silently.
  *
  * The guard is Node's vm `timeout`, which starts and joins a watchdog thread on every call into the
  * sandbox: about 112 µs of CPU and 255 µs of the workflow thread's time a call, 5.1 calls a
@@ -76,7 +76,7 @@ export const DEFAULT_ISOLATE_TIMEOUT_MS = 5_000;
  * Threads that run workflow code: 2 where the SDK runs 1 (with its reusable V8 context). The deadlock
  * guard starts and joins a watchdog thread on every call into the sandbox of an activation that runs
  * new code, about 11 calls for an alarm of a ticket outside the cache; on a loaded machine the join
- * waits until the watchdog is given a CPU, and the one workflow thread waits with it: a third of its
+ * waits until the watchdog is given a CPU, and a lone workflow thread waits with it: a third of its
  * time went to the native vm call under npm run bench on-time (2,000 tickets at 25 a second on the
  * file store, CPU profile: 14.2 s of 80 s), where without the guard it was 0.4 s. With a second
  * thread one runs while the other waits: breach lateness p99 1,112 → 514 ms, max 1,599 → 804 ms

@@ -29,10 +29,10 @@ describe('the deadlock guard: a workflow that never yields is stopped and the wo
     try {
       const failedTasks = async () => ((await looping.fetchHistory()).events ?? []).filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
       // A ticket taken in and worked on the same worker meanwhile. The loop holds one of the worker's
-      // workflow threads (the ticket's, when they share it) for up to the guard's 5 s at a time, and the server retries its task at once
-      // a few times, so a step may find the engine busy past the API's 10 s wait: it answers 503 and
-      // the client retries with the same Idempotency-Key, as the answer says. Without the guard no
-      // retry would ever get through.
+      // workflow threads (the ticket's, when they share it) for up to the guard's 5 s at a time, and
+      // the server retries its task at once a few times, so a step may find the engine busy past the
+      // API's 10 s wait: it answers 503 and the client retries with the same Idempotency-Key, as the
+      // answer says. Without the guard no retry would ever get through.
       const ticket = await t.createTicket(await t.createCustomer('standard'));
       for (const [step, body] of [['respond', { via: 'email', message: 'On it' }], ['resolve', { resolution: 'Fixed' }], ['close', {}]] as const) {
         let res = await t.api('POST', `/api/tickets/${ticket.id}/${step}`, body, { 'idempotency-key': `${step}-${ticket.id}` });

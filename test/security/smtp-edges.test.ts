@@ -182,10 +182,16 @@ describe('the inbound SMTP listener at its edges (security)', function () {
       execArgv: ['-r', 'ts-node/register/transpile-only', '--expose-gc'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    const next = <T>() => new Promise<T>((resolve, reject) => {
-      child.once('message', (m) => resolve(m as T));
-      child.once('exit', (code) => reject(new Error(`the listener process exited (${code})`)));
-    });
+    // The child's next message; its exit instead fails the test (one listener each, removed after).
+    const next = <T>() =>
+      new Promise<T>((resolve, reject) => {
+        const exited = (code: number | null) => reject(new Error(`the listener process exited (${code})`));
+        child.once('exit', exited);
+        child.once('message', (m) => {
+          child.off('exit', exited);
+          resolve(m as T);
+        });
+      });
     try {
       const { port: listenerPort } = await next<{ port: number }>();
       const s = await Session.open(listenerPort);
@@ -205,8 +211,9 @@ describe('the inbound SMTP listener at its edges (security)', function () {
       expect(heldMb).to.be.lessThan(32);
       s.end();
     } finally {
-      child.send('stop');
-      await new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r(null)));
+      // A child that died already has no channel to send on; its exit is the failure reported.
+      if (child.connected) child.send('stop');
+      await new Promise((r) => (child.exitCode === null && child.signalCode === null ? child.once('exit', r) : r(null)));
     }
   });
 

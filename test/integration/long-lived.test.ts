@@ -12,6 +12,7 @@ import { LEAD, eventually, secondsPolicy, sleep, startApiReplica, startTestSyste
 import type { System } from '../../runtime/system';
 import { PAYLOAD_LIMIT_BYTES, largestPayload, payloadsOf } from '../support/payloads';
 import { decodedHistory, testDataConverter } from '../support/codec';
+import { keepHistory } from '../support/kept-history';
 
 /** Small enough that a ticket worked below hands over several times. */
 const LIMIT = 40;
@@ -246,7 +247,7 @@ describe('long-lived tickets and sessions (continue-as-new)', function () {
   it('the histories that ended in a continue-as-new replay against the current code', async () => {
     const c = await bounded.createCustomerFixture('standard');
     const { ticket } = await workTicketUntilHandover(bounded, c);
-    const histories = [];
+    const histories: { workflowId: string; history: Awaited<ReturnType<typeof historyOf>> }[] = [];
     for (const run of await runsOf(bounded, ticket.workflowId)) {
       if (run.status.name !== 'CONTINUED_AS_NEW') continue;
       histories.push({ workflowId: `${ticket.workflowId}-${run.runId}`, history: await historyOf(bounded, ticket.workflowId, run.runId) });
@@ -255,6 +256,9 @@ describe('long-lived tickets and sessions (continue-as-new)', function () {
     const results = [];
     for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! }, dataConverter: testDataConverter }, histories)) results.push(result);
     expect(results).to.have.length(histories.length);
-    expect(results.filter((x) => x.error).map((x) => String(x.error))).to.deep.equal([]);
+    const failed = results.filter((x) => x.error);
+    // A history that fails to replay is kept where the failure names it: one seen once in CI could not be had again.
+    const kept = failed.map((x) => keepHistory(x.workflowId, histories.find((h) => h.workflowId === x.workflowId)!.history));
+    expect(failed.map((x, i) => `${String(x.error)} (history: ${kept[i]})`)).to.deep.equal([]);
   });
 });

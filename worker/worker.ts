@@ -86,6 +86,17 @@ export const DEFAULT_ISOLATE_TIMEOUT_MS = 5_000;
 export const DEFAULT_WORKFLOW_THREADS = 2;
 
 /**
+ * The most V8 may give each workflow thread's young generation (new objects), in MB; its default,
+ * 48, is what a thread grows to under load and then keeps. The second workflow thread had put the
+ * worker over its memory goal (npm run bench held-open, 10,000 open tickets: 541 MiB). Back to back
+ * on one machine (2026-12-03, file store): held 485 → 461 MiB, peak while the tickets were filed
+ * 620 → 528 MiB; on-time at 2,000 tickets the worker's CPU stayed at 0.75 of a core, and breaches
+ * were no later (p99 12.6 s → 4.0 s, in a slow hour). Applied by patches/ (the SDK does not pass
+ * resource limits to its threads).
+ */
+export const WORKFLOW_THREAD_YOUNG_GENERATION_MB = 16;
+
+/**
  * How long a workflow task waits on this worker's sticky queue (the tickets it has cached) before
  * the server hands it to any worker of the task queue: 1 s instead of the SDK's 10 s. With more open
  * tickets than the cache holds, most alarms find their ticket evicted; the worker then fetches the
@@ -110,14 +121,15 @@ export const STICKY_QUEUE_TIMEOUT_MS = 1_000;
 export const NON_STICKY_POLL_RATIO = 0.5;
 
 /**
- * Whether `patches/@temporalio+worker+*.patch` is applied: it lets 0 mean "no vm timeout" and lets
- * WORKFLOW_PROMISE_STACKS=off leave out the stack trace of every workflow promise. An install that
+ * Whether `patches/@temporalio+worker+*.patch` is applied: it lets 0 mean "no vm timeout", lets
+ * WORKFLOW_PROMISE_STACKS=off leave out the stack trace of every workflow promise, and gives the
+ * workflow threads their young generation's limit. An install that
  * skipped postinstall scripts (`npm ci --ignore-scripts`) has the SDK as published, which would
  * throw on every workflow activation with 0, and records the stack traces whatever is asked.
  */
 export function workerPatchApplied(): boolean {
   const source = (file: string) => readFileSync(require.resolve(`@temporalio/worker/lib/workflow/${file}`), 'utf8');
-  return source('reusable-vm.js').includes('WORKFLOW_GUARD_REPLAY') && source('vm-shared.js').includes('WORKFLOW_PROMISE_STACKS');
+  return source('reusable-vm.js').includes('WORKFLOW_GUARD_REPLAY') && source('vm-shared.js').includes('WORKFLOW_PROMISE_STACKS') && source('threaded-vm.js').includes('WORKFLOW_THREAD_YOUNG_GENERATION_MB');
 }
 
 /** The limit the worker runs with: the one asked for, or the guard when "none" cannot be had. */
@@ -137,6 +149,7 @@ export async function createTicketWorker(o: TicketWorkerOptions): Promise<Worker
   // with a copy of this process's environment, so it is set before the worker creates them.
   process.env.WORKFLOW_PROMISE_STACKS = o.stackTraces ? 'on' : 'off';
   process.env.WORKFLOW_GUARD_REPLAY = o.guardReplay ? 'on' : 'off';
+  process.env.WORKFLOW_THREAD_YOUNG_GENERATION_MB = String(WORKFLOW_THREAD_YOUNG_GENERATION_MB);
   return Worker.create({
     connection: o.connection,
     namespace: o.namespace,

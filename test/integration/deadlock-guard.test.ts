@@ -7,6 +7,7 @@ import { temporal } from '@temporalio/proto';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { bundleWorkflows } from '../../worker/workflow-bundle';
+import { WORKFLOW_THREAD_YOUNG_GENERATION_MB } from '../../worker/worker';
 import { eventually, secondsPolicy, startTestSystem, type TestSystem } from '../support/harness';
 import { testCodec } from '../support/codec';
 
@@ -25,6 +26,9 @@ describe('the deadlock guard: a workflow that never yields is stopped and the wo
 
   it("fails the looping workflow's task with the timeout in its history, while a ticket on the same worker is worked to its end", async () => {
     expect(t.sys.worker!.options.workflowThreadPoolSize, 'the engine\'s default').to.equal(2);
+    // The threads as the SDK made them (patches/): each with the young generation's limit, which Node reports back.
+    const threads = (t.sys.worker as any).workflowCreator.workerThreadClients.map((c: any) => c.workerThread.resourceLimits.maxYoungGenerationSizeMb);
+    expect(threads, 'young generation of each workflow thread (MB)').to.deep.equal([WORKFLOW_THREAD_YOUNG_GENERATION_MB, WORKFLOW_THREAD_YOUNG_GENERATION_MB]);
     const looping = await t.sys.temporal.workflow.start('loopingWorkflow', { taskQueue: t.taskQueue, workflowId: `looping-${t.taskQueue}` });
     try {
       const failedTasks = async () => ((await looping.fetchHistory()).events ?? []).filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);

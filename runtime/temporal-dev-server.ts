@@ -32,6 +32,20 @@ export function devServerStoreArgs(dbFile: string, pragmas: readonly string[] = 
   return ['--db-filename', dbFile, ...pragmas.flatMap((p) => ['--sqlite-pragma', p])];
 }
 
+/**
+ * Dynamic config the dev server runs with, the same values as the cluster's
+ * (ops/temporal/dynamicconfig.yaml; test/unit/temporal-settings.test.ts holds the two together).
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, number>> = {
+  // One partition per task queue instead of four: why, in ops/temporal/dynamicconfig.yaml.
+  'matching.numTaskqueueReadPartitions': 1,
+  'matching.numTaskqueueWritePartitions': 1,
+};
+
+export function devServerDynamicConfigArgs(): string[] {
+  return Object.entries(DEV_SERVER_DYNAMIC_CONFIG).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]);
+}
+
 export interface DevServerOptions {
   binary: string;
   port: number;
@@ -64,6 +78,7 @@ export async function startTemporalDevServer(o: DevServerOptions): Promise<DevSe
     '--log-level', 'warn',
     ...(o.codecEndpoint ? ['--ui-codec-endpoint', o.codecEndpoint] : []),
     ...devServerSearchAttributeArgs(),
+    ...devServerDynamicConfigArgs(),
   ];
   const child = spawn(o.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.pipe(log);

@@ -9,6 +9,7 @@ import pino from 'pino';
 import { installTemporalRuntime } from '../../runtime/temporal-runtime';
 import { freePort, startEmbeddedPostgres, type EmbeddedDb } from '../../runtime/embedded-postgres';
 import { ensureTemporalBinary } from '../../runtime/temporal-binary';
+import { devServerDynamicConfigArgs } from '../../runtime/temporal-dev-server';
 import { ALL_SEARCH_ATTRIBUTES } from '../../temporal/search-attributes';
 import { bundleWorkflows } from '../../worker/workflow-bundle';
 
@@ -31,7 +32,7 @@ export async function mochaGlobalSetup() {
         ...(binary ? { executable: { type: 'existing-path' as const, path: binary } } : {}),
         ip: '127.0.0.1',
         searchAttributes: ALL_SEARCH_ATTRIBUTES,
-        extraArgs: ['--log-level', 'error'],
+        extraArgs: ['--log-level', 'error', ...devServerDynamicConfigArgs()],
       },
     }),
     process.env.DATABASE_URL ? Promise.resolve(undefined) : startEmbeddedPostgres({ dir: path.join(workDir, 'pg'), fast: true }),

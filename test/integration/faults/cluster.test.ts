@@ -143,6 +143,13 @@ describe('faults on the production shape: Temporal as four processes on Postgres
     expect(open).to.deep.equal([]);
   });
 
+  it('gives the engine\'s task queue one partition (ops/temporal/dynamicconfig.yaml, read by every Temporal service)', async () => {
+    const { connection, options } = c!.t.sys.temporal;
+    const partitions = await connection.workflowService.listTaskQueuePartitions({ namespace: options.namespace, taskQueue: { name: c!.t.taskQueue } });
+    expect(partitions.workflowTaskQueuePartitions, 'workflow task queue partitions').to.have.length(1);
+    expect(partitions.activityTaskQueuePartitions, 'activity task queue partitions').to.have.length(1);
+  });
+
   it('history SIGKILLed while clocks fall due, and started again: every clock fires, tickets taken in meanwhile start', async () => {
     const before = await fileMany(LONG ? 40 : 8);
     await startedAll(before);

@@ -34,7 +34,7 @@ export function devServerStoreArgs(dbFile: string, pragmas: readonly string[] = 
 
 /**
  * Dynamic config the dev server runs with, the same values as the cluster's
- * (ops/temporal/dynamicconfig.yaml; test/unit/temporal-settings.test.ts holds the two together).
+ * (ops/temporal/dynamicconfig.yaml; test/integration/task-queue-partitions.test.ts holds the two together).
  */
 export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, number>> = {
   // One partition per task queue instead of four: why, in ops/temporal/dynamicconfig.yaml.

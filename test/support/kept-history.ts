@@ -13,8 +13,9 @@ export function keepHistory(name: string, history: History): string {
   const dir = path.join(tmpdir(), 'last-call-replay-failures');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name.replace(/[^\w.-]/g, '_')}.json`);
-  writeFileSync(file, historyToJSON(history));
-  const json = JSON.parse(historyToJSON(history)) as { events: { eventId: string; eventType: string }[] };
+  const text = historyToJSON(history);
+  writeFileSync(file, text);
+  const json = JSON.parse(text) as { events: { eventId: string; eventType: string }[] };
   process.stderr.write(`[replay failure] ${name}: ${json.events.map((e) => `${e.eventId} ${e.eventType.replace('EVENT_TYPE_', '')}`).join(', ')}\n`);
   return file;
 }

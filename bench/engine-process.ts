@@ -69,6 +69,9 @@ async function main() {
     workflowThreads: sandbox.workerWorkflowThreads,
     stackTraces: sandbox.workerStackTraces,
     guardReplay: sandbox.workerGuardReplay,
+    // TEMPORAL_METRICS_ADDRESS=127.0.0.1:9499 npm run bench on-time: the worker's task slots, polls and
+    // cache read from its core while the run goes (an API-only process has none to serve).
+    ...(o.role !== 'api' && sandbox.metrics.temporalAddress ? { temporalMetricsAddress: sandbox.metrics.temporalAddress } : {}),
     // The benchmark files thousands of tickets for a few customers on purpose: the intake limits
     // are counted as in production (their cost is part of what is measured) but never reached.
     rateLimits: { ...DEFAULT_RATE_LIMITS, intakePerRequester: BENCH_LIMIT, intakePerCustomer: BENCH_LIMIT },

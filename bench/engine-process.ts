@@ -28,6 +28,8 @@ export interface EngineOptions {
   maxCachedWorkflows?: number;
   /** Sequelize pool size (runtime/system.ts dbPoolMax); unset = the engine's default. */
   dbPoolMax?: number;
+  /** host:port for the worker's SDK core metrics (Prometheus); the bench gives every worker one. */
+  temporalMetricsAddress?: string;
   /** The worker's niceness, as runtime/server-process.ts sets it from BACKGROUND_NICE. */
   backgroundNice: number;
 }
@@ -69,9 +71,8 @@ async function main() {
     workflowThreads: sandbox.workerWorkflowThreads,
     stackTraces: sandbox.workerStackTraces,
     guardReplay: sandbox.workerGuardReplay,
-    // TEMPORAL_METRICS_ADDRESS=127.0.0.1:9499 npm run bench on-time: the worker's task slots, polls and
-    // cache read from its core while the run goes (an API-only process has none to serve).
-    ...(o.role !== 'api' && sandbox.metrics.temporalAddress ? { temporalMetricsAddress: sandbox.metrics.temporalAddress } : {}),
+    // The worker's core serves its task slots, polls and cache (bench/worker-tasks.ts reads them).
+    ...(o.role !== 'api' && o.temporalMetricsAddress ? { temporalMetricsAddress: o.temporalMetricsAddress } : {}),
     // The benchmark files thousands of tickets for a few customers on purpose: the intake limits
     // are counted as in production (their cost is part of what is measured) but never reached.
     rateLimits: { ...DEFAULT_RATE_LIMITS, intakePerRequester: BENCH_LIMIT, intakePerCustomer: BENCH_LIMIT },

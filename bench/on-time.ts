@@ -8,6 +8,7 @@ import { fig, type BenchResult } from './report';
 import { createStaggeredTickets, createTickets, pacedResponseTarget, probeRate, staggerResponseTargets, startSlaStack, waitCount, waitFor, waitSettled, type Stack } from './stack';
 import { lateBreachHistories } from './task-timeouts';
 import { cpuMeter, machineCpu, round, rssSampler, sleep, summarize } from './stats';
+import { workerTaskMeter, workerTasksFigure } from './worker-tasks';
 
 /** Lateness of each ticket's response breach in [lo, hi], and how many breaches each ticket got. */
 export async function responseBreaches(stack: Stack, lo: number, hi: number, dueFrom?: Date, dueTo?: Date) {
@@ -113,8 +114,10 @@ async function measureOnTime(r: BenchResult, mode: 'paced' | 'burst'): Promise<v
     if (wait > 0) await sleep(wait);
     const cpu = cpuMeter(() => stack.pids());
     const all = machineCpu();
+    const tasks = workerTaskMeter(stack.worker!.metricsUrl!);
     await sleep(Math.max(0, lastDue - Date.now()));
     const cores = { ...cpu.read(), machine: all.read() };
+    const workerTasks = await tasks.read();
     const expected = created.created;
     // Bounded: gives up when no breach has been recorded for 2 minutes, or after 40 minutes.
     const got = await waitCount(
@@ -196,6 +199,7 @@ async function measureOnTime(r: BenchResult, mode: 'paced' | 'burst'): Promise<v
         unit: 'MiB',
         beside: `${Object.entries(sizes).map(([k, v]) => `${k} ${v} MiB`).join(', ')}; ${N} open tickets with a breach each, and the fixtures; empty databases included`,
       }),
+      workerTasksFigure('ontime.workerTasks', 'while deadlines fall', workerTasks),
       fig({ key: 'ontime.workerRss', label: 'worker RSS peak', value: rss.peakMiB, unit: 'MiB' }),
       fig({ key: 'ontime.temporalRss', label: `Temporal RSS peak (${stack.temporal.mode === 'cluster' ? 'the history service' : 'the dev server'})`, value: serverRss.peakMiB, unit: 'MiB' }),
     );
@@ -220,6 +224,8 @@ async function measureOnTime(r: BenchResult, mode: 'paced' | 'burst'): Promise<v
       perTicket: b.perTicket,
       breachMails: { sent: mails.length, sentMinusDueMs: mail },
       cpuDuringDeadlines: cores,
+      // From the worker's SDK core, between the first and the last deadline (bench/worker-tasks.ts).
+      workerTasksDuringDeadlines: workerTasks,
       workerRss: rss,
       temporalRss: serverRss,
       databaseMiB: sizes,

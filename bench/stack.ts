@@ -50,6 +50,8 @@ export interface EngineProc {
   child: ChildProcess;
   pid: number;
   url?: string;
+  /** A worker's SDK core metrics (Prometheus text). */
+  metricsUrl?: string;
   /** From fork() to "ready" (migrations done, worker polling, API listening). */
   readyMs: number;
   forkedAt: number;
@@ -355,15 +357,19 @@ export async function startStack(
       },
       async startWorker(extra = {}) {
         if (stack.worker) throw new Error('worker already running');
+        const metricsPort = await freePort();
         const w = await spawnEngine({
           ...base,
           role: 'worker',
           logFile: path.join(dir, `worker-${++workerN}.log`),
+          temporalMetricsAddress: `127.0.0.1:${metricsPort}`,
           ...(cfg.workerDbPool ? { dbPoolMax: cfg.workerDbPool } : {}),
           ...(cfg.maxCachedWorkflows ? { maxCachedWorkflows: cfg.maxCachedWorkflows } : {}),
           ...opts.workerOptions,
           ...extra,
         });
+        w.metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+        process.stderr.write(`[bench] ${name}: worker-${workerN}'s core metrics at ${w.metricsUrl}\n`);
         stack.worker = w;
         return w;
       },

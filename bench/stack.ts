@@ -16,6 +16,7 @@ import { startTemporalDevServer, type DevServer } from '../runtime/temporal-dev-
 import { lowerPriority } from '../runtime/priority';
 import { clusterSettings, ensureTemporalBinary, findClusterBinaries, projectRoot } from '../runtime/temporal-binary';
 import { freePortLayout, startTemporalCluster, TEMPORAL_SERVICES } from '../runtime/temporal-cluster';
+import { scrapeUrl } from '../observability/exposition';
 import { prepareNamespace } from '../temporal/prepare-namespace';
 import { devServerSearchAttributeArgs } from '../temporal/search-attributes';
 import { bundleWorkflows, PRELOADED_MODULES, WORKFLOWS_PATH } from '../worker/workflow-bundle';
@@ -357,18 +358,18 @@ export async function startStack(
       },
       async startWorker(extra = {}) {
         if (stack.worker) throw new Error('worker already running');
-        const metricsPort = await freePort();
+        const temporalMetricsAddress = `127.0.0.1:${await freePort()}`;
         const w = await spawnEngine({
           ...base,
           role: 'worker',
           logFile: path.join(dir, `worker-${++workerN}.log`),
-          temporalMetricsAddress: `127.0.0.1:${metricsPort}`,
+          temporalMetricsAddress,
           ...(cfg.workerDbPool ? { dbPoolMax: cfg.workerDbPool } : {}),
           ...(cfg.maxCachedWorkflows ? { maxCachedWorkflows: cfg.maxCachedWorkflows } : {}),
           ...opts.workerOptions,
           ...extra,
         });
-        w.metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+        w.metricsUrl = scrapeUrl(temporalMetricsAddress);
         process.stderr.write(`[bench] ${name}: worker-${workerN}'s core metrics at ${w.metricsUrl}\n`);
         stack.worker = w;
         return w;
@@ -672,6 +673,12 @@ export async function staggerResponseTargets(stack: Stack, shortestS: number, st
   return targets;
 }
 
+export const PACED_CHAIN: EscalationLevel[] = [
+  { at: 0.5, notify: 'assignee_or_lead' },
+  { at: 1, notify: 'lead' },
+  { at: 1.5, notify: 'manager' },
+];
+
 /**
  * One Advanced response target for every impact, and an escalation chain whose warning (at 50 %) and
  * manager escalation (at 150 %) fall outside a window of `windowS` after the first deadline when
@@ -679,11 +686,17 @@ export async function staggerResponseTargets(stack: Stack, shortestS: number, st
  * meet the warnings of the same tickets either.
  */
 export function pacedResponseTarget(stack: Stack, targetS: number): Promise<Record<'A' | 'B' | 'C', number>> {
-  return staggerResponseTargets(stack, targetS, 0, [
-    { at: 0.5, notify: 'assignee_or_lead' },
-    { at: 1, notify: 'lead' },
-    { at: 1.5, notify: 'manager' },
-  ]);
+  return staggerResponseTargets(stack, targetS, 0, PACED_CHAIN);
+}
+
+/**
+ * The widest spread of the deadlines (s) that keeps PACED_CHAIN's other levels off them: the last
+ * ticket's warning comes (1 - warning) × target before its deadline, the first ticket's escalation
+ * (escalation - 1) × target after its own.
+ */
+export function pacedChainClearSpreadS(targetS: number): number {
+  const ats = PACED_CHAIN.map((l) => l.at);
+  return Math.min(1 - Math.min(...ats), Math.max(...ats) - 1) * targetS;
 }
 
 /** N tickets in three groups for staggerResponseTargets: impact C first, then B, then A. */

@@ -71,7 +71,6 @@ export type WorkerTasks = ReturnType<typeof between> & {
 /** Samples `url` (the worker's /metrics) once a second from now until read(); null when it never answered. */
 export function workerTaskMeter(url: string) {
   const samples: Sample[] = [];
-  let stopped = false;
   const take = async () => {
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(900) });
@@ -81,10 +80,9 @@ export function workerTaskMeter(url: string) {
     }
   };
   const first = take();
-  const timer = setInterval(() => void (stopped || take()), 1000);
+  const timer = setInterval(() => void take(), 1000);
   return {
     async read(): Promise<WorkerTasks | null> {
-      stopped = true;
       clearInterval(timer);
       await first;
       await take();

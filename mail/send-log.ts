@@ -1,8 +1,10 @@
 // Send an e-mail once per key, however often its activity is retried: the send log row is claimed
 // before the SMTP call and marked sent after it; a failed send releases the claim for the retry.
 // When the database fails right after the SMTP server took the message, the retry must not send it
-// again: this process remembers what it sent until the log says so. Only a process that dies in
-// that gap sends again, and then under the same Message-ID, which mail clients show once.
+// again: this process remembers what it sent and keeps marking it sent until the log says so, so
+// that another process that claims the e-mail after its outbox lease (30 s) finds it sent. Only a
+// process that dies in that gap, or a database away for longer than the lease, sends again, and
+// then under the same Message-ID, which mail clients show once.
 import { QueryTypes } from 'sequelize';
 import { NotificationRow } from '../db/models';
 import type { Mailer, OutgoingMail } from './mailer';
@@ -17,6 +19,12 @@ export interface LoggedMail extends OutgoingMail {
 /** Keys sent by this process whose log row may not say so yet (bounded: oldest dropped first). */
 const sentHere = new Map<string, number>();
 const SENT_HERE_MAX = 100_000;
+
+/**
+ * How long a sent e-mail's log row that could not be marked (the database away) is marked again in
+ * the background: longer than a database restart takes, bounded like every retry here.
+ */
+export const MARK_SENT_RETRY_FOR_MS = 10 * 60_000;
 
 function rememberSent(key: string): void {
   sentHere.set(key, Date.now());
@@ -39,8 +47,19 @@ export async function sendOnce(mailer: Mailer, m: LoggedMail): Promise<{ sent: b
     throw err;
   }
   rememberSent(m.key);
-  await markSent(m.key);
+  // Sent: what is left is the log's to catch up with. Returning the mark's failure would read as
+  // "not sent" to the caller.
+  await markSent(m.key).catch(() => markLater(m.key, Date.now(), 250));
   return { sent: true, to: m.to };
+}
+
+function markLater(key: string, since: number, waitMs: number): void {
+  setTimeout(() => {
+    if (!sentHere.has(key)) return;
+    markSent(key).catch(() => {
+      if (Date.now() + waitMs - since < MARK_SENT_RETRY_FOR_MS) markLater(key, since, Math.min(2 * waitMs, 2_000));
+    });
+  }, waitMs).unref();
 }
 
 /**

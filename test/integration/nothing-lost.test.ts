@@ -112,6 +112,34 @@ describe('nothing lost', function () {
     }
   });
 
+  it('an e-mail the send log could not mark sent (the database refused the mark) counts as sent and is marked once the database takes it', async () => {
+    const mailer = createMailer(t.inbox.url, 'Last Call Support <support@lastcall.test>');
+    const key = `unmarked-${Date.now()}`;
+    const state = async () => (await t.sys.sequelize.query<{ state: string }>('SELECT state FROM notifications WHERE key = :key', { replacements: { key }, type: QueryTypes.SELECT }))[0]?.state;
+    // Refuses only this test's key: other tests write the same table meanwhile.
+    await t.sys.sequelize.query(`CREATE FUNCTION refuse_unmarked() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.key LIKE 'unmarked-%' AND NEW.state = 'sent' THEN RAISE EXCEPTION 'the database is away'; END IF; RETURN NEW; END $$`);
+    await t.sys.sequelize.query('CREATE TRIGGER refuse_unmarked BEFORE UPDATE ON notifications FOR EACH ROW EXECUTE FUNCTION refuse_unmarked()');
+    let dropped = false;
+    const drop = async () => {
+      if (dropped) return;
+      dropped = true;
+      await t.sys.sequelize.query('DROP TRIGGER IF EXISTS refuse_unmarked ON notifications; DROP FUNCTION IF EXISTS refuse_unmarked()');
+    };
+    try {
+      expect(await sendOnce(mailer, { key, ticketId: null, kind: 'lead_digest', to: 'once@lastcall.test', subject: `Once ${key}`, text: 'Sent once.' })).to.deep.equal({ sent: true, to: 'once@lastcall.test' });
+      await sleep(1_000);
+      // Still 'sending': another process claiming it now would send it again; this one keeps marking.
+      expect(await state()).to.equal('sending');
+      await drop();
+      await eventually(async () => (await state()) === 'sent', 10_000, 'the mark, without another send');
+      expect(t.inbox.messages.filter((m) => m.subject === `Once ${key}`)).to.have.length(1);
+    } finally {
+      await drop();
+      mailer.close();
+    }
+  });
+
   it('a record from a retried workflow task replaces what an abandoned attempt of it wrote (the local record after a crash)', async () => {
     // Its own workflow records seqs from 1 and nothing more in this test; these are far ahead.
     const { ticket, state, record: recordTicket, close } = await directRecord(t);

@@ -29,8 +29,8 @@ export interface TestCluster {
   workers: ManagedProcess[];
   /** http://127.0.0.1:<port> of API process i. */
   apiUrl(i: number): string;
-  /** Stops Postgres (as a restart of its host would) and starts it again on its data and port; says when it was down. */
-  restartPostgres(downMs: number): Promise<{ downAt: number }>;
+  /** Stops Postgres (as a restart of its host would) and starts it again on its data and port. */
+  restartPostgres(downMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -129,10 +129,8 @@ export async function startTestCluster(o: { label: string; policy: SlaPolicy; ap
       apiUrl: (i) => `http://127.0.0.1:${apiPorts[i]}`,
       async restartPostgres(downMs) {
         await pg.stop();
-        const downAt = Date.now();
         await new Promise((r) => setTimeout(r, downMs));
         pg = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: pg.port, fast: true });
-        return { downAt };
       },
       async stop() {
         for (const r of running.reverse()) await r.stop().catch(() => {});

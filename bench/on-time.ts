@@ -8,6 +8,7 @@ import { fig, type BenchResult } from './report';
 import { createStaggeredTickets, createTickets, pacedChainClearSpreadS, pacedResponseTarget, probeRate, staggerResponseTargets, startSlaStack, waitCount, waitFor, waitSettled, type Stack } from './stack';
 import { lateBreachHistories } from './task-timeouts';
 import { cpuMeter, machineCpu, round, rssSampler, sleep, summarize } from './stats';
+import { serverTaskMeter, serverTasksFigure } from './server-tasks';
 import { workerTaskMeter, workerTasksFigure } from './worker-tasks';
 
 /** Lateness of each ticket's response breach in [lo, hi], and how many breaches each ticket got. */
@@ -115,9 +116,11 @@ async function measureOnTime(r: BenchResult, mode: 'paced' | 'burst'): Promise<v
     const cpu = cpuMeter(() => stack.pids());
     const all = machineCpu();
     const tasks = workerTaskMeter(stack.worker!.metricsUrl!);
+    const serverTasks = serverTaskMeter(stack.temporal.metricsUrls);
     await sleep(Math.max(0, lastDue - Date.now()));
     const cores = { ...cpu.read(), machine: all.read() };
     const workerTasks = await tasks.read();
+    const temporalTasks = await serverTasks.read();
     const expected = created.created;
     // Bounded: gives up when no breach has been recorded for 2 minutes, or after 40 minutes.
     const got = await waitCount(
@@ -203,6 +206,7 @@ async function measureOnTime(r: BenchResult, mode: 'paced' | 'burst'): Promise<v
         beside: `${Object.entries(sizes).map(([k, v]) => `${k} ${v} MiB`).join(', ')}; ${N} open tickets with a breach each, and the fixtures; empty databases included`,
       }),
       workerTasksFigure('ontime.workerTasks', 'while deadlines fall', workerTasks),
+      serverTasksFigure('ontime.serverTasks', 'while deadlines fall', temporalTasks),
       fig({ key: 'ontime.workerRss', label: 'worker RSS peak', value: rss.peakMiB, unit: 'MiB' }),
       fig({ key: 'ontime.temporalRss', label: `Temporal RSS peak (${stack.temporal.mode === 'cluster' ? 'the history service' : 'the dev server'})`, value: serverRss.peakMiB, unit: 'MiB' }),
     );
@@ -229,6 +233,8 @@ async function measureOnTime(r: BenchResult, mode: 'paced' | 'burst'): Promise<v
       cpuDuringDeadlines: cores,
       // From the worker's SDK core, between the first and the last deadline (bench/worker-tasks.ts).
       workerTasksDuringDeadlines: workerTasks,
+      // From Temporal's own metrics over the same window (bench/server-tasks.ts).
+      temporalTasksDuringDeadlines: temporalTasks,
       workerRss: rss,
       temporalRss: serverRss,
       databaseMiB: sizes,

@@ -13,6 +13,7 @@ import { breachMails, responseBreaches } from './on-time';
 import { createTickets, editPolicy, probeRate, startSlaStack, waitCount, waitFor, waitSettled } from './stack';
 import { lateBreachHistories } from './task-timeouts';
 import { cpuMeter, machineCpu, round, rssSampler, sleep, summarize } from './stats';
+import { serverTaskMeter, serverTasksFigure } from './server-tasks';
 import { workerTaskMeter, workerTasksFigure } from './worker-tasks';
 
 export const SAME_INSTANT_GOAL_S = 30;
@@ -69,6 +70,7 @@ export async function sameInstantBench(r: BenchResult): Promise<void> {
     const cpu = cpuMeter(() => stack.pids());
     const all = machineCpu();
     const tasks = workerTaskMeter(stack.worker!.metricsUrl!);
+    const serverTasks = serverTaskMeter(stack.temporal.metricsUrls);
     const count = async () =>
       Number((await stack.db.query(
         `SELECT count(*)::int AS n FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
@@ -79,6 +81,7 @@ export async function sameInstantBench(r: BenchResult): Promise<void> {
     const got = await waitCount(count, onInstant, { stallMs: 120_000, capMs: 30 * 60_000, everyMs: 250 });
     const cores = { ...cpu.read(), machine: all.read() };
     const workerTasks = await tasks.read();
+    const temporalTasks = await serverTasks.read();
     if (got.n < onInstant) process.stderr.write(`[bench] same-instant: only ${got.n} of ${onInstant} breaches recorded\n`);
     const b = await responseBreaches(stack, lo, hi, new Date(instant), new Date(instant + 1000));
     await waitFor('breach e-mails', async () => (await breachMails(stack, lo, hi)).length >= onInstant, 60_000, 500).catch(() => {});
@@ -133,6 +136,7 @@ export async function sameInstantBench(r: BenchResult): Promise<void> {
             beside: `schedule-to-start (sticky queue) ${timeouts.scheduleToStart}, start-to-close ${timeouts.startToClose}`,
           }),
       workerTasksFigure('sameinstant.workerTasks', 'until all are recorded', workerTasks),
+      serverTasksFigure('sameinstant.serverTasks', 'until all are recorded', temporalTasks),
       fig({ key: 'sameinstant.workerRss', label: 'worker RSS peak', value: rss.peakMiB, unit: 'MiB' }),
     );
     r.details = {
@@ -154,6 +158,7 @@ export async function sameInstantBench(r: BenchResult): Promise<void> {
       cpuFromInstantToAllRecorded: cores,
       // From the worker's SDK core, from 2 s before the instant until all were recorded (bench/worker-tasks.ts).
       workerTasksToAllRecorded: workerTasks,
+      temporalTasksToAllRecorded: temporalTasks,
       workerRss: rss,
       temporalRss: { process: stack.temporal.mode === 'cluster' ? 'history service' : 'dev server', ...serverRss },
       workflowTaskTimeouts: { sample: '50 latest breaches and 50 spread over the rest', ...timeouts },

@@ -192,6 +192,8 @@ export interface TemporalServer {
   pids(): Record<string, number | undefined>;
   /** 'memory' | 'file' (the dev server's store) | 'cluster'. */
   mode: 'memory' | 'file' | 'cluster';
+  /** The server's own Prometheus metrics: the dev server's, or the cluster's history and matching services' (bench/server-tasks.ts). */
+  metricsUrls: string[];
   stop(): Promise<void>;
 }
 
@@ -208,12 +210,13 @@ async function startTemporal(dir: string, pg: Promise<EmbeddedDb>, nice: number 
     const binaries = findClusterBinaries();
     if (!binaries) throw new Error('BENCH_TOPOLOGY=cluster: the cluster binaries are not built (npm run setup:cluster)');
     const server = new URL((await pg).serverUrl);
+    const ports = await freePortLayout();
     const cluster = await startTemporalCluster({
       binaries,
       settings: clusterSettings(),
       postgres: { host: server.hostname, port: Number(server.port), user: decodeURIComponent(server.username), password: decodeURIComponent(server.password) },
       logDir: dir,
-      ports: await freePortLayout(),
+      ports,
       namespace: 'default',
       ui: false,
       nice,
@@ -226,15 +229,19 @@ async function startTemporal(dir: string, pg: Promise<EmbeddedDb>, nice: number 
       throw err;
     }
     const pids = () => Object.fromEntries(TEMPORAL_SERVICES.map((s) => [`temporal:${s}`, cluster.services[s].child?.pid]));
-    return { address: cluster.address, get pid() { return cluster.services.history.child?.pid; }, pids, mode: 'cluster', stop: () => cluster.stop() };
+    const metricsUrls = (['history', 'matching'] as const).map((s) => `http://127.0.0.1:${ports.services[s].metrics}/metrics`);
+    return { address: cluster.address, get pid() { return cluster.services.history.child?.pid; }, pids, mode: 'cluster', metricsUrls, stop: () => cluster.stop() };
   }
   const binary = ensureTemporalBinary();
   if (!binary) throw new Error('no Temporal CLI binary (run npm run setup:temporal)');
+  const metricsPort = await freePort();
+  const metricsUrls = [`http://127.0.0.1:${metricsPort}/metrics`];
   if (cfg.temporalDb === 'file') {
     const dev: DevServer = await startTemporalDevServer({
       binary,
       port: await freePort(),
       uiPort: await freePort(),
+      metricsPort,
       namespace: 'default',
       dbFile: path.join(dir, 'temporal.sqlite'),
       logFile: path.join(dir, 'temporal.log'),
@@ -242,7 +249,7 @@ async function startTemporal(dir: string, pg: Promise<EmbeddedDb>, nice: number 
       ...(cfg.sqlitePragmas === 'sqlite-defaults' ? { sqlitePragmas: [] } : {}),
     });
     if (nice) lowerPriority(dev.process.pid!, nice);
-    return { address: dev.address, pid: dev.process.pid, pids: () => ({ temporal: dev.process.pid }), mode: 'file', stop: () => dev.stop() };
+    return { address: dev.address, pid: dev.process.pid, pids: () => ({ temporal: dev.process.pid }), mode: 'file', metricsUrls, stop: () => dev.stop() };
   }
   // In memory: the same flags as runtime/temporal-dev-server.ts, without --db-filename and the UI.
   const port = await freePort();
@@ -251,7 +258,7 @@ async function startTemporal(dir: string, pg: Promise<EmbeddedDb>, nice: number 
   const out = openSync(logFile, 'a');
   const child = spawn(
     binary,
-    ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless', '--namespace', 'default', '--log-level', 'warn', ...devServerSearchAttributeArgs()],
+    ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless', '--metrics-port', String(metricsPort), '--namespace', 'default', '--log-level', 'warn', ...devServerSearchAttributeArgs()],
     { stdio: ['ignore', out, out] },
   );
   closeSync(out);
@@ -277,6 +284,7 @@ async function startTemporal(dir: string, pg: Promise<EmbeddedDb>, nice: number 
     pid: child.pid,
     pids: () => ({ temporal: child.pid }),
     mode: 'memory',
+    metricsUrls,
     stop: () => stopChild(child),
   };
 }

@@ -52,6 +52,8 @@ export interface DevServerOptions {
   /** The Web UI's port; unset: no UI (a server a test restarts binds no second port another process may take meanwhile). */
   uiPort?: number;
   namespace: string;
+  /** The server's own Prometheus metrics on loopback; unset: a port the CLI picks (and only logs). */
+  metricsPort?: number;
   /** Persistent SQLite file; the dev server keeps workflows across restarts with it. */
   dbFile: string;
   logFile: string;
@@ -73,6 +75,7 @@ export async function startTemporalDevServer(o: DevServerOptions): Promise<DevSe
     '--ip', '127.0.0.1',
     '--port', String(o.port),
     ...(o.uiPort !== undefined ? ['--ui-port', String(o.uiPort)] : ['--headless']),
+    ...(o.metricsPort !== undefined ? ['--metrics-port', String(o.metricsPort)] : []),
     ...devServerStoreArgs(o.dbFile, o.sqlitePragmas),
     '--namespace', o.namespace,
     '--log-level', 'warn',

@@ -84,7 +84,13 @@ export function serverTasksBetween(a: Sample, b: Sample): ServerTasks {
 export function serverTaskMeter(urls: string[]) {
   const take = async (): Promise<Sample | null> => {
     try {
-      const texts = await Promise.all(urls.map(async (u) => (await fetch(u, { signal: AbortSignal.timeout(5_000) })).text()));
+      const texts = await Promise.all(
+        urls.map(async (u) => {
+          const res = await fetch(u, { signal: AbortSignal.timeout(5_000) });
+          if (!res.ok) throw new Error(`${u}: ${res.status}`);
+          return res.text();
+        }),
+      );
       return serverSampleOf(texts, Date.now());
     } catch {
       return null;

@@ -229,13 +229,13 @@ async function startTemporal(dir: string, pg: Promise<EmbeddedDb>, nice: number 
       throw err;
     }
     const pids = () => Object.fromEntries(TEMPORAL_SERVICES.map((s) => [`temporal:${s}`, cluster.services[s].child?.pid]));
-    const metricsUrls = (['history', 'matching'] as const).map((s) => `http://127.0.0.1:${ports.services[s].metrics}/metrics`);
+    const metricsUrls = (['history', 'matching'] as const).map((s) => scrapeUrl(`127.0.0.1:${ports.services[s].metrics}`));
     return { address: cluster.address, get pid() { return cluster.services.history.child?.pid; }, pids, mode: 'cluster', metricsUrls, stop: () => cluster.stop() };
   }
   const binary = ensureTemporalBinary();
   if (!binary) throw new Error('no Temporal CLI binary (run npm run setup:temporal)');
   const metricsPort = await freePort();
-  const metricsUrls = [`http://127.0.0.1:${metricsPort}/metrics`];
+  const metricsUrls = [scrapeUrl(`127.0.0.1:${metricsPort}`)];
   if (cfg.temporalDb === 'file') {
     const dev: DevServer = await startTemporalDevServer({
       binary,

@@ -59,8 +59,16 @@ export interface OutboxSendResult {
   number?: number;
 }
 
-/** Renders (if it is not yet) and sends one row's e-mail once: activities/ticket-mail.ts, services/sign-in-mail.ts, mail/prepared-mail.ts. */
-export type OutboxSenders = { [K in OutboxKind]: (payload: OutboxPayloads[K], row: OutboxRow) => Promise<OutboxSendResult> };
+/**
+ * Renders (if it is not yet) and sends one row's e-mail once: activities/ticket-mail.ts,
+ * services/sign-in-mail.ts, mail/prepared-mail.ts. `prepare`, if given, reads what the rows of one
+ * batch need (their tickets, say) in one go; a failure there fails every row of the kind in it.
+ */
+export interface OutboxSender<P, B = unknown> {
+  prepare?: (payloads: P[]) => Promise<B>;
+  send: (payload: P, row: OutboxRow, batch: B) => Promise<OutboxSendResult>;
+}
+export type OutboxSenders = { [K in OutboxKind]: OutboxSender<OutboxPayloads[K], any> };
 
 export interface MailOutboxOptions {
   sequelize: Sequelize;
@@ -108,13 +116,27 @@ export function createMailOutbox(o: MailOutboxOptions): MailOutbox {
       { replacements: { leaseS, batch }, type: QueryTypes.SELECT },
     );
 
+  /** What each kind's sender prepared for this batch, read once for all its rows. */
+  function prepareBatch(rows: Claimed[]): Map<string, Promise<unknown>> {
+    const prepared = new Map<string, Promise<unknown>>();
+    for (const kind of new Set(rows.map((r) => r.kind))) {
+      const sender = o.senders[kind as OutboxKind] as OutboxSender<unknown> | undefined;
+      if (!sender?.prepare) continue;
+      const p = sender.prepare(rows.filter((r) => r.kind === kind).map((r) => r.notification));
+      // Awaited by each row's delivery, which fails with it.
+      p.catch(() => {});
+      prepared.set(kind, p);
+    }
+    return prepared;
+  }
+
   /** True once sent (and in the send log); false after a failure, its back-off set. */
-  async function deliver(row: Claimed): Promise<boolean> {
+  async function deliver(row: Claimed, prepared: Map<string, Promise<unknown>>): Promise<boolean> {
     try {
-      const send = o.senders[row.kind as OutboxKind] as ((payload: unknown, r: OutboxRow) => Promise<OutboxSendResult>) | undefined;
+      const sender = o.senders[row.kind as OutboxKind] as OutboxSender<unknown> | undefined;
       // A row of a kind this version does not know waits (with its back-off) for a worker that does.
-      if (!send) throw new Error(`no sender for e-mails of kind ${row.kind}`);
-      const r = await send(row.notification, { key: row.key, createdAt: new Date(row.created_at), attempts: row.attempts });
+      if (!sender) throw new Error(`no sender for e-mails of kind ${row.kind}`);
+      const r = await sender.send(row.notification, { key: row.key, createdAt: new Date(row.created_at), attempts: row.attempts }, await prepared.get(row.kind));
       const kind = row.kind === 'ticket_notification' ? (row.notification as Notification).kind : row.kind === 'prepared_mail' ? (row.notification as PreparedMail).kind : row.kind;
       if (r.sent) log.info({ ticketNumber: r.number, key: row.key, to: r.to, kind }, 'notification sent');
       return true;
@@ -148,7 +170,8 @@ export function createMailOutbox(o: MailOutboxOptions): MailOutbox {
       while (!stopped) {
         const rows = await claim();
         if (rows.length === 0) break;
-        const done = await Promise.all(rows.map(deliver));
+        const prepared = prepareBatch(rows);
+        const done = await Promise.all(rows.map((row) => deliver(row, prepared)));
         const sent = rows.filter((_, i) => done[i]);
         // Done with (sent and in the send log, or not to be sent); were this delete lost, the rows'
         // next send finds them in the send log.

@@ -6,7 +6,7 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { sendOnce, type LoggedMail } from './send-log';
 import type { Mailer } from './mailer';
-import type { OutboxRow, OutboxSendResult, PreparedMail } from './outbox';
+import type { OutboxSender, PreparedMail } from './outbox';
 
 /**
  * Queues a rendered e-mail under its send-log key. True when it is owed now; false when that key
@@ -30,8 +30,6 @@ export function queueMail(sequelize: Sequelize, { key, ticketId, kind, ...mail }
 }
 
 /** The outbox's sender of rendered e-mails: nothing left to decide, sent once under the row's key. */
-export function createPreparedMailSender(mailer: Mailer) {
-  return async function sendPrepared(m: PreparedMail, row: OutboxRow): Promise<OutboxSendResult> {
-    return sendOnce(mailer, { ...m.mail, key: row.key, ticketId: m.ticketId, kind: m.kind });
-  };
+export function createPreparedMailSender(mailer: Mailer): OutboxSender<PreparedMail> {
+  return { send: (m, row) => sendOnce(mailer, { ...m.mail, key: row.key, ticketId: m.ticketId, kind: m.kind }) };
 }

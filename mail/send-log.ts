@@ -5,6 +5,11 @@
 // that another process that claims the e-mail after its outbox lease (30 s) finds it sent. Only a
 // process that dies in that gap, or a database away for longer than the lease, sends again, and
 // then under the same Message-ID, which mail clients show once.
+//
+// The outbox sends a batch of e-mails at once: their claims, and their marks that come back
+// together, go to Postgres as one statement each (DataLoader gathers the calls made in one turn of
+// the event loop), since a round trip costs the worker more than the rows it carries.
+import DataLoader from 'dataloader';
 import { QueryTypes } from 'sequelize';
 import { NotificationRow } from '../db/models';
 import type { Mailer, OutgoingMail } from './mailer';
@@ -62,30 +67,56 @@ function markLater(key: string, since: number, waitMs: number): void {
   }, waitMs).unref();
 }
 
+type Claim = { state: 'sending' | 'sent'; recipient: string } | undefined;
+
 /**
- * The key's log row in one round trip: inserted as 'sending', or the one already there ('sent', or
- * 'sending' left by an attempt that died before the SMTP call finished). None when another sender
- * inserted it after this statement began: the caller's retry reads it then.
+ * Each key's log row: inserted as 'sending', or the one already there ('sent', or 'sending' left by
+ * an attempt that died before the SMTP call finished). None when another sender inserted it after
+ * this statement began, or when the same key is claimed twice in one batch: the caller's retry
+ * reads it then.
  */
-async function claim(m: LoggedMail): Promise<{ state: 'sending' | 'sent'; recipient: string } | undefined> {
-  const [row] = await NotificationRow.sequelize!.query<{ state: 'sending' | 'sent'; recipient: string }>(
-    `WITH ins AS (
+async function claimAll(mails: readonly LoggedMail[]): Promise<Claim[]> {
+  const rows = await NotificationRow.sequelize!.query<{ key: string; state: 'sending' | 'sent'; recipient: string }>(
+    `WITH m AS (
+       SELECT * FROM jsonb_to_recordset(CAST(:mails AS jsonb))
+           AS m(key text, ticket_id uuid, kind text, recipient text, subject text, message_id text)),
+     ins AS (
        INSERT INTO notifications (key, ticket_id, kind, recipient, subject, message_id, state)
-       VALUES (:key, :ticketId, :kind, :recipient, :subject, :messageId, 'sending')
+       SELECT key, ticket_id, kind, recipient, subject, message_id, 'sending' FROM m
        ON CONFLICT (key) DO NOTHING
-       RETURNING state, recipient)
-     SELECT state, recipient FROM ins
+       RETURNING key, state, recipient)
+     SELECT key, state, recipient FROM ins
      UNION ALL
-     SELECT state, recipient FROM notifications WHERE key = :key AND NOT EXISTS (SELECT 1 FROM ins)`,
+     SELECT n.key, n.state, n.recipient FROM notifications n
+      WHERE n.key IN (SELECT key FROM m) AND n.key NOT IN (SELECT key FROM ins)`,
     {
-      replacements: { key: m.key, ticketId: m.ticketId, kind: m.kind, recipient: m.to, subject: m.subject, messageId: m.messageId ?? null },
+      replacements: {
+        mails: JSON.stringify(mails.map((m) => ({ key: m.key, ticket_id: m.ticketId, kind: m.kind, recipient: m.to, subject: m.subject, message_id: m.messageId ?? null }))),
+      },
       type: QueryTypes.SELECT,
     },
   );
-  return row;
+  const byKey = new Map(rows.map((r) => [r.key, { state: r.state, recipient: r.recipient }]));
+  const first = new Set<string>();
+  return mails.map((m) => {
+    if (first.has(m.key)) return undefined;
+    first.add(m.key);
+    return byKey.get(m.key);
+  });
 }
 
-async function markSent(key: string): Promise<void> {
-  await NotificationRow.sequelize!.query(`UPDATE notifications SET state = 'sent', sent_at = :at WHERE key = :key`, { replacements: { key, at: new Date() } });
-  sentHere.delete(key);
+async function markAll(keys: readonly string[]): Promise<void[]> {
+  await NotificationRow.sequelize!.query(`UPDATE notifications SET state = 'sent', sent_at = :at WHERE key IN (:keys)`, { replacements: { keys: [...new Set(keys)], at: new Date() } });
+  for (const key of keys) sentHere.delete(key);
+  return keys.map(() => undefined);
+}
+
+// No cache: a claim or a mark is asked again on purpose (a retry), and must reach Postgres again.
+const claims = new DataLoader(claimAll, { cache: false, maxBatchSize: 100 });
+const marks = new DataLoader(markAll, { cache: false, maxBatchSize: 100 });
+
+const claim = (m: LoggedMail): Promise<Claim> => claims.load(m);
+
+function markSent(key: string): Promise<void> {
+  return marks.load(key);
 }

@@ -7,7 +7,7 @@ import { issueLink, withdrawLink, LINK_TTL_MS } from './web-auth';
 import { isLang, translator } from '../i18n';
 import { sendOnce } from '../mail/send-log';
 import type { Mailer } from '../mail/mailer';
-import type { OutboxRow, OutboxSendResult, SignInLinkRequest } from '../mail/outbox';
+import type { OutboxRow, OutboxSendResult, OutboxSender, SignInLinkRequest } from '../mail/outbox';
 
 export interface SignInMailDeps {
   mailer: Mailer;
@@ -15,8 +15,10 @@ export interface SignInMailDeps {
   publicUrl: () => string;
 }
 
-export function createSignInMail(deps: SignInMailDeps) {
-  return async function sendSignInLink(request: SignInLinkRequest, row: OutboxRow): Promise<OutboxSendResult> {
+export function createSignInMail(deps: SignInMailDeps): OutboxSender<SignInLinkRequest> {
+  return { send: sendSignInLink };
+
+  async function sendSignInLink(request: SignInLinkRequest, row: OutboxRow): Promise<OutboxSendResult> {
     // A link asked for long ago is of no use: the person has moved on, or asked again. This also
     // ends the row's retries while the SMTP server is away.
     if (Date.now() - row.createdAt.getTime() > LINK_TTL_MS) return { sent: false };
@@ -40,5 +42,5 @@ export function createSignInMail(deps: SignInMailDeps) {
       await withdrawLink(link.token).catch(() => {});
       throw err;
     }
-  };
+  }
 }

@@ -112,6 +112,36 @@ describe('nothing lost', function () {
     }
   });
 
+  it('e-mails sent together are claimed in one statement; the same key twice among them goes out once', async () => {
+    const mailer = createMailer(t.inbox.url, 'Last Call Support <support@lastcall.test>');
+    const prefix = `together-${Date.now()}`;
+    const claims: string[] = [];
+    // The worker's outbox shares this process's connection: only this test's statements count.
+    const hook = (_o: unknown, q: { sql?: string }) => {
+      if (q.sql?.includes(prefix) && q.sql.includes('INSERT INTO notifications')) claims.push(q.sql);
+    };
+    t.sys.sequelize.addHook('afterQuery', 'count-claims', hook as never);
+    try {
+      const keys = Array.from({ length: 6 }, (_, i) => `${prefix}-${i}`);
+      const mail = (key: string) => ({ key, ticketId: null, kind: 'lead_digest', to: 'once@lastcall.test', subject: `Once ${key}`, text: 'Sent once.' });
+      const results = await Promise.allSettled([...keys, keys[0]].map((key) => sendOnce(mailer, mail(key))));
+      expect(claims).to.have.length(1);
+      expect(results.filter((r) => r.status === 'fulfilled' && r.value.sent)).to.have.length(6);
+      // The second claim of one key in a batch waits for a retry, which finds it sent.
+      expect(results[6]).to.include({ status: 'rejected' });
+      expect(String((results[6] as PromiseRejectedResult).reason)).to.contain('being logged by another sender');
+      expect(await sendOnce(mailer, mail(keys[0]))).to.deep.equal({ sent: false, to: 'once@lastcall.test' });
+      const sent = await t.sys.sequelize.query<{ n: number }>(`SELECT count(*)::int AS n FROM notifications WHERE key LIKE :p AND state = 'sent'`, { replacements: { p: `${prefix}-%` }, type: QueryTypes.SELECT });
+      expect(sent[0].n).to.equal(6);
+      await eventually(async () => t.inbox.messages.filter((m) => m.subject.startsWith(`Once ${prefix}`)).length === 6, 10_000, 'six e-mails');
+      await sleep(300);
+      for (const key of keys) expect(t.inbox.messages.filter((m) => m.subject === `Once ${key}`), key).to.have.length(1);
+    } finally {
+      t.sys.sequelize.removeHook('afterQuery', 'count-claims');
+      mailer.close();
+    }
+  });
+
   it('an e-mail the send log could not mark sent (the database refused the mark) counts as sent and is marked once the database takes it', async () => {
     const mailer = createMailer(t.inbox.url, 'Last Call Support <support@lastcall.test>');
     const key = `unmarked-${Date.now()}`;

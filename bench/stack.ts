@@ -12,7 +12,7 @@ import path from 'node:path';
 import { Pool } from 'pg';
 import { Connection } from '@temporalio/client';
 import { freePort, startEmbeddedPostgres, type EmbeddedDb } from '../runtime/embedded-postgres';
-import { startTemporalDevServer, type DevServer } from '../runtime/temporal-dev-server';
+import { devServerDynamicConfigArgs, startTemporalDevServer, type DevServer } from '../runtime/temporal-dev-server';
 import { lowerPriority } from '../runtime/priority';
 import { clusterSettings, ensureTemporalBinary, findClusterBinaries, projectRoot } from '../runtime/temporal-binary';
 import { freePortLayout, startTemporalCluster, TEMPORAL_SERVICES } from '../runtime/temporal-cluster';
@@ -251,14 +251,14 @@ async function startTemporal(dir: string, pg: Promise<EmbeddedDb>, nice: number 
     if (nice) lowerPriority(dev.process.pid!, nice);
     return { address: dev.address, pid: dev.process.pid, pids: () => ({ temporal: dev.process.pid }), mode: 'file', metricsUrls, stop: () => dev.stop() };
   }
-  // In memory: the same flags as runtime/temporal-dev-server.ts, without --db-filename and the UI.
+  // In memory: the same flags as runtime/temporal-dev-server.ts (its dynamic config too), without --db-filename and the UI.
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
   const logFile = path.join(dir, 'temporal.log');
   const out = openSync(logFile, 'a');
   const child = spawn(
     binary,
-    ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless', '--metrics-port', String(metricsPort), '--namespace', 'default', '--log-level', 'warn', ...devServerSearchAttributeArgs()],
+    ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless', '--metrics-port', String(metricsPort), '--namespace', 'default', '--log-level', 'warn', ...devServerSearchAttributeArgs(), ...devServerDynamicConfigArgs()],
     { stdio: ['ignore', out, out] },
   );
   closeSync(out);

@@ -4,21 +4,18 @@
 // Everything is torn down by stop(). BENCH_TOPOLOGY=cluster puts Temporal's four services, as
 // separate processes on the same Postgres, in place of the dev server.
 import type { EscalationLevel } from '../domain/escalation';
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { stopChild } from '../runtime/child-process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
-import { Connection } from '@temporalio/client';
 import { freePort, startEmbeddedPostgres, type EmbeddedDb } from '../runtime/embedded-postgres';
-import { devServerDynamicConfigArgs, startTemporalDevServer, type DevServer } from '../runtime/temporal-dev-server';
+import { startTemporalDevServer, type DevServer } from '../runtime/temporal-dev-server';
 import { lowerPriority } from '../runtime/priority';
 import { clusterSettings, ensureTemporalBinary, findClusterBinaries, projectRoot } from '../runtime/temporal-binary';
 import { freePortLayout, startTemporalCluster, TEMPORAL_SERVICES } from '../runtime/temporal-cluster';
 import { scrapeUrl } from '../observability/exposition';
 import { prepareNamespace } from '../temporal/prepare-namespace';
-import { devServerSearchAttributeArgs } from '../temporal/search-attributes';
 import { bundleWorkflows, PRELOADED_MODULES, WORKFLOWS_PATH } from '../worker/workflow-bundle';
 import { buildEngine } from './build';
 import { cfg } from './config';
@@ -236,57 +233,21 @@ async function startTemporal(dir: string, pg: Promise<EmbeddedDb>, nice: number 
   if (!binary) throw new Error('no Temporal CLI binary (run npm run setup:temporal)');
   const metricsPort = await freePort();
   const metricsUrls = [scrapeUrl(`127.0.0.1:${metricsPort}`)];
-  if (cfg.temporalDb === 'file') {
-    const dev: DevServer = await startTemporalDevServer({
-      binary,
-      port: await freePort(),
-      uiPort: await freePort(),
-      metricsPort,
-      namespace: 'default',
-      dbFile: path.join(dir, 'temporal.sqlite'),
-      logFile: path.join(dir, 'temporal.log'),
-      // What npm start runs unless told to compare with SQLite's defaults.
-      ...(cfg.sqlitePragmas === 'sqlite-defaults' ? { sqlitePragmas: [] } : {}),
-    });
-    if (nice) lowerPriority(dev.process.pid!, nice);
-    return { address: dev.address, pid: dev.process.pid, pids: () => ({ temporal: dev.process.pid }), mode: 'file', metricsUrls, stop: () => dev.stop() };
-  }
-  // In memory: the same flags as runtime/temporal-dev-server.ts (its dynamic config too), without --db-filename and the UI.
-  const port = await freePort();
-  const address = `127.0.0.1:${port}`;
-  const logFile = path.join(dir, 'temporal.log');
-  const out = openSync(logFile, 'a');
-  const child = spawn(
+  // 'file': what npm start runs (its SQLite settings included, unless told to compare with
+  // SQLite's defaults); 'memory': the same server without a file.
+  const file = cfg.temporalDb === 'file';
+  const dev: DevServer = await startTemporalDevServer({
     binary,
-    ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless', '--metrics-port', String(metricsPort), '--namespace', 'default', '--log-level', 'warn', ...devServerSearchAttributeArgs(), ...devServerDynamicConfigArgs()],
-    { stdio: ['ignore', out, out] },
-  );
-  closeSync(out);
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`temporal dev server exited with code ${child.exitCode}; see ${logFile}`);
-    try {
-      const conn = await Connection.connect({ address, connectTimeout: 1_000 });
-      await conn.workflowService.describeNamespace({ namespace: 'default' });
-      await conn.close();
-      break;
-    } catch (err) {
-      if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        throw err;
-      }
-      await sleep(250);
-    }
-  }
-  if (nice) lowerPriority(child.pid!, nice);
-  return {
-    address,
-    pid: child.pid,
-    pids: () => ({ temporal: child.pid }),
-    mode: 'memory',
-    metricsUrls,
-    stop: () => stopChild(child),
-  };
+    port: await freePort(),
+    ...(file ? { uiPort: await freePort() } : {}),
+    metricsPort,
+    namespace: 'default',
+    ...(file ? { dbFile: path.join(dir, 'temporal.sqlite') } : {}),
+    logFile: path.join(dir, 'temporal.log'),
+    ...(cfg.sqlitePragmas === 'sqlite-defaults' ? { sqlitePragmas: [] } : {}),
+  });
+  if (nice) lowerPriority(dev.process.pid!, nice);
+  return { address: dev.address, pid: dev.process.pid, pids: () => ({ temporal: dev.process.pid }), mode: file ? 'file' : 'memory', metricsUrls, stop: () => dev.stop() };
 }
 
 export async function startStack(

@@ -54,8 +54,8 @@ export interface DevServerOptions {
   namespace: string;
   /** The server's own Prometheus metrics on loopback; unset: a port the CLI picks (and only logs). */
   metricsPort?: number;
-  /** Persistent SQLite file; the dev server keeps workflows across restarts with it. */
-  dbFile: string;
+  /** Persistent SQLite file; the dev server keeps workflows across restarts with it. Unset: in memory (the benchmarks' default store). */
+  dbFile?: string;
   logFile: string;
   /** SQLite pragmas of the file; default DEV_SERVER_SQLITE_PRAGMAS (the benchmarks compare with [] = SQLite's defaults). */
   sqlitePragmas?: readonly string[];
@@ -68,7 +68,7 @@ export interface DevServerOptions {
 }
 
 export async function startTemporalDevServer(o: DevServerOptions): Promise<DevServer> {
-  mkdirSync(path.dirname(o.dbFile), { recursive: true });
+  if (o.dbFile) mkdirSync(path.dirname(o.dbFile), { recursive: true });
   const log = createWriteStream(o.logFile, { flags: 'a' });
   const args = [
     'server', 'start-dev',
@@ -76,7 +76,7 @@ export async function startTemporalDevServer(o: DevServerOptions): Promise<DevSe
     '--port', String(o.port),
     ...(o.uiPort !== undefined ? ['--ui-port', String(o.uiPort)] : ['--headless']),
     ...(o.metricsPort !== undefined ? ['--metrics-port', String(o.metricsPort)] : []),
-    ...devServerStoreArgs(o.dbFile, o.sqlitePragmas),
+    ...(o.dbFile ? devServerStoreArgs(o.dbFile, o.sqlitePragmas) : []),
     '--namespace', o.namespace,
     '--log-level', 'warn',
     ...(o.codecEndpoint ? ['--ui-codec-endpoint', o.codecEndpoint] : []),

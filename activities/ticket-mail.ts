@@ -44,6 +44,8 @@ export function createTicketMail(deps: TicketMailDeps): OutboxSender<Notificatio
       // Whether it went out already is the send log's to say (sendOnce), after the lookups: a repeat is rare.
       const row = batch.tickets.get(n.ticketId);
       if (!row) throw new Error(`ticket ${n.ticketId} for notification ${n.key} not found`);
+      const event = batch.events.get(n.key);
+      if (!event) throw new Error(`notification ${n.key} was not prepared with its batch`);
       const who =
         n.audience === 'requester'
           ? // The end user a ticket names (Advanced) hears what its requester hears.
@@ -69,7 +71,7 @@ export function createTicketMail(deps: TicketMailDeps): OutboxSender<Notificatio
           assignee: row.assignee?.email ?? null,
           ticketUrl: deps.ticketUrl?.(row.id),
         },
-        batch.events.get(n.key) ?? n.event,
+        event,
       );
       // A stable Message-ID lets replies thread back to the ticket.
       const messageId = `<ticket-${number}.${n.event.seq}.${n.kind}@${deps.mailDomain}>`;

@@ -97,8 +97,10 @@ describe('next-reply clock on the real server', function () {
     expect(asRequester.events.some((e: any) => e.type.startsWith('sla_'))).to.equal(false);
 
     // The report counts cycles: one met, one breached, none owed now.
-    const day = new Date().toISOString().slice(0, 10);
-    const report = await t.admin('GET', `/api/reports/sla?from=${day}&to=${day}&customerId=${c.id}`);
+    // The report counts the tickets received in its days, in the time zone it is asked in (the
+    // customer's, America/Santiago, unless told): the ticket's UTC day, asked in UTC.
+    const day = (done.receivedAt as string).slice(0, 10);
+    const report = await t.admin('GET', `/api/reports/sla?from=${day}&to=${day}&timezone=UTC&customerId=${c.id}`);
     expect(report.status).to.equal(200);
     expect(report.body.totals.nextReply).to.deep.equal({ met: 1, breached: 1, running: 0, compliancePct: 50 });
   });
